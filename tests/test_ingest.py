@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
+from workbench import cli, ingest, store
+
+
+@pytest.fixture
+def seeded(workspace):
+    conn = store.connect(workspace)
+    results = ingest.ingest_folder(conn, CORPUS)
+    return conn, results
+
+
+def test_seed_corpus_languages_spans_and_boilerplate(seeded):
+    conn, results = seeded
+    assert {r.path: r.lang for r in results} == {JA: "ja", AR1: "ar", AR2: "ar", FR: "fr", BG: "bg"}
+    assert all(r.status == "new" for r in results)
+    for doc in store.documents(conn):
+        assert doc.sentences
+        for s in doc.sentences:
+            assert doc.text[s.start:s.end] == s.text
+            assert s.text == s.text.strip()
+
+
+def test_bulgarian_quotes_english_tweets(seeded):
+    conn, _ = seeded
+    bg = store.document(conn, BG)
+    lang_of = {s.text: s.lang for s in bg.sentences}
+    tweets = ["Opposition forces are close to encircling Damascus from all sides.",
+              "Clashes in Homs are ongoing.", "Darayya, Damascus now.", "What happens to them now?",
+              "Jaramanah neighbourhood inside Damascus.",
+              "Syrian regime soldiers defecting to Iraq with their military equipment."]
+    for tweet in tweets:
+        assert lang_of[tweet] == "en", tweet
+    prose = [s for s in bg.sentences if any("\u0400" <= ch <= "\u04ff" for ch in s.text)]
+    assert len(prose) > 20
+    assert all(s.lang == "bg" for s in prose)
+    tweet_links = [s for s in bg.sentences if s.text.startswith("pic.twitter.com/")]
+    assert len(tweet_links) == 8 and all(s.boilerplate for s in tweet_links)
+
+
+def test_boilerplate_marked_not_deleted(seeded):
+    conn, _ = seeded
+    ar = store.document(conn, AR1)
+    marked = [s.text for s in ar.sentences if s.boilerplate]
+    assert "[ad_1]" in marked and "[ad_2]" in marked
+    assert marked[0] == ar.sentences[1].text  # the title repeated right below itself
+    assert not ar.sentences[0].boilerplate
+    assert any("قم بالتسجيل" in text for text in marked)  # newsletter promo
+    fr = store.document(conn, FR)
+    assert fr.sentences[1].boilerplate and not fr.sentences[0].boilerplate  # same title, typographic quote
+    ar2 = store.document(conn, AR2)
+    assert [s.text for s in ar2.sentences if s.boilerplate] == ["تعليقات الزوار", "لا تعليقات"]
+    bg = store.document(conn, BG)
+    assert any(s.boilerplate and s.text.startswith("Още:") for s in bg.sentences)  # "read more" link
+
+
+def test_reingest_unchanged_changes_nothing_and_changed_file_is_replaced(seeded, tmp_path):
+    conn, _ = seeded
+    before = conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+    again = ingest.ingest_folder(conn, CORPUS)
+    assert {r.status for r in again} == {"unchanged"}
+    assert conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == before
+
+    folder = tmp_path / "copy"
+    shutil.copytree(CORPUS, folder)
+    (folder / FR).write_text(article(FR) + "\nUne phrase ajoutée à la fin de l'article.\n", encoding="utf-8")
+    results = {r.path: r for r in ingest.ingest_folder(conn, folder)}
+    assert results[FR].status == "changed" and results[JA].status == "unchanged"
+    assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 5
+    fr = store.document(conn, FR)
+    assert fr.sentences[-1].text == "Une phrase ajoutée à la fin de l'article."
+    assert conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == before + 1
+
+
+ENCODINGS = [
+    (AR1, "cp1256", "ar"),
+    (JA, "shift_jis", "ja"),
+    (JA, "euc_jp", "ja"),
+    (BG, "cp1251", "bg"),
+    (FR, "latin_1", "fr"),
+    (FR, "utf_16", "fr"),
+    (AR2, "utf_8_sig", "ar"),
+    (JA, "utf_8", "ja"),
+]
+
+
+@pytest.mark.parametrize("name,encoding,lang", ENCODINGS)
+def test_every_encoding_decodes_to_the_same_text(tmp_path, name, encoding, lang):
+    # Characters the legacy code page cannot hold (emoji, typographic quotes) are dropped first.
+    text = article(name).replace("\ufffd", "").encode(encoding, errors="ignore").decode(encoding)
+    text = text.lstrip("\ufeff")
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    doc = ingest.read_document(path, tmp_path)
+    assert doc.text == text
+    assert doc.lang == lang
+    assert len(doc.sentences) > 20
+    assert all(doc.text[s.start:s.end] == s.text for s in doc.sentences)
+
+
+def test_html_drops_scripts_and_styles(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Les rebelles à Damas</title><style>p{color:red}</style>"
+        "<script>var tracker = 'should not appear';</script></head><body>"
+        "<h1>Les rebelles à Damas</h1><p>Les rebelles syriens avancent rapidement vers Damas, contrôlant "
+        "des quartiers comme Darayya.</p><p>Près de 2 000 soldats d'Assad auraient fui vers l'Irak.</p>"
+        "<script>alert(1)</script></body></html>", encoding="utf-8")
+    doc = ingest.read_document(page, tmp_path)
+    assert doc.title == "Les rebelles à Damas"
+    assert "tracker" not in doc.text and "alert" not in doc.text and "color" not in doc.text
+    assert [s.text for s in doc.sentences][-1] == "Près de 2 000 soldats d'Assad auraient fui vers l'Irak."
+    assert doc.lang == "fr"
+
+
+def test_bad_files_are_reported_and_good_files_ingested(workspace, tmp_path, capsys):
+    folder = tmp_path / "mixed"
+    shutil.copytree(CORPUS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.md").write_text("   \n\n  ")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (folder / "huge.txt").write_text("Damascus. " * 120_000)  # ~1.2 MB, over a 1 MB limit
+    (folder / "digits.txt").write_text("2024 12 07 — 121 — 2,000 … 45\n")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "mixed-scripts.md").write_text(
+        "Сирийската столица Дамаск изглежда вече е обградена от всички страни.\n"
+        "Opposition forces are close to encircling Damascus from all sides of the city.\n"
+        "シリアの反政府勢力がダマスカスに入り、大統領官邸のバッシャール・アル・アサド像を倒した。\n",
+        encoding="utf-8")
+    (folder / "ignored.pdf").write_bytes(b"%PDF-1.4")
+
+    code = cli.main(["ingest", str(folder), "--max-mb", "1"])
+    assert code == 1
+    err = capsys.readouterr().err
+    for name, reason in [("empty.txt", "empty file"), ("blank.md", "empty file"),
+                         ("binary.txt", "binary"), ("huge.txt", "over the 1.0 MB limit")]:
+        assert any(name in line and reason in line for line in err.splitlines()), (name, err)
+    assert "Traceback" not in err
+
+    conn = store.connect(workspace)
+    paths = {r["path"]: r for r in store.document_summaries(conn)}
+    assert set(paths) == {JA, FR, BG, AR1, AR2, "digits.txt", "sub/mixed-scripts.md"}
+    assert store.document(conn, "digits.txt").lang == "und"
+    mixed = store.document(conn, "sub/mixed-scripts.md")
+    assert [s.lang for s in mixed.sentences] == [mixed.lang, "en", "ja"]
+
+
+def test_cli_lists_documents_and_sentences_as_json(workspace, capsys):
+    assert cli.main(["ingest", str(CORPUS)]) == 0
+    capsys.readouterr()
+    assert cli.main(["documents", "--json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert sorted(d["lang"] for d in docs) == ["ar", "ar", "bg", "fr", "ja"]
+    assert set(docs[0]) >= {"id", "path", "lang", "encoding", "sentences"}
+    ja = next(d for d in docs if d["lang"] == "ja")
+    assert cli.main(["sentences", JA, "--json"]) == 0
+    sentences = json.loads(capsys.readouterr().out)
+    assert len(sentences) == ja["sentences"]
+    text = article(JA)
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in sentences)
+    assert cli.main(["sentences", "no-such-doc"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ingest"])
+    assert exit_info.value.code == 2

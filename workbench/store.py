@@ -1,0 +1,221 @@
+"""The workspace: a directory holding one SQLite database (WAL, safe for a CLI run and the UI at once).
+
+Functions take an open connection; each write commits its own transaction so that an
+interrupted run keeps everything it finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .records import Document, Sentence
+
+DB_NAME = "workbench.sqlite3"
+DEFAULT_WORKSPACE = "workspace"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    lang TEXT NOT NULL,
+    text TEXT NOT NULL,
+    boilerplate INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, idx)
+);
+-- English for a sentence; model is NULL where the sentence was English already.
+CREATE TABLE IF NOT EXISTS translations (
+    doc_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    en TEXT NOT NULL,
+    model TEXT,
+    PRIMARY KEY (doc_id, idx),
+    FOREIGN KEY (doc_id, idx) REFERENCES sentences(doc_id, idx) ON DELETE CASCADE
+);
+-- Cache of model output keyed by model id+version, decoding options and source text.
+CREATE TABLE IF NOT EXISTS translation_cache (
+    key TEXT PRIMARY KEY,
+    en TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embedding_cache (
+    model TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)
+);
+CREATE TABLE IF NOT EXISTS alignments (
+    id INTEGER PRIMARY KEY,
+    src_doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    tgt_doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    mode TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (src_doc, tgt_doc)
+);
+CREATE TABLE IF NOT EXISTS units (
+    alignment_id INTEGER NOT NULL REFERENCES alignments(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    src_ids TEXT NOT NULL,
+    tgt_ids TEXT NOT NULL,
+    score REAL NOT NULL,
+    flags TEXT NOT NULL,
+    PRIMARY KEY (alignment_id, position)
+);
+-- Analyst decisions, keyed by the unit's content so that they outlive a re-alignment.
+CREATE TABLE IF NOT EXISTS reviews (
+    src_doc INTEGER NOT NULL,
+    tgt_doc INTEGER NOT NULL,
+    src_ids TEXT NOT NULL,
+    tgt_ids TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (src_doc, tgt_doc, src_ids, tgt_ids)
+);
+CREATE TABLE IF NOT EXISTS links (
+    doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    other_doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    other_idx INTEGER NOT NULL,
+    score REAL NOT NULL,
+    flags TEXT NOT NULL,
+    PRIMARY KEY (doc, idx, other_doc)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    args TEXT NOT NULL,
+    status TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
+    return Path(workspace or os.environ.get("WORKBENCH_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def connect(workspace: str | os.PathLike | None = None) -> sqlite3.Connection:
+    directory = workspace_dir(workspace)
+    directory.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(directory / DB_NAME, timeout=60, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+class transaction:
+    """``with transaction(conn):`` - one atomic write, committed on success."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# --- documents and sentences -------------------------------------------------------------
+
+def save_document(conn: sqlite3.Connection, doc: Document) -> str:
+    """Store a document; returns "new", "changed" or "unchanged". A changed file is replaced whole."""
+    row = conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
+    if row and row["sha256"] == doc.sha256:
+        doc.id = row["id"]
+        return "unchanged"
+    fields = (doc.source, doc.sha256, doc.size, doc.encoding, doc.lang, doc.title, doc.text,
+              json.dumps(doc.warnings), now())
+    with transaction(conn):
+        if row:
+            doc.id = row["id"]
+            conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc.id,))
+            conn.execute("DELETE FROM alignments WHERE src_doc = ? OR tgt_doc = ?", (doc.id, doc.id))
+            conn.execute("DELETE FROM links WHERE doc = ? OR other_doc = ?", (doc.id, doc.id))
+            conn.execute(
+                "UPDATE documents SET source=?, sha256=?, size=?, encoding=?, lang=?, title=?, text=?,"
+                " warnings=?, ingested_at=? WHERE id=?", (*fields, doc.id))
+        else:
+            doc.id = conn.execute(
+                "INSERT INTO documents (path, source, sha256, size, encoding, lang, title, text, warnings,"
+                " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)", (doc.path, *fields)).lastrowid
+        conn.executemany(
+            "INSERT INTO sentences VALUES (?,?,?,?,?,?,?,?)",
+            [(doc.id, s.index, s.start, s.end, s.paragraph, s.lang, s.text, int(s.boilerplate))
+             for s in doc.sentences])
+    return "changed" if row else "new"
+
+
+def _document_from_row(row: sqlite3.Row, sentences: list[Sentence]) -> Document:
+    return Document(path=row["path"], source=row["source"], sha256=row["sha256"], size=row["size"],
+                    encoding=row["encoding"], lang=row["lang"], title=row["title"], text=row["text"],
+                    sentences=sentences, warnings=json.loads(row["warnings"]), id=row["id"])
+
+
+def sentences_of(conn: sqlite3.Connection, doc_id: int) -> list[Sentence]:
+    rows = conn.execute("SELECT * FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
+    return [Sentence(index=r["idx"], start=r["start"], end=r["end"], paragraph=r["paragraph"],
+                     lang=r["lang"], text=r["text"], boilerplate=bool(r["boilerplate"])) for r in rows]
+
+
+def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
+    """A document by id or by path (relative path, or any path ending with it)."""
+    ref = str(ref)
+    row = None
+    if ref.isdigit():
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (int(ref),)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT * FROM documents WHERE path = ? OR source = ?",
+                           (ref, str(Path(ref).resolve()))).fetchone()
+    if row is None:
+        return None
+    return _document_from_row(row, sentences_of(conn, row["id"]))
+
+
+def documents(conn: sqlite3.Connection) -> list[Document]:
+    rows = conn.execute("SELECT * FROM documents ORDER BY path").fetchall()
+    return [_document_from_row(row, sentences_of(conn, row["id"])) for row in rows]
+
+
+def document_summaries(conn: sqlite3.Connection) -> list[dict]:
+    """One row per document with counts, cheap enough for listings."""
+    rows = conn.execute(
+        """SELECT d.id, d.path, d.lang, d.encoding, d.title,
+                  (SELECT COUNT(*) FROM sentences s WHERE s.doc_id = d.id) AS sentences,
+                  (SELECT COUNT(*) FROM sentences s WHERE s.doc_id = d.id AND NOT s.boilerplate) AS content,
+                  (SELECT COUNT(*) FROM translations t JOIN sentences s USING (doc_id, idx)
+                     WHERE t.doc_id = d.id AND NOT s.boilerplate) AS translated
+           FROM documents d ORDER BY d.path""")
+    return [dict(row) for row in rows]
