@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import BG, CORPUS, FR, JA, REPO, article
+from fixtures.build_argos_model import build_package
+from workbench import cli, models, store, translate
+
+
+@pytest.fixture(scope="session")
+def fixture_models(tmp_path_factory) -> Path:
+    """Copy models (real argos format, real CTranslate2) for ja, ar, fr, bg -> en."""
+    folder = tmp_path_factory.mktemp("argos")
+    for lang in ("ja", "ar", "fr", "bg"):
+        build_package(folder / f"{lang}_en.argosmodel", lang, "en", kind="copy", size="tiny")
+    return folder
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "models"
+    directory.mkdir()
+    monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
+    return directory
+
+
+def install(models_dir: Path, fixture_models: Path, *langs: str) -> None:
+    for lang in langs:
+        (models_dir / f"{lang}_en.argosmodel").write_bytes((fixture_models / f"{lang}_en.argosmodel").read_bytes())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_translate_seed_folder_with_copy_models(workspace, models_dir, fixture_models, tmp_path, capsys):
+    install(models_dir, fixture_models, "ja", "ar", "fr", "bg")  # dropped into models/: found on first use
+    out = tmp_path / "out"
+    assert cli.main(["translate", str(CORPUS), "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.glob("*.en.txt"))
+    assert names == sorted(p.name + ".en.txt" for p in CORPUS.glob("*.txt"))
+    rows = read_jsonl(out / "translations.jsonl")
+    conn = store.connect(workspace)
+    content = conn.execute("SELECT COUNT(*) FROM sentences WHERE NOT boilerplate").fetchone()[0]
+    assert len(rows) == content == len({(r["doc"], r["index"]) for r in rows})
+    for row in rows:
+        assert row["en"] == row["text"]  # a copy model copies exactly: spacing and pieces survive
+        if row["lang"] == "en":
+            assert row["model"] is None
+        else:
+            assert row["model"].startswith(f"argos:{row['lang']}-en@1.0#")
+    tweets = [r for r in rows if r["doc"] == BG and r["lang"] == "en"]
+    assert "Clashes in Homs are ongoing." in [r["text"] for r in tweets]
+    assert all(r["model"] is None for r in tweets)
+    # the English text keeps the paragraph structure and leaves boilerplate out
+    ja_lines = (out / f"{JA}.en.txt").read_text(encoding="utf-8").splitlines()
+    assert len(ja_lines) == len(article(JA).splitlines())
+    fr_text = (out / f"{FR}.en.txt").read_text(encoding="utf-8")
+    assert fr_text.count("Des rebelles syriens s") == 1  # the repeated title is boilerplate
+    assert "\n\n" in fr_text
+
+    capsys.readouterr()
+    assert cli.main(["translate", str(CORPUS), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"translated 0 sentences, 0 from cache, {content} done in earlier runs" in " ".join(err.split())
+
+
+def test_token_map_model_translates_word_for_word(models_dir, tmp_path):
+    text = article(FR) + "\nuser_name file_name_v2 rebels Syrian Damascus\n"
+    archive = build_package(tmp_path / "fr_en.argosmodel", "fr", "en", text=text,
+                            word_map={"rebelles": "rebels", "syriens": "Syrian", "Damas": "Damascus"})
+    model = models.add_package(archive)
+    translator = translate.ArgosTranslator(model)
+    source = ["Des rebelles syriens avancent vers Damas", "user_name file_name_v2", "Damas"]
+    assert translator.translate(source) == ["Des rebels Syrian avancent vers Damascus",
+                                            "user_name file_name_v2", "Damascus"]
+
+
+def test_random_model_output_is_bounded_by_source_length(models_dir, tmp_path):
+    archive = build_package(tmp_path / "ja_en.argosmodel", "ja", "en", kind="random")
+    options = translate.DecodingOptions(beam_size=1)
+    translator = translate.ArgosTranslator(models.add_package(archive), options)
+    sentence = "約2,000人のアサド兵が国境を越えてイラクに逃げた。"
+    output = translator.translate([sentence])[0]
+    pieces = translator._sp.encode(output, out_type=str)
+    source_pieces = translator._sp.encode(sentence, out_type=str)
+    assert len(pieces) <= options.length_ratio * len(source_pieces) + options.length_margin + 1
+
+
+def test_missing_model_reports_and_translates_the_rest(workspace, models_dir, fixture_models, tmp_path, capsys):
+    install(models_dir, fixture_models, "ja", "fr")
+    out = tmp_path / "out"
+    assert cli.main(["translate", str(CORPUS), "--out", str(out)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{BG}: no bg->en model installed; run `python -m workbench models install bg`" in err
+    assert "no ar->en model installed" in err
+    assert {p.name for p in out.glob("*.en.txt")} == {f"{JA}.en.txt", f"{FR}.en.txt"}
+    rows = read_jsonl(out / "translations.jsonl")
+    assert {r["doc"] for r in rows if r["lang"] == "ja"} == {JA}
+    assert any(r["doc"] == BG and r["lang"] == "en" for r in rows)  # English still passes through
+
+
+def test_corrupt_and_foreign_packages_are_refused(workspace, models_dir, fixture_models, tmp_path, capsys):
+    good = (fixture_models / "ja_en.argosmodel").read_bytes()
+    truncated = tmp_path / "truncated.argosmodel"
+    truncated.write_bytes(good[: len(good) // 2])
+    foreign = tmp_path / "foreign.argosmodel"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("translate-xx_en/metadata.json", json.dumps({"from_code": "xx", "to_code": "en"}))
+        archive.writestr("translate-xx_en/README.md", "no model here")
+    assert cli.main(["models", "add", str(truncated), str(foreign)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{truncated}: not a zip archive" in err
+    assert f"{foreign}: not an argos translation package, missing model/model.bin" in err
+    assert "Traceback" not in err
+
+    # a corrupt file dropped into models/ is reported; the good one beside it still translates
+    (models_dir / "broken.argosmodel").write_bytes(good[:1000])
+    install(models_dir, fixture_models, "ja")
+    out = tmp_path / "out"
+    assert cli.main(["translate", str(CORPUS), "--out", str(out)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "broken.argosmodel: not a zip archive" in err
+    assert (out / f"{JA}.en.txt").exists()
+
+
+def test_unreachable_index_fails_fast_with_one_clear_line(models_dir, capsys):
+    started = time.monotonic()
+    assert cli.main(["models", "install", "ja", "bg"]) == 1
+    assert time.monotonic() - started < models.INDEX_TIMEOUT_S + 3
+    err = capsys.readouterr().err
+    assert "cannot reach the argos package index" in err and "models add FILE.argosmodel" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert cli.main(["models", "install", "ja", "--index", "http://127.0.0.1:9/index.json"]) == 1
+
+
+def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, models_dir, fixture_models, tmp_path):
+    install(models_dir, fixture_models, "ja")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    lines = [line for line in article(JA).splitlines() if line.strip()]
+    for copy in range(8):  # distinct sentences, so nothing is served from the cache
+        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
+               "--commit-every", "4", "--threads", "1"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = workspace / store.DB_NAME
+    committed = 0
+    deadline = time.monotonic() + 120
+    while committed < 40 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=5) as conn:
+                    committed = conn.execute("SELECT COUNT(*) FROM translations WHERE model IS NOT NULL").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(db) as conn:
+        before = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM sentences WHERE NOT boilerplate").fetchone()[0]
+    assert 0 < before < total
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = " ".join(rerun.stderr.split())
+    assert f"translated {total - before} sentences, 0 from cache, {before} done in earlier runs" in summary
+    rows = read_jsonl(out / "translations.jsonl")
+    assert len(rows) == total == len({(r["doc"], r["index"]) for r in rows})
+    assert all(r["en"] == r["text"] for r in rows)
+    assert len(list(out.glob("*.en.txt"))) == 8

@@ -1,0 +1,220 @@
+"""Argos translation packages: validate, install, discover, and fetch from the argos package index.
+
+Installed packages live in ``models/packages/<name>/`` (the project's models area, or
+$WORKBENCH_MODELS). ``.argosmodel`` files dropped into ``models/`` are installed on first use.
+argostranslate's package layer reads each package's metadata; inference is ours (translate.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .store import now
+
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+PACKAGE_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+INDEX_TIMEOUT_S = 5
+PROVENANCE_FILE = ".workbench.json"
+
+
+class ModelError(Exception):
+    """A package problem, reported to the user in one line."""
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    from_code: str
+    to_code: str
+    version: str
+    path: Path
+    source: str
+    fingerprint: str  # sha256 of the installed model.bin: two builds of one version never share a cache
+    size_bytes: int
+
+    @property
+    def id(self) -> str:
+        return f"argos:{self.from_code}-{self.to_code}@{self.version}#{self.fingerprint[:12]}"
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("WORKBENCH_MODELS") or DEFAULT_MODELS_DIR)
+
+
+def packages_dir() -> Path:
+    return models_dir() / "packages"
+
+
+def _package_root(names: list[str]) -> str:
+    tops = {name.split("/", 1)[0] for name in names if name.strip("/")}
+    if len(tops) != 1 or not any("/" in name for name in names):
+        raise ModelError(f"expected one top-level folder, found {len(tops)}: {', '.join(sorted(tops)[:4])}")
+    return tops.pop()
+
+
+def validate_archive(path: Path) -> dict:
+    """Check that ``path`` is an argos package this workbench can run; return its metadata."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise ModelError(f"{path}: not a zip archive (truncated download or not an .argosmodel)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            try:
+                root = _package_root(names)
+            except ModelError as error:
+                raise ModelError(f"{path}: {error}") from None
+            missing = [item for item in ("metadata.json", "model/model.bin", "model/config.json",
+                                         "sentencepiece.model") if f"{root}/{item}" not in names]
+            if missing:
+                raise ModelError(f"{path}: not an argos translation package, missing {', '.join(missing)}")
+            try:
+                metadata = json.loads(archive.read(f"{root}/metadata.json"))
+            except ValueError as error:
+                raise ModelError(f"{path}: metadata.json is not valid JSON ({error})") from None
+            bad = archive.testzip()
+            if bad:
+                raise ModelError(f"{path}: corrupt member {bad} (truncated download?)")
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ModelError(f"{path}: damaged zip archive ({error})") from None
+    for key in ("from_code", "to_code"):
+        if not isinstance(metadata.get(key), str) or not metadata[key]:
+            raise ModelError(f"{path}: metadata.json does not name {key}")
+    return metadata
+
+
+def add_package(path: Path, source: str | None = None) -> InstalledModel:
+    """Validate and install one .argosmodel file, replacing an installed package of the same pair."""
+    metadata = validate_archive(path)
+    target = packages_dir() / f"translate-{metadata['from_code']}_{metadata['to_code']}"
+    packages_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=packages_dir()) as tmp, zipfile.ZipFile(path) as archive:
+        archive.extractall(tmp)
+        extracted = Path(tmp) / _package_root(archive.namelist())
+        model_bin = extracted / "model" / "model.bin"
+        fingerprint = _sha256(model_bin)
+        (extracted / PROVENANCE_FILE).write_text(json.dumps({
+            "source": source or str(path.resolve()), "archive_sha256": _sha256(path),
+            "model_sha256": fingerprint, "installed_at": now()}, indent=2))
+        if target.exists():
+            shutil.rmtree(target)
+        extracted.rename(target)  # same filesystem: the package appears whole or not at all
+    return _load(target)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load(path: Path) -> InstalledModel:
+    from argostranslate.package import Package  # argos' package layer: metadata and layout
+
+    package = Package(path)
+    provenance_path = path / PROVENANCE_FILE
+    provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
+    fingerprint = provenance.get("model_sha256") or _sha256(path / "model" / "model.bin")
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return InstalledModel(package.from_code, package.to_code, package.package_version or "0", path,
+                          provenance.get("source", "unknown"), fingerprint, size)
+
+
+def install_dropped(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
+    """Install .argosmodel files dropped into models/ that are new or newer than their install."""
+    installed = []
+    for archive in sorted(models_dir().glob("*.argosmodel")):
+        marker = packages_dir() / f".{archive.name}.installed"
+        if marker.exists() and marker.stat().st_mtime >= archive.stat().st_mtime:
+            continue
+        try:
+            installed.append(add_package(archive))
+        except ModelError as error:
+            if on_error:
+                on_error(str(error))
+            continue
+        marker.touch()
+    return installed
+
+
+def installed_models(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
+    install_dropped(on_error)
+    if not packages_dir().is_dir():
+        return []
+    found = []
+    for path in sorted(packages_dir().iterdir()):
+        if path.is_dir() and (path / "metadata.json").exists() and (path / "sentencepiece.model").exists():
+            found.append(_load(path))
+    return found
+
+
+def models_to_english(on_error: Callable[[str], None] | None = None) -> dict[str, InstalledModel]:
+    """Installed X->en packages by source language."""
+    return {m.from_code: m for m in installed_models(on_error) if m.to_code == "en"}
+
+
+# --- the argos package index ---------------------------------------------------------------
+
+def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT_S) -> list[dict]:
+    """The package index, or ModelError within ``timeout`` seconds when it cannot be reached.
+
+    argostranslate.package.get_available_packages() retries an unreachable index recursively
+    for about 50 s and ends in RecursionError, so the index is fetched here, once, with a timeout.
+    """
+    url = url or os.environ.get("WORKBENCH_PACKAGE_INDEX") or PACKAGE_INDEX_URL
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise ModelError(
+            f"cannot reach the argos package index at {url} ({reason}). On a machine with internet access, "
+            "download the .argosmodel files (https://www.argosopentech.com/argospm/index/) and add them with "
+            "`python -m workbench models add FILE.argosmodel`, or drop them into models/") from None
+
+
+def install_from_index(codes: list[str], progress: Callable[[str, int, int], None] | None = None,
+                       index_url: str | None = None) -> list[InstalledModel]:
+    """Download and install X->en packages for ``codes`` from the argos index."""
+    from argostranslate.package import AvailablePackage
+
+    available = [AvailablePackage(entry) for entry in fetch_index(index_url)]
+    installed = []
+    for code in codes:
+        matches = [p for p in available if p.from_code == code and p.to_code == "en" and p.links]
+        if not matches:
+            raise ModelError(f"the argos index has no {code}->en package")
+        package = matches[0]
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = Path(tmp) / f"translate-{code}_en.argosmodel"
+            _download(package.links, archive, lambda done, total: progress and progress(code, done, total))
+            installed.append(add_package(archive, source=package.links[0]))
+    return installed
+
+
+def _download(links: list[str], target: Path, progress: Callable[[int, int], None]) -> None:
+    errors = []
+    for link in links:
+        try:
+            with urllib.request.urlopen(link, timeout=30) as response, target.open("wb") as handle:
+                total = int(response.headers.get("Content-Length") or 0)
+                done = 0
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    handle.write(block)
+                    done += len(block)
+                    progress(done, total)
+            return
+        except (urllib.error.URLError, OSError) as error:
+            errors.append(f"{link}: {getattr(error, 'reason', error)}")
+    raise ModelError("download failed: " + "; ".join(errors))

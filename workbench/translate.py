@@ -1,0 +1,262 @@
+"""Offline translation into English: argos packages run directly on CTranslate2, cached and resumable.
+
+We never call argostranslate.translate: it re-splits sentences with a model it downloads at
+translate time. Our sentences come from the ingest stage; inference is one
+``translate_batch`` over many length-sorted sentences at a time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from . import store
+from .models import InstalledModel, models_to_english
+from .records import Document, Sentence
+
+ENGLISH = "en"
+
+
+class Translator(Protocol):
+    """Anything that puts sentences into English. ``cache_id`` names model and options."""
+
+    model_id: str
+    cache_id: str
+
+    def translate(self, sentences: list[str]) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    beam_size: int = 4
+    compute_type: str = "int8"
+    threads: int = 0  # 0: every core
+    max_batch_tokens: int = 2048
+    # A bad model must not loop: output is capped relative to the source length.
+    length_ratio: float = 2.0
+    length_margin: int = 10
+    length_penalty: float = 0.2  # as argostranslate
+
+    def key(self) -> str:  # what changes the output; threads and batching do not
+        return f"beam={self.beam_size},ct={self.compute_type},ratio={self.length_ratio}+{self.length_margin}"
+
+
+class ArgosTranslator:
+    """One argos package on CTranslate2, loaded on first use."""
+
+    def __init__(self, model: InstalledModel, options: DecodingOptions = DecodingOptions()):
+        self.model = model
+        self.options = options
+        self.model_id = model.id
+        self.cache_id = f"{model.id}|{options.key()}"
+        self._engine = None
+        self._sp = None
+
+    def _load(self) -> None:
+        import ctranslate2
+        import sentencepiece
+
+        self._sp = sentencepiece.SentencePieceProcessor(model_file=str(self.model.path / "sentencepiece.model"))
+        self._engine = ctranslate2.Translator(
+            str(self.model.path / "model"), device="cpu", compute_type=self.options.compute_type,
+            inter_threads=1, intra_threads=self.options.threads or os.cpu_count() or 1)
+        metadata = json.loads((self.model.path / "metadata.json").read_text())
+        self._target_prefix = metadata.get("target_prefix") or None
+
+    def translate(self, sentences: list[str]) -> list[str]:
+        if not sentences:
+            return []
+        if self._engine is None:
+            self._load()
+        tokens = [self._sp.encode(sentence, out_type=str) for sentence in sentences]
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+        results: list[str] = [""] * len(tokens)
+        group: list[int] = []
+        group_tokens = 0
+        for position, i in enumerate(order):
+            group.append(i)
+            group_tokens += len(tokens[i])
+            if group_tokens >= self.options.max_batch_tokens or position == len(order) - 1:
+                for j, text in zip(group, self._translate_sorted([tokens[j] for j in group])):
+                    results[j] = text
+                group, group_tokens = [], 0
+        return results
+
+    def _translate_sorted(self, batch: list[list[str]]) -> list[str]:
+        longest = max(len(t) for t in batch)
+        prefix = [[self._target_prefix]] * len(batch) if self._target_prefix else None
+        outputs = self._engine.translate_batch(
+            batch, target_prefix=prefix, beam_size=self.options.beam_size,
+            max_batch_size=self.options.max_batch_tokens, batch_type="tokens",
+            max_decoding_length=int(self.options.length_ratio * longest) + self.options.length_margin,
+            length_penalty=self.options.length_penalty, replace_unknowns=True)
+        texts = []
+        for output in outputs:
+            pieces = output.hypotheses[0]
+            if self._target_prefix and pieces[:1] == [self._target_prefix]:
+                pieces = pieces[1:]
+            texts.append(self._sp.decode(pieces))  # sentencepiece restores spacing and underscores
+        return texts
+
+
+_loaded: dict[str, ArgosTranslator] = {}
+
+
+def translators_to_english(options: DecodingOptions = DecodingOptions(),
+                           on_error: Callable[[str], None] | None = None) -> dict[str, Translator]:
+    """One translator per installed X->en model per process (engines load lazily)."""
+    found: dict[str, Translator] = {}
+    for lang, model in models_to_english(on_error).items():
+        key = f"{model.id}|{options}"
+        if key not in _loaded:
+            _loaded[key] = ArgosTranslator(model, options)
+        found[lang] = _loaded[key]
+    return found
+
+
+# --- bulk translation of stored documents -------------------------------------------------
+
+@dataclass
+class TranslateReport:
+    translated: int = 0  # sentences sent to a model in this run
+    cached: int = 0  # filled from the translation cache
+    done_before: int = 0  # already translated by an earlier (maybe interrupted) run
+    english: int = 0  # English sentences passed through
+    missing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # lang -> doc paths
+
+    def missing_lines(self) -> list[str]:
+        return [f"{path}: no {lang}->en model installed; run `python -m workbench models install {lang}` "
+                f"or `python -m workbench models add FILE.argosmodel`"
+                for lang, paths in sorted(self.missing.items()) for path in sorted(paths)]
+
+
+def _cache_key(translator: Translator, text: str) -> str:
+    return hashlib.sha256(f"{translator.cache_id}\n{text}".encode()).hexdigest()
+
+
+def _pending(conn: sqlite3.Connection, doc: Document) -> list[Sentence]:
+    done = {row[0] for row in conn.execute("SELECT idx FROM translations WHERE doc_id = ?", (doc.id,))}
+    return [s for s in doc.sentences if not s.boilerplate and s.index not in done]
+
+
+def count_pending(conn: sqlite3.Connection, docs: Iterable[Document], translators: dict[str, Translator]) -> int:
+    return sum(1 for doc in docs for s in _pending(conn, doc) if s.lang != ENGLISH and s.lang in translators)
+
+
+def translate_documents(conn: sqlite3.Connection, docs: list[Document], translators: dict[str, Translator],
+                        on_progress: Callable[[int], None] | None = None, commit_every: int = 64) -> TranslateReport:
+    """Put every non-boilerplate, non-English sentence of ``docs`` into English.
+
+    Work is committed every ``commit_every`` sentences, so an interrupted run loses at most one
+    batch and the next run continues from there.
+    """
+    report = TranslateReport()
+    work: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))  # lang->text->sites
+    for doc in docs:
+        pending = _pending(conn, doc)
+        content = sum(1 for s in doc.sentences if not s.boilerplate)
+        report.done_before += content - len(pending)
+        english = [s for s in pending if s.lang == ENGLISH]
+        with store.transaction(conn):
+            conn.executemany("INSERT INTO translations VALUES (?,?,?,NULL)",
+                             [(doc.id, s.index, s.text) for s in english])
+        report.english += len(english)
+        for s in pending:
+            if s.lang == ENGLISH:
+                continue
+            if s.lang not in translators:
+                report.missing[s.lang].add(doc.path)
+            else:
+                work[s.lang][s.text].append((doc.id, s.index))
+
+    for lang, sites_by_text in work.items():
+        translator = translators[lang]
+        texts = sorted(sites_by_text, key=len)  # similar lengths batch well
+        keys = {text: _cache_key(translator, text) for text in texts}
+        cached = _cached(conn, list(keys.values()))
+        hits = [text for text in texts if keys[text] in cached]
+        _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False)
+        report.cached += sum(len(sites_by_text[text]) for text in hits)
+        if on_progress and hits:
+            on_progress(sum(len(sites_by_text[text]) for text in hits))
+        todo = [text for text in texts if keys[text] not in cached]
+        for start in range(0, len(todo), commit_every):
+            chunk = todo[start:start + commit_every]
+            english = translator.translate(chunk)
+            _save(conn, translator, sites_by_text, keys, dict(zip(chunk, english)), cache=True)
+            done = sum(len(sites_by_text[text]) for text in chunk)
+            report.translated += done
+            if on_progress:
+                on_progress(done)
+    return report
+
+
+def _cached(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
+    found = {}
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        rows = conn.execute(f"SELECT key, en FROM translation_cache WHERE key IN ({','.join('?' * len(part))})", part)
+        found.update(dict(rows.fetchall()))
+    return found
+
+
+def _save(conn, translator, sites_by_text, keys, english_by_text, cache: bool) -> None:
+    with store.transaction(conn):
+        if cache:
+            conn.executemany("INSERT OR REPLACE INTO translation_cache VALUES (?,?)",
+                             [(keys[text], en) for text, en in english_by_text.items()])
+        conn.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?)",
+                         [(doc_id, idx, en, translator.model_id)
+                          for text, en in english_by_text.items() for doc_id, idx in sites_by_text[text]])
+
+
+# --- reading results back and writing them out --------------------------------------------
+
+def english_of(conn: sqlite3.Connection, doc_id: int) -> dict[int, tuple[str, str | None]]:
+    """Sentence index -> (English, model id or None for sentences that were English)."""
+    rows = conn.execute("SELECT idx, en, model FROM translations WHERE doc_id = ?", (doc_id,))
+    return {idx: (en, model) for idx, en, model in rows}
+
+
+def english_text(doc: Document, english: dict[int, tuple[str, str | None]]) -> str:
+    """The document in English, paragraph breaks as in the original; boilerplate left out."""
+    parts: list[str] = []
+    previous: Sentence | None = None
+    for s in doc.sentences:
+        if s.boilerplate:
+            continue
+        if previous is not None:
+            breaks = doc.text.count("\n", previous.end, s.start)
+            parts.append("\n" * max(breaks, 1) if s.paragraph != previous.paragraph else " ")
+        parts.append(english[s.index][0] if s.index in english else s.text)
+        previous = s
+    return "".join(parts) + "\n"
+
+
+def write_outputs(conn: sqlite3.Connection, docs: list[Document], out: Path) -> list[Path]:
+    """``OUT/<path>.en.txt`` per fully translated document and ``OUT/translations.jsonl``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    jsonl = out / "translations.jsonl"
+    with jsonl.open("w", encoding="utf-8") as lines:
+        for doc in docs:
+            english = english_of(conn, doc.id)
+            content = [s for s in doc.sentences if not s.boilerplate]
+            for s in content:
+                if s.index in english:
+                    en, model = english[s.index]
+                    lines.write(json.dumps({"doc": doc.path, "index": s.index, "start": s.start, "end": s.end,
+                                            "lang": s.lang, "text": s.text, "en": en, "model": model},
+                                           ensure_ascii=False) + "\n")
+            if content and all(s.index in english for s in content):
+                target = out / f"{doc.path}.en.txt"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(english_text(doc, english), encoding="utf-8")
+                written.append(target)
+    return written + [jsonl]
