@@ -31,30 +31,36 @@ def normalise_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
-def numbers(text: str) -> set[float]:
-    """Every number the text states, as values comparable across languages."""
-    text = normalise_digits(text)
-    found: set[float] = set()
-    for match in _NUMBER.finditer(text):
+def number_spans(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, value) of every number the text states, values comparable across languages."""
+    digits = normalise_digits(text)  # same length as text: spans stay valid
+    found: list[tuple[int, int, float]] = []
+    for match in _NUMBER.finditer(digits):
         integer, separator, decimal_sep, decimal = match.groups()
         value = float(integer.replace(separator, "")) if separator else float(integer)
         if decimal and not (separator and decimal_sep == separator):
             value = float(f"{int(value)}.{decimal}")
-        following = text[match.end():match.end() + 1]
-        if following in _CJK_MULTIPLIER:
-            value *= _CJK_MULTIPLIER[following]
-        found.add(value)
-    words = [w.casefold() for w in _WORD.findall(text)]
-    for i, word in enumerate(words):
-        word = word.removeprefix("ال") if word.startswith("الأ") else word
+        end = match.end()
+        if digits[end:end + 1] in _CJK_MULTIPLIER:
+            value *= _CJK_MULTIPLIER[digits[end]]
+            end += 1
+        found.append((match.start(), end, value))
+    words = list(_WORD.finditer(digits))
+    for i, word_match in enumerate(words):
+        word = word_match.group().casefold()
         if word in _WORDS:
-            previous = words[i - 1] if i else ""
+            previous = words[i - 1].group().casefold() if i else ""
             multiplier = _SMALL.get(previous) or (float(previous) if previous.isdigit() else None)
+            start = words[i - 1].start() if multiplier else word_match.start()
             value = _WORDS[word] * multiplier if multiplier and _WORDS[word] >= 1000 else _WORDS[word]
-            found.add(float(value))
-            if multiplier and previous.isdigit():
-                found.discard(float(previous))
-    return found
+            if multiplier and previous.isdigit():  # "2 thousand": one number, not 2 and 2000
+                found = [f for f in found if f[0] != start]
+            found.append((start, word_match.end(), float(value)))
+    return sorted(found)
+
+
+def numbers(text: str) -> set[float]:
+    return {value for _, _, value in number_spans(text)}
 
 
 # --- names ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__, compare, ingest, models, store, translate
+from . import __version__, compare, export, ingest, jobs, models, store, translate
 from .align import MODES
 from .embed import get_embedder
 
@@ -32,6 +33,10 @@ report the same story, then review the pairs in the browser and export them.
   python -m workbench align-all                           group stories, align every cross-language pair
   python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
   python -m workbench links --out links.jsonl             each sentence as reported in the other documents
+  python -m workbench ui                                  review side by side in the browser
+  python -m workbench export --format tmx --reviewed-only --out pairs.tmx
+
+Or all at once, on the built-in samples: python -m workbench start
 
 Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE, default ./workspace).
 """
@@ -307,6 +312,63 @@ def cmd_links(args) -> int:
     return EXIT_OK
 
 
+# --- review: export, UI, background jobs, the main job --------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "syria-2024-12"
+APP = Path(__file__).resolve().parent / "app" / "main.py"
+
+
+def cmd_export(args) -> int:
+    conn = store.connect(args.workspace)
+    rows = export.export_rows(conn, args.reviewed_only)
+    target = Path(args.out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(export.render(rows, args.format))
+    console.print(f"wrote {len(rows)} units to {target}")
+    if not rows:
+        console.print("nothing to export: align documents first"
+                      + (" and accept some pairs (or drop --reviewed-only)" if args.reviewed_only else ""))
+    return EXIT_OK
+
+
+def cmd_ui(args) -> int:
+    import subprocess
+
+    workspace = store.workspace_dir(args.workspace).resolve()
+    store.connect(workspace)
+    env = {**os.environ, "WORKBENCH_WORKSPACE": str(workspace)}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+               "--server.address", args.address, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {workspace}); Ctrl+C stops it")
+    # the project's .streamlit/config.toml applies: run from the project folder
+    return subprocess.call(command, env=env, cwd=APP.parent.parent.parent)
+
+
+def cmd_job(args) -> int:
+    return jobs.run(args.workspace or store.DEFAULT_WORKSPACE, args.job_id)
+
+
+def cmd_start(args) -> int:
+    """Ingest, translate where models exist, align, link, then open the UI."""
+    conn = store.connect(args.workspace)
+    folder = Path(args.folder) if args.folder else SAMPLES
+    results, _ = run_ingest(conn, folder, ingest.DEFAULT_MAX_BYTES / 2**20)
+    docs = [store.document(conn, r.doc_id) for r in results if r.doc_id is not None]
+    if models.models_to_english(on_error=_warn):
+        run_translate(conn, docs, translate.DecodingOptions())
+    else:
+        console.print("[yellow]No translation models installed: aligning on the originals alone. To add English, "
+                      "run `python -m workbench models install ja ar fr bg` (needs internet) or "
+                      "`python -m workbench models add FILE.argosmodel`, then run this again.[/]", soft_wrap=True)
+    args.mode = "auto"
+    cmd_align_all(args)
+    compare.compute_links(conn, store.documents(conn), _embedder(args))
+    if args.no_ui:
+        return EXIT_OK
+    return cmd_ui(args)
+
+
 # --- parser ----------------------------------------------------------------------------
 
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
@@ -399,6 +461,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("links", cmd_links, "link every sentence to its best counterpart in each other-language document")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
     p.add_argument("--embedder", help=embedder_help)
+
+    p = add("export", cmd_export, "export aligned pairs to CSV, JSONL or TMX 1.4",
+            "Export every aligned unit (or only accepted and edited ones) with texts, spans, English,\n"
+            "confidence, flags, review status and the run signature. TMX: one <tu> per unit, n:m units\n"
+            "joined into one <seg> per side.\n\nexample: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
+    p.add_argument("--format", choices=export.FORMATS, required=True)
+    p.add_argument("--reviewed-only", action="store_true", help="only accepted or edited units")
+    p.add_argument("--out", required=True, metavar="FILE")
+
+    p = add("ui", cmd_ui, "review alignments in the browser (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost", help="address to bind (default: localhost only)")
+
+    p = add("start", cmd_start, "the main job: ingest, translate, align and open the UI",
+            "Ingest FOLDER (default: the built-in samples), translate it where models are installed, group\n"
+            "stories, align every cross-language pair, link facts across documents, and start the UI.\n\n"
+            "example: python -m workbench start")
+    p.add_argument("folder", nargs="?", help="folder of articles (default: samples/syria-2024-12)")
+    p.add_argument("--embedder", help=embedder_help)
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost")
+    p.add_argument("--no-ui", action="store_true", help="stop after aligning")
+
+    p = sub.add_parser("job", parents=[common])  # the UI's background worker; not for direct use
+    p.add_argument("job_id", type=int)
+    p.set_defaults(func=cmd_job)
     return parser
 
 

@@ -5,7 +5,6 @@ import json
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pandas as pd
 
@@ -42,20 +41,17 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[d
     return rows
 
 
-def write(rows: list[dict], fmt: str, path: Path) -> None:
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+def render(rows: list[dict], fmt: str) -> bytes:
+    """The rows in ``fmt`` (csv, jsonl or tmx), as UTF-8 bytes."""
     if fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+    if fmt == "csv":
         frame = pd.DataFrame([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
                                for k, v in row.items()} for row in rows])
-        frame.to_csv(path, index=False, encoding="utf-8")
-    else:
-        ET.ElementTree(tmx(rows)).write(path, encoding="utf-8", xml_declaration=True)
+        return frame.to_csv(index=False).encode()
+    if fmt == "tmx":
+        return ET.tostring(tmx(rows), encoding="utf-8", xml_declaration=True)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}")
 
 
 def tmx(rows: list[dict]) -> ET.Element:

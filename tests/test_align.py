@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from conftest import AR2, BG, CORPUS, FLORES, FR, JA
+from workbench import cli, compare, ingest, store
+from workbench.align import Side, align
+from workbench.anchors import anchors, number_flags, numbers, skeleton
+from workbench.embed import get_embedder
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    conn = store.connect(tmp_path_factory.mktemp("ws"))
+    ingest.ingest_folder(conn, CORPUS)
+    return conn
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return get_embedder()
+
+
+def sentence_index(doc, fragment: str) -> int:
+    matches = [s.index for s in doc.sentences if fragment in s.text]
+    assert len(matches) == 1, (fragment, matches)
+    return matches[0]
+
+
+def test_numbers_agree_across_scripts_and_conventions():
+    assert numbers("約2,000人のアサド兵") == numbers("Près de 2 000 soldats") == numbers("около 2000 души")
+    assert numbers("about 2.000 people") == {2000.0}
+    assert numbers("٤٥ كيلومترا") == numbers("45 km") == numbers("４５キロ") == {45.0}
+    assert numbers("3万人") == {30000.0}
+    assert numbers("more than a thousand soldiers") == numbers("أكثر من ألف جندي") == {1000.0}
+    assert numbers("two thousand") == numbers("deux mille") == {2000.0}
+    assert numbers("2.5 km") == {2.5}
+    assert number_flags(anchors("約2,000人"), anchors("أكثر من ألف جندي")) == ["number_mismatch"]
+    assert number_flags(anchors("約2,000人"), anchors("Près de 2 000 soldats")) == []
+    assert number_flags(anchors("約2,000人"), anchors("des soldats")) == ["number_one_sided"]
+    assert skeleton("Homs") == skeleton("Хомс") == skeleton("ホムス")
+    assert skeleton("Palmyra") == skeleton("パルミラ") == skeleton("Палмира")
+
+
+def test_japanese_and_french_renderings_align(seeded, embedder):
+    ja, fr = store.document(seeded, JA), store.document(seeded, FR)
+    aligned = compare.align_documents(seeded, ja, fr, embedder)
+    assert aligned.result.mode == "parallel"
+    records = aligned.records()
+    unit_of = {}
+    for r in records:
+        for i in r["src_ids"]:
+            unit_of[i] = r
+
+    def paired(ja_fragment: str, fr_fragment: str) -> None:
+        unit = unit_of[sentence_index(ja, ja_fragment)]
+        assert sentence_index(fr, fr_fragment) in unit["tgt_ids"], (ja_fragment, unit["tgt_text"])
+
+    paired("約2,000人のアサド兵", "Près de 2 000 soldats")
+    paired("ハフェズの像がジャラマナ", "statue de Hafez")
+    paired("Hayat Tahrir al-Sham(HST)", "Le groupe islamiste Hayat Tahrir al-Sham")
+    paired("南部作戦室", "Salle d’opérations du sud")
+    paired("2018年以来", "depuis 2018")
+    # the French drops the Palmyra, Deir ez-Zor and Russia paragraphs
+    for omitted in ("パルミラを占領", "デイル・アル・ゾルを失った", "タルトゥスから船を撤退"):
+        assert unit_of[sentence_index(ja, omitted)]["tgt_ids"] == [], omitted
+    # spans point into each file's decoded text
+    ja_text, fr_text = (CORPUS / JA).read_text(encoding="utf-8"), (CORPUS / FR).read_text(encoding="utf-8")
+    for r in records:
+        assert "".join(ja_text[a:b] for a, b in r["src_spans"]) == r["src_text"]
+        assert " ".join(fr_text[a:b] for a, b in r["tgt_spans"]) == r["tgt_text"]
+        assert 0.0 <= r["score"] <= 1.0
+    strong = [r for r in records if r["src_ids"] and r["tgt_ids"]]
+    assert len(strong) >= 15
+    assert sum(r["score"] for r in strong) / len(strong) > 0.6
+
+
+def test_links_follow_the_soldiers_to_iraq_and_flag_the_arabic_count(seeded, embedder):
+    docs = store.documents(seeded)
+    links = compare.compute_links(seeded, docs, embedder)
+    by_path = {d.path: d for d in docs}
+    ja, fr, bg, ar2 = by_path[JA], by_path[FR], by_path[BG], by_path[AR2]
+    source = sentence_index(ja, "約2,000人のアサド兵")
+    best = {k.other_doc: k for k in links if k.doc == ja.id and k.index == source}
+    assert "Près de 2 000 soldats" in fr.sentences[best[fr.id].other_index].text
+    assert "бягат в Ирак" in bg.sentences[best[bg.id].other_index].text
+    arabic = ar2.sentences[best[ar2.id].other_index].text
+    assert "أكثر من ألف جندي" in arabic
+    assert "number_mismatch" in best[ar2.id].flags
+    assert not best[fr.id].flags and not best[bg.id].flags
+    # and back: the Arabic report finds the French one, with the same disagreement flagged
+    back = next(k for k in links if k.doc == ar2.id and k.index == best[ar2.id].other_index and k.other_doc == fr.id)
+    assert "Près de 2 000 soldats" in fr.sentences[back.other_index].text
+    assert "number_mismatch" in back.flags
+
+
+def test_story_groups_separate_unrelated_articles(seeded, embedder, tmp_path):
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "science-en.txt").write_text("\n".join(english[:12]), encoding="utf-8")
+    (folder / "travel-fr.txt").write_text("\n".join(french[600:612]), encoding="utf-8")
+    conn = store.connect(tmp_path / "ws")
+    ingest.ingest_folder(conn, CORPUS)
+    ingest.ingest_folder(conn, folder)
+    groups, _ = compare.story_groups(conn, store.documents(conn), embedder)
+    paths = [sorted(d.path for d in group) for group in groups]
+    assert sorted(p.name for p in CORPUS.glob("*.txt")) in paths
+    assert ["science-en.txt"] in paths and ["travel-fr.txt"] in paths
+
+
+def test_monotonic_dp_recovers_merges_and_omissions_on_flores(embedder):
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[:40]
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:40]
+    rng = random.Random(3)
+    tgt_units, k = [], 0
+    while k < 40:  # merge some adjacent English sentences, drop a few
+        if k + 1 < 40 and rng.random() < 0.15:
+            tgt_units.append([k, k + 1])
+            k += 2
+        else:
+            tgt_units.append([k])
+            k += 1
+    dropped = {3, 17, 29}
+    tgt_units = [u for u in tgt_units if not set(u) & dropped]
+    result = align(Side(french, "fr", [None] * 40), Side([" ".join(english[i] for i in u) for u in tgt_units],
+                                                          "en", [None] * len(tgt_units)), embedder)
+    assert result.mode == "parallel"
+    expected = {(tuple(u), (p,)) for p, u in enumerate(tgt_units)} | {((d,), ()) for d in dropped}
+    got = {(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units}
+    assert len(expected & got) >= 0.9 * len(expected), sorted(expected - got)
+
+
+def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, workspace, tmp_path, capsys):
+    out = tmp_path / "pairs.jsonl"
+    # paths that are not in the workspace yet are ingested on the fly
+    assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert records
+    expected = {"src_doc", "tgt_doc", "src_ids", "tgt_ids", "src_spans", "tgt_spans", "src_text", "tgt_text",
+                "src_en", "tgt_en", "kind", "score", "flags", "signature"}
+    assert all(set(r) == expected for r in records)
+    signature = records[0]["signature"]
+    assert signature["embedder"] == embedder.name and signature["aligner"]["mode"] == "parallel"
+    assert signature["translation_models"] == [] and records[0]["src_en"] is None
+    assert {r["kind"] for r in records} >= {"1-1", "1-0"}
+    err = " ".join(capsys.readouterr().err.split())
+    assert "mode parallel" in err
+    assert cli.main(["align", "nope.txt", str(CORPUS / FR)]) == 2

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import CORPUS, FR, JA, REPO
+from workbench import compare, export, ingest, review, store
+from workbench.embed import get_embedder
+
+APP = str(REPO / "workbench" / "app" / "main.py")
+PAGES = ["views/corpus.py", "views/compare.py", "views/facts.py", "views/search.py", "views/export.py"]
+TIMEOUT = 120
+
+
+@pytest.fixture
+def populated(tmp_path, monkeypatch):
+    """The seed articles plus one hostile article, the ja-fr pair aligned, links computed."""
+    folder = tmp_path / "articles"
+    shutil.copytree(CORPUS, folder)
+    (folder / "fr-hostile.md").write_text(
+        "Les rebelles syriens avancent vers Damas. <script>alert('xss')</script> Ils contrôlent Darayya.\n"
+        "Près de 2 000 soldats d’Assad auraient fui vers l’Irak. <img src=x onerror=alert(1)> **gras** [lien](javascript:alert(2))\n",
+        encoding="utf-8")
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
+    conn = store.connect(ws)
+    ingest.ingest_folder(conn, folder)
+    ja, fr = store.document(conn, JA), store.document(conn, FR)
+    compare.align_documents(conn, ja, fr, get_embedder())
+    compare.compute_links(conn, store.documents(conn), get_embedder())
+    return conn, ja, fr
+
+
+def run_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_workspace(page, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(tmp_path / "empty"))
+    at = run_page(page)
+    text = " ".join(str(m.value) for m in at.info) + " ".join(str(m.value) for m in at.markdown)
+    if page in ("views/corpus.py", "views/compare.py", "views/facts.py"):
+        assert "ingest" in text.lower()  # tells a new user what to do next
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_a_populated_workspace(page, populated):
+    run_page(page)
+
+
+def test_compare_accept_persists_and_relinks_change_the_store(populated):
+    conn, ja, fr = populated
+    at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
+    pair = review.load_pair(conn, ja.id, fr.id)
+    first = pair.units[0]
+    at.button(key=f"accept-{first.position}").click().run()
+    assert not at.exception
+    again = review.load_pair(conn, ja.id, fr.id)
+    assert again.units[0].status == "accepted"
+
+    count = len(again.units)
+    at.button(key="merge-0").click().run()
+    merged = review.load_pair(conn, ja.id, fr.id)
+    assert len(merged.units) == count - 1 and merged.units[0].status == "edited"
+    at.button(key="split-0").click().run()
+    assert len(review.load_pair(conn, ja.id, fr.id).units) >= count - 1
+
+    at.button(key="above-5").click().run()
+    statuses = [u.status for u in review.load_pair(conn, ja.id, fr.id).units[:5]]
+    assert all(statuses), statuses
+
+
+def test_compare_renders_article_html_as_text(populated):
+    conn, ja, _ = populated
+    hostile = store.document(conn, "fr-hostile.md")
+    compare.align_documents(conn, ja, hostile, get_embedder())
+    at = run_page("views/compare.py", src=str(ja.id), tgt=str(hostile.id))
+    html = " ".join(str(m.value) for m in at.markdown)
+    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in html and "<img" not in html
+    assert "**gras** [lien](javascript:alert(2))" in html  # Markdown left as typed
+
+
+def test_search_and_facts_pages_show_results(populated):
+    conn, ja, _ = populated
+    at = run_page("views/search.py")
+    at.text_input[0].input("Hayat Tahrir al-Sham").run()
+    assert not at.exception
+    headers = [h.value for h in at.subheader]
+    assert any(JA in h for h in headers) and any(FR in h for h in headers)
+
+    at = run_page("views/facts.py")
+    assert any("confidence" in c.value for c in at.caption)
+
+
+def test_export_matches_the_cli_formats(populated, tmp_path):
+    conn, ja, fr = populated
+    pair = review.load_pair(conn, ja.id, fr.id)
+    review.decide(conn, ja.id, fr.id, pair.units[1], "accepted", note="checked & fine", reviewer="ana")
+    rows = export.export_rows(conn, reviewed_only=True)
+    assert len(rows) == 1 and rows[0]["reviewer"] == "ana" and rows[0]["status"] == "accepted"
+    tmx = export.render(rows, "tmx").decode()
+    assert '<tmx version="1.4">' in tmx and tmx.count("<tu>") == 1 and 'xml:lang="ja"' in tmx
+    assert "checked &amp; fine" in tmx and 'type="x-signature"' in tmx
+    csv = export.render(export.export_rows(conn), "csv").decode()
+    assert csv.splitlines()[0].startswith("src_doc,tgt_doc,src_ids")
+    lines = export.render(export.export_rows(conn), "jsonl").decode().splitlines()
+    assert len(lines) == len(pair.units) and json.loads(lines[0])["signature"]["embedder"]
+    at = run_page("views/export.py")
+    assert at.get("download_button")

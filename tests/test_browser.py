@@ -1,0 +1,102 @@
+"""End to end in a real headless Chromium against `python -m workbench ui`."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, FR, JA, REPO
+from workbench import compare, ingest, review, store
+from workbench.embed import get_embedder
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (.ci/run installs it)")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    folder = tmp_path / "articles"
+    shutil.copytree(CORPUS, folder)
+    (folder / "fr-hostile.md").write_text(
+        "Les rebelles syriens avancent vers Damas. <script>window.hacked = 1; alert('xss')</script> "
+        "Ils contrôlent Darayya.\n<img src=x onerror=alert(1)> Près de 2 000 soldats d’Assad auraient fui vers l’Irak.\n",
+        encoding="utf-8")
+    ws = tmp_path / "ws"
+    conn = store.connect(ws)
+    ingest.ingest_folder(conn, folder)
+    ja, fr, hostile = (store.document(conn, p) for p in (JA, FR, "fr-hostile.md"))
+    compare.align_documents(conn, ja, fr, get_embedder())
+    compare.align_documents(conn, ja, hostile, get_embedder())
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "workbench", "ui", "--workspace", str(ws), "--port", str(port)],
+                               cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "the UI did not come up"
+        assert process.poll() is None, "the UI exited"
+        time.sleep(0.5)
+    yield url, conn, ja, fr, hostile
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        yield page
+        browser.close()
+
+
+def test_accept_survives_a_reload(server, page):
+    url, conn, ja, fr, _ = server
+    page.goto(f"{url}/compare?src={ja.id}&tgt={fr.id}")
+    page.get_by_text("no counterpart").first.wait_for(timeout=90_000)
+    first_unit = page.locator(".st-key-unit-0")
+    first_unit.get_by_role("button", name="Accept").click()
+    first_unit.get_by_text("accepted").wait_for(timeout=30_000)
+    assert review.load_pair(conn, ja.id, fr.id).units[0].status == "accepted"
+    page.reload()
+    page.locator(".st-key-unit-0").get_by_text("accepted").wait_for(timeout=90_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare-ja-fr-accepted.png"), full_page=False)
+
+
+def test_script_in_an_article_is_shown_as_text(server, page):
+    url, _, ja, _, hostile = server
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{url}/compare?src={ja.id}&tgt={hostile.id}")
+    page.get_by_text("<script>window.hacked = 1; alert('xss')</script>", exact=False).first.wait_for(timeout=90_000)
+    page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=30_000)
+    assert page.evaluate("window.hacked") is None
+    assert dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare-hostile-article.png"))

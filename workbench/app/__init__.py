@@ -1,0 +1,1 @@
+"""The Streamlit review app: a thin shell over the library (run with `python -m workbench ui`)."""

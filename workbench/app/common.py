@@ -1,0 +1,81 @@
+"""Shared helpers for the app's pages: the workspace, the embedder, and safe HTML for article text.
+
+Article text is untrusted: every piece of it passes through html.escape before it reaches
+``unsafe_allow_html``; the markup around it is ours.
+"""
+from __future__ import annotations
+
+import html
+import os
+import sqlite3
+
+import streamlit as st
+
+from workbench import store
+from workbench.anchors import number_spans
+from workbench.embed import Embedder, get_embedder
+from workbench.records import Document
+
+RTL_LANGS = {"ar", "fa", "ur", "he"}
+CSS = """
+<style>
+.wb-side {padding: 0.4rem 0.6rem; border-radius: 0.3rem; background: rgba(128,128,128,0.06);}
+.wb-orig {font-size: 1rem; line-height: 1.5;}
+.wb-en {font-size: 0.85rem; color: #6b7280; margin-top: 0.25rem; line-height: 1.4;}
+.wb-gap {padding: 0.4rem 0.6rem; border: 1px dashed #9ca3af; border-radius: 0.3rem; color: #9ca3af;
+         font-size: 0.85rem; text-align: center;}
+.wb-band {height: 100%; min-height: 2.4rem; border-radius: 0.2rem; color: white; font-size: 0.8rem;
+          text-align: center; padding-top: 0.5rem; font-weight: 600;}
+mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
+</style>
+"""
+
+
+def workspace() -> str:
+    return os.environ.get("WORKBENCH_WORKSPACE") or store.DEFAULT_WORKSPACE
+
+
+def connect() -> sqlite3.Connection:
+    return store.connect(workspace())
+
+
+@st.cache_resource(show_spinner="Loading the embedding model ...")
+def embedder() -> Embedder:
+    return get_embedder(os.environ.get("WORKBENCH_EMBEDDER"))
+
+
+def reviewer() -> str:
+    return st.session_state.get("reviewer", "")
+
+
+def doc_label(doc: Document) -> str:
+    return f"{doc.path} ({doc.lang})"
+
+
+def highlight(text: str, values: set[float]) -> str:
+    """Escaped ``text`` with the numbers whose value is in ``values`` marked."""
+    parts, cursor = [], 0
+    for start, end, value in number_spans(text):
+        if value in values and start >= cursor:
+            parts.append(html.escape(text[cursor:start]))
+            parts.append(f'<mark class="wb-diff">{html.escape(text[start:end])}</mark>')
+            cursor = end
+    parts.append(html.escape(text[cursor:]))
+    return "".join(parts)
+
+
+def side_html(texts: list[str], english: str | None, lang: str, marked: set[float] = frozenset()) -> str:
+    if not texts:
+        return '<div class="wb-gap">no counterpart</div>'
+    direction = "rtl" if lang in RTL_LANGS else "auto"
+    original = " ".join(highlight(t, marked) for t in texts)
+    parts = [f'<div class="wb-side"><div class="wb-orig" dir="{direction}" lang="{html.escape(lang)}">{original}</div>']
+    if english is not None and english != " ".join(texts):
+        parts.append(f'<div class="wb-en" dir="ltr" lang="en">{highlight(english, marked)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def band_html(score: float) -> str:
+    colour = "#16a34a" if score >= 0.7 else "#d97706" if score >= 0.4 else "#dc2626"
+    return f'<div class="wb-band" style="background:{colour}">{score:.2f}</div>'

@@ -1,0 +1,25 @@
+"""Entry point of the review app: `python -m workbench ui` runs `streamlit run` on this file."""
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+if str(REPO) not in sys.path:  # streamlit puts only this file's folder on the path
+    sys.path.insert(0, str(REPO))
+
+import streamlit as st  # noqa: E402
+
+from workbench.app.common import CSS, workspace  # noqa: E402
+
+st.set_page_config(page_title="workbench", layout="wide")
+st.markdown(CSS, unsafe_allow_html=True)  # our own stylesheet; no article text in it
+pages = [
+    st.Page("views/corpus.py", title="Corpus", icon=":material/folder_open:", default=True),
+    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("views/facts.py", title="Facts", icon=":material/fact_check:"),
+    st.Page("views/search.py", title="Search", icon=":material/search:"),
+    st.Page("views/export.py", title="Export", icon=":material/download:"),
+]
+with st.sidebar:
+    st.text_input("Reviewer", key="reviewer", help="Your name, stored with each decision")
+    st.caption(f"Workspace: `{workspace()}`")
+st.navigation(pages).run()

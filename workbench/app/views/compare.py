@@ -1,0 +1,135 @@
+"""Compare: two documents side by side, unit by unit, with review actions."""
+import streamlit as st
+
+from workbench import compare, review, store
+from workbench.anchors import numbers
+from workbench.app.common import band_html, connect, doc_label, embedder, reviewer, side_html
+from workbench.translate import english_of
+
+PAGE_SIZE = 25
+LOW_CONFIDENCE = 0.5
+
+conn = connect()
+st.title("Compare")
+docs = store.documents(conn)
+if len(docs) < 2:
+    st.info("Compare needs at least two documents: ingest articles on **Corpus** first.")
+    st.stop()
+
+by_id = {d.id: d for d in docs}
+suggested = compare.suggested_pairs(conn, docs, embedder())
+options = [(a.id, b.id) for a, b, _ in suggested]
+options += [(a.id, b.id) for a in docs for b in docs if a.id < b.id and (a.id, b.id) not in options]
+
+
+def pair_label(pair: tuple[int, int]) -> str:
+    stored = review.load_pair(conn, *pair)
+    mark = " (aligned)" if stored else ""
+    return f"{doc_label(by_id[pair[0]])}  <->  {doc_label(by_id[pair[1]])}{mark}"
+
+
+params = st.query_params
+default = 0
+if "src" in params and "tgt" in params:
+    wanted = (int(params["src"]), int(params["tgt"]))
+    default = options.index(wanted) if wanted in options else 0
+pair = st.selectbox("Documents (pairs about the same story first)", options, index=default, format_func=pair_label)
+st.query_params.update(src=str(pair[0]), tgt=str(pair[1]))
+src_doc, tgt_doc = by_id[pair[0]], by_id[pair[1]]
+
+stored = review.load_pair(conn, *pair)
+if stored is None:
+    st.write("These two documents are not aligned yet.")
+    if st.button("Align now", type="primary"):
+        with st.spinner("Aligning ..."):
+            compare.align_documents(conn, src_doc, tgt_doc, embedder())
+        st.rerun()
+    st.stop()
+
+src_en, tgt_en = english_of(conn, src_doc.id), english_of(conn, tgt_doc.id)
+reviewed = sum(1 for u in stored.units if u.status)
+st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} reviewed · "
+           f"embedder {stored.signature.get('embedder')} · "
+           f"translation models: {', '.join(stored.signature.get('translation_models') or ['none'])}")
+st.progress(reviewed / max(len(stored.units), 1))
+
+filters = st.columns([1, 1, 1, 2])
+low_only = filters[0].toggle("Low confidence only")
+flagged_only = filters[1].toggle("Flagged only")
+unreviewed_only = filters[2].toggle("Unreviewed only")
+if filters[3].button("Next unreviewed", icon=":material/skip_next:"):
+    following = review.next_unreviewed(stored, st.session_state.get("focus", -1))
+    st.session_state["focus"] = following.position if following else -1
+    if following:
+        st.session_state["page"] = following.position // PAGE_SIZE + 1
+
+units = [u for u in stored.units
+         if (not low_only or u.score < LOW_CONFIDENCE) and (not flagged_only or u.flags)
+         and (not unreviewed_only or not u.status)]
+pages = max(1, (len(units) + PAGE_SIZE - 1) // PAGE_SIZE)
+if not 1 <= st.session_state.get("page", 1) <= pages:
+    st.session_state["page"] = 1
+page = st.number_input("Page", 1, pages, key="page")
+focus = st.session_state.get("focus", -1)
+
+
+def english(en: dict, ids: list[int]) -> str | None:
+    parts = [en[i][0] for i in ids if i in en]
+    return " ".join(parts) if parts and len(parts) == len(ids) else None
+
+
+def act(action, *args) -> None:
+    try:
+        action(conn, stored, *args, reviewer=reviewer())
+    except ValueError as error:
+        st.session_state["flash"] = str(error)
+
+
+if "flash" in st.session_state:
+    st.warning(st.session_state.pop("flash"))
+
+for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    src_texts = [src_doc.sentences[i].text for i in unit.src_ids]
+    tgt_texts = [tgt_doc.sentences[j].text for j in unit.tgt_ids]
+    src_numbers, tgt_numbers = numbers(" ".join(src_texts)), numbers(" ".join(tgt_texts))
+    disagree = unit.flags and src_texts and tgt_texts
+    src_marked = src_numbers - tgt_numbers if disagree else set()
+    tgt_marked = tgt_numbers - src_numbers if disagree else set()
+    with st.container(border=True, key=f"unit-{unit.position}"):
+        band, left, right, actions = st.columns([0.5, 5, 5, 2.2])
+        band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
+        left.markdown(side_html(src_texts, english(src_en, unit.src_ids), src_doc.lang, src_marked),
+                      unsafe_allow_html=True)  # side_html escapes every piece of article text
+        right.markdown(side_html(tgt_texts, english(tgt_en, unit.tgt_ids), tgt_doc.lang, tgt_marked),
+                       unsafe_allow_html=True)
+        status = unit.status or "unreviewed"
+        actions.caption(f"#{unit.position} · {unit.kind} · **{status}**"
+                        + (f" · {', '.join(unit.flags)}" if unit.flags else "")
+                        + (" · ◀ focus" if unit.position == focus else ""))
+        buttons = actions.columns(2)
+        buttons[0].button("Accept", key=f"accept-{unit.position}", icon=":material/check:",
+                          on_click=review.decide, args=(conn, pair[0], pair[1], unit, "accepted"),
+                          kwargs={"reviewer": reviewer()})
+        buttons[1].button("Reject", key=f"reject-{unit.position}", icon=":material/close:",
+                          on_click=review.decide, args=(conn, pair[0], pair[1], unit, "rejected"),
+                          kwargs={"reviewer": reviewer()})
+        with actions.popover("Relink · note", icon=":material/edit:"):
+            note = st.text_input("Note", value=unit.note, key=f"note-{unit.position}")
+            if st.button("Save note", key=f"save-note-{unit.position}"):
+                review.decide(conn, pair[0], pair[1], unit, note=note, reviewer=reviewer())
+                st.rerun()
+            st.button("Merge with next unit", key=f"merge-{unit.position}",
+                      on_click=act, args=(review.merge_with_next, unit.position))
+            st.button("Split into 1-1 pairs", key=f"split-{unit.position}",
+                      on_click=act, args=(review.split, unit.position))
+            for side, name in (("src", "left"), ("tgt", "right")):
+                st.button(f"Move first {name} sentence up", key=f"up-{side}-{unit.position}",
+                          on_click=act, args=(review.move_sentence, unit.position, side, -1))
+                st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}",
+                          on_click=act, args=(review.move_sentence, unit.position, side, 1))
+            st.button("Accept all above", key=f"above-{unit.position}",
+                      on_click=review.accept_all_above, args=(conn, stored, unit.position),
+                      kwargs={"reviewer": reviewer()})
+
+if not units:
+    st.write("No unit matches the filters.")

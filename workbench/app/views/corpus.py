@@ -1,0 +1,90 @@
+"""Corpus: what the workspace holds, uploads, and background translate/align jobs."""
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from workbench import compare, ingest, jobs, store
+from workbench.app.common import connect, embedder, workspace
+
+UPLOAD_DIR = "uploads"
+
+
+def safe_name(name: str) -> str | None:
+    """A file name that cannot leave the upload folder, or None when the type is not supported."""
+    base = re.sub(r"[^\w.\-]+", "_", Path(name.replace("\\", "/")).name).lstrip(".")
+    if not base or Path(base).suffix.lower() not in ingest.SUPPORTED_SUFFIXES:
+        return None
+    return base
+
+
+conn = connect()
+st.title("Corpus")
+summaries = store.document_summaries(conn)
+
+if not summaries:
+    st.info("The workspace is empty. Upload articles below, or ingest a folder from the command line: "
+            "`python -m workbench ingest samples/syria-2024-12`. Then translate and align them, and "
+            "review the pairs on **Compare**.")
+else:
+    groups, _ = compare.story_groups(conn, store.documents(conn), embedder())
+    story_of = {d.id: number for number, group in enumerate(groups, 1) for d in group}
+    frame = pd.DataFrame([{
+        "id": r["id"], "document": r["path"], "language": r["lang"], "encoding": r["encoding"],
+        "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
+        "story": story_of.get(r["id"]), "title": r["title"][:80]} for r in summaries])
+    st.caption("Select documents to translate or align them in the background.")
+    selection = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="multi-row",
+                             key="corpus_table", use_container_width=True)
+    chosen = [int(frame.iloc[i]["id"]) for i in selection.selection.rows] or [r["id"] for r in summaries]
+    st.write(f"{len(chosen)} document(s) {'selected' if selection.selection.rows else '(all)'}")
+    left, right = st.columns(2)
+    if left.button("Translate into English", icon=":material/translate:"):
+        st.session_state["last_job"] = jobs.start(workspace(), "translate", chosen)
+    if right.button("Align cross-language pairs and link facts", icon=":material/compare_arrows:"):
+        st.session_state["last_job"] = jobs.start(workspace(), "align", chosen)
+    if story_of:
+        st.caption(f"{len(groups)} story group(s): documents about the same events share a number.")
+
+
+@st.fragment(run_every=2)
+def job_progress() -> None:
+    rows = jobs.recent(connect(), limit=5)
+    if not rows:
+        return
+    st.subheader("Jobs")
+    for job in rows:
+        label = f"#{job['id']} {job['kind']}: {job['status']}"
+        if job["total"]:
+            st.progress(min(job["done"] / job["total"], 1.0), text=f"{label} ({job['done']}/{job['total']})")
+        else:
+            st.write(label)
+        if job["message"]:
+            st.caption(job["message"])
+
+
+job_progress()
+
+st.subheader("Add articles")
+uploads = st.file_uploader("Text, Markdown or HTML files", type=["txt", "md", "html", "htm"],
+                           accept_multiple_files=True)
+if uploads and st.button("Ingest uploaded files"):
+    folder = store.workspace_dir(workspace()) / UPLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for upload in uploads:
+        name = safe_name(upload.name)
+        if name is None:
+            st.warning(f"{upload.name}: not a .txt, .md, .html or .htm file")
+            continue
+        target = (folder / name).resolve()
+        if target.parent != folder.resolve():
+            st.warning(f"{upload.name}: refused")
+            continue
+        target.write_bytes(upload.getvalue())
+    results = ingest.ingest_folder(conn, folder)
+    for r in results:
+        if r.status == "skipped":
+            st.warning(f"{r.path}: {r.reason}")
+    st.success(f"ingested {sum(r.status in ('new', 'changed') for r in results)} file(s)")
+    st.rerun()

@@ -1,0 +1,49 @@
+"""Facts: one sentence as reported in every other document of the workspace."""
+import json
+
+import streamlit as st
+
+from workbench import compare, store
+from workbench.app.common import connect, doc_label, embedder, side_html
+from workbench.translate import english_of
+
+conn = connect()
+st.title("Facts")
+docs = [d for d in store.documents(conn) if d.sentences]
+if len(docs) < 2:
+    st.info("Facts needs documents in at least two languages: ingest articles on **Corpus** first.")
+    st.stop()
+by_id = {d.id: d for d in docs}
+
+if conn.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 0:
+    st.write("Cross-document links have not been computed yet.")
+    if st.button("Compute links", type="primary"):
+        with st.spinner("Linking every sentence to its best counterpart in each other document ..."):
+            compare.compute_links(conn, docs, embedder())
+        st.rerun()
+    st.stop()
+
+doc = st.selectbox("Document", docs, format_func=doc_label)
+content = [s for s in doc.sentences if not s.boilerplate]
+sentence = st.selectbox("Sentence", content, format_func=lambda s: f"{s.index}: {s.text[:120]}")
+st.markdown(side_html([sentence.text], english_of(conn, doc.id).get(sentence.index, (None,))[0], doc.lang),
+            unsafe_allow_html=True)  # side_html escapes the article text
+min_score = st.slider("Minimum confidence", 0.0, 1.0, 0.3, 0.05)
+
+rows = conn.execute("SELECT other_doc, other_idx, score, flags FROM links WHERE doc = ? AND idx = ? "
+                    "ORDER BY score DESC", (doc.id, sentence.index)).fetchall()
+shown = 0
+for other_id, other_idx, score, flags in rows:
+    if score < min_score or other_id not in by_id:
+        continue
+    other = by_id[other_id]
+    flags = json.loads(flags)
+    with st.container(border=True):
+        st.caption(f"{doc_label(other)} · sentence {other_idx} · confidence {score:.2f}"
+                   + (f" · {', '.join(flags)}" if flags else ""))
+        english = english_of(conn, other_id).get(other_idx, (None,))[0]
+        st.markdown(side_html([other.sentences[other_idx].text], english, other.lang),
+                    unsafe_allow_html=True)
+    shown += 1
+if not shown:
+    st.write("No other document reports this sentence with that confidence.")

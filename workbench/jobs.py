@@ -1,0 +1,97 @@
+"""Background jobs for the UI: a worker process per job, reporting progress into the workspace.
+
+The browser session can rerun, reload or close; the worker goes on and its progress is in SQLite
+for whoever looks next.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from . import compare, store, translate
+from .embed import get_embedder
+
+KINDS = ("translate", "align")
+
+
+def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
+    """Record a job and start its worker process; returns the job id."""
+    if kind not in KINDS:
+        raise ValueError(f"job kind must be one of {KINDS}")
+    conn = store.connect(workspace)
+    with store.transaction(conn):
+        job_id = conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
+                              (kind, json.dumps({"docs": doc_ids}), "queued", store.now())).lastrowid
+    log = store.workspace_dir(workspace) / f"job-{job_id}.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbench", "job", str(job_id), "--workspace", str(Path(workspace).resolve())],
+            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=Path(__file__).resolve().parent.parent)
+    conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (process.pid, job_id))
+    return job_id
+
+
+def _update(conn: sqlite3.Connection, job_id: int, **fields) -> None:
+    fields["updated_at"] = store.now()
+    assignments = ", ".join(f"{k} = ?" for k in fields)
+    conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
+
+
+def run(workspace: str | os.PathLike, job_id: int) -> int:
+    """The worker: do the job, writing progress as it goes. Exit code 0 on success."""
+    conn = store.connect(workspace)
+    job = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if job is None:
+        return 2
+    docs = [store.document(conn, doc_id) for doc_id in json.loads(job["args"])["docs"]]
+    docs = [d for d in docs if d is not None]
+    _update(conn, job_id, status="running", pid=os.getpid())
+    try:
+        if job["kind"] == "translate":
+            message = _translate(conn, job_id, docs)
+        else:
+            message = _align(conn, job_id, docs)
+        _update(conn, job_id, status="done", message=message)
+        return 0
+    except Exception as error:  # the job row must say what happened; the log has the rest
+        traceback.print_exc()
+        _update(conn, job_id, status="failed", message=f"{type(error).__name__}: {error}")
+        return 1
+
+
+def _translate(conn: sqlite3.Connection, job_id: int, docs) -> str:
+    translators = translate.translators_to_english()
+    total = translate.count_pending(conn, docs, translators)
+    _update(conn, job_id, total=total)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        _update(conn, job_id, done=done)
+
+    report = translate.translate_documents(conn, docs, translators, progress)
+    parts = [f"translated {report.translated}, {report.cached} from cache, {report.english} English"]
+    return "; ".join(parts + report.missing_lines())
+
+
+def _align(conn: sqlite3.Connection, job_id: int, docs) -> str:
+    embedder = get_embedder()
+    pairs = [(a, b) for i, a in enumerate(docs) for b in docs[i + 1:] if a.lang != b.lang]
+    _update(conn, job_id, total=len(pairs) + 1)
+    for k, (a, b) in enumerate(pairs, 1):
+        compare.align_documents(conn, a, b, embedder)
+        _update(conn, job_id, done=k)
+    compare.compute_links(conn, store.documents(conn), embedder)
+    _update(conn, job_id, done=len(pairs) + 1)
+    return f"aligned {len(pairs)} pairs; links updated"
+
+
+def recent(conn: sqlite3.Connection, limit: int = 10) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
