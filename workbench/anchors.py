@@ -127,11 +127,14 @@ def number_flags(a: Anchors, b: Anchors) -> list[str]:
 
 
 def anchor_bonus(a: Anchors, b: Anchors) -> float:
-    """Agreement of anchors in [-1, 1]: shared numbers and names count for, conflicting numbers against."""
+    """Agreement of anchors in [0, 1]: shared numbers and names.
+
+    Differing numbers earn nothing but cost nothing either: two reports of one fact that
+    disagree on a figure are exactly what the analyst needs linked (and flagged).
+    """
     score = 0.0
     if a.numbers and b.numbers:
-        shared = len(a.numbers & b.numbers)
-        score += shared / max(len(a.numbers), len(b.numbers)) - (0.5 if not shared else 0.0)
+        score += len(a.numbers & b.numbers) / max(len(a.numbers), len(b.numbers))
     if a.names and b.names:
         score += 0.5 * len(a.names & b.names) / min(len(a.names), len(b.names))
-    return max(-1.0, min(1.0, score))
+    return min(1.0, score)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sqlite3
+from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
@@ -75,14 +76,18 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+MEMORY_ENTRIES = 100_000  # ~150 MB of e5-small vectors: recent ones also stay in process memory
+_memory: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
 def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Embeddings of ``texts``, reading and filling the workspace cache (model + text hash)."""
     if not texts:
         return np.zeros((0, 1), np.float32)
     hashes = [_text_hash(t) for t in texts]
-    found: dict[str, np.ndarray] = {}
+    found: dict[str, np.ndarray] = {h: _memory[(embedder.name, h)] for h in hashes if (embedder.name, h) in _memory}
     if conn is not None:
-        unique = list(dict.fromkeys(hashes))
+        unique = [h for h in dict.fromkeys(hashes) if h not in found]
         for start in range(0, len(unique), 500):
             part = unique[start:start + 500]
             rows = conn.execute(
@@ -98,4 +103,9 @@ def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: lis
             with store.transaction(conn):
                 conn.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?,?,?)",
                                  [(embedder.name, h, v.astype(np.float32).tobytes()) for h, v in new.items()])
+    for h in hashes:
+        _memory[(embedder.name, h)] = found[h]
+        _memory.move_to_end((embedder.name, h))
+    while len(_memory) > MEMORY_ENTRIES:
+        _memory.popitem(last=False)
     return np.stack([found[h] for h in hashes])

@@ -46,6 +46,7 @@ class AlignedUnit:
     tgt_ids: list[int]
     score: float  # calibrated confidence in [0, 1]
     flags: list[str] = field(default_factory=list)
+    margin: float | None = None  # the raw evidence behind score (pairs only)
 
     @property
     def kind(self) -> str:

@@ -20,6 +20,7 @@ FALLBACK_SEGMENTER_LANG = "en"  # pysbd's English rules handle ". ! ?" scripts r
 _LINE = re.compile(r"[^\r\n]+")
 # An embedded tweet's link and attribution is never part of the sentence before it,
 # even when that sentence ends without punctuation ("... critical areas… pic.twitter.com/x").
+_COMMAS = (",", "\u060c", "\u3001")  # Latin, Arabic, ideographic
 _TWEET_LINK = re.compile(r"\s+(?=(?:https?://)?pic\.twitter\.com/)")
 
 
@@ -32,12 +33,23 @@ def _segmenter(lang: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=segmenter_language(lang), clean=False)
 
 
+def _rejoin_at_commas(pieces: list[str]) -> list[str]:
+    """pysbd's Arabic rules end sentences at the Arabic comma; a comma never ends a sentence."""
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and joined[-1].rstrip().endswith(_COMMAS):
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return joined
+
+
 def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     """[start, end) spans of the sentences in one line, whitespace trimmed."""
     spans = []
     cursor = 0
-    pieces = (part for piece in _segmenter(lang).segment(line) for part in _TWEET_LINK.split(piece))
-    for piece in pieces:
+    pieces = [part for piece in _segmenter(lang).segment(line) for part in _TWEET_LINK.split(piece)]
+    for piece in _rejoin_at_commas(pieces):
         piece = piece.strip()
         if not piece:
             continue
