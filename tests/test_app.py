@@ -108,7 +108,8 @@ def test_search_and_facts_pages_show_results(populated):
 def test_export_matches_the_cli_formats(populated, tmp_path):
     conn, ja, fr = populated
     pair = review.load_pair(conn, ja.id, fr.id)
-    review.decide(conn, ja.id, fr.id, pair.units[1], "accepted", note="checked & fine", reviewer="ana")
+    unit = next(u for u in pair.units if u.src_ids and u.tgt_ids)
+    review.decide(conn, ja.id, fr.id, unit, "accepted", note="checked & fine", reviewer="ana")
     rows = export.export_rows(conn, reviewed_only=True)
     assert len(rows) == 1 and rows[0]["reviewer"] == "ana" and rows[0]["status"] == "accepted"
     tmx = export.render(rows, "tmx").decode()

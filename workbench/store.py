@@ -125,7 +125,8 @@ def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
 def connect(workspace: str | os.PathLike | None = None) -> sqlite3.Connection:
     directory = workspace_dir(workspace)
     directory.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(directory / DB_NAME, timeout=60, isolation_level=None)
+    # The UI's callbacks may run on another thread than the script run that opened the connection.
+    conn = sqlite3.connect(directory / DB_NAME, timeout=60, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")

@@ -17,21 +17,28 @@ if len(docs) < 2:
     st.stop()
 
 by_id = {d.id: d for d in docs}
-suggested = compare.suggested_pairs(conn, docs, embedder())
-options = [(a.id, b.id) for a, b, _ in suggested]
-options += [(a.id, b.id) for a in docs for b in docs if a.id < b.id and (a.id, b.id) not in options]
+stored_pairs = set(review.aligned_pairs(conn))
+
+
+def oriented(a: int, b: int) -> tuple[int, int]:
+    """A pair as it was aligned (source first), else as given."""
+    return (b, a) if (b, a) in stored_pairs and (a, b) not in stored_pairs else (a, b)
+
+
+suggested = [oriented(a.id, b.id) for a, b, _ in compare.suggested_pairs(conn, docs, embedder())]
+others = [oriented(a.id, b.id) for a in docs for b in docs if a.id < b.id]
+options = list(dict.fromkeys(suggested + others))
 
 
 def pair_label(pair: tuple[int, int]) -> str:
-    stored = review.load_pair(conn, *pair)
-    mark = " (aligned)" if stored else ""
+    mark = " (aligned)" if pair in stored_pairs else ""
     return f"{doc_label(by_id[pair[0]])}  <->  {doc_label(by_id[pair[1]])}{mark}"
 
 
 params = st.query_params
 default = 0
 if "src" in params and "tgt" in params:
-    wanted = (int(params["src"]), int(params["tgt"]))
+    wanted = oriented(int(params["src"]), int(params["tgt"]))
     default = options.index(wanted) if wanted in options else 0
 pair = st.selectbox("Documents (pairs about the same story first)", options, index=default, format_func=pair_label)
 st.query_params.update(src=str(pair[0]), tgt=str(pair[1]))

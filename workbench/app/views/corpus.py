@@ -36,7 +36,7 @@ else:
         "story": story_of.get(r["id"]), "title": r["title"][:80]} for r in summaries])
     st.caption("Select documents to translate or align them in the background.")
     selection = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                             key="corpus_table", use_container_width=True)
+                             key="corpus_table", width="stretch")
     chosen = [int(frame.iloc[i]["id"]) for i in selection.selection.rows] or [r["id"] for r in summaries]
     st.write(f"{len(chosen)} document(s) {'selected' if selection.selection.rows else '(all)'}")
     left, right = st.columns(2)
