@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import CORPUS, FR, JA, REPO
-from workbench import compare, export, ingest, review, store
+from fixtures.build_argos_model import build_package
+from workbench import compare, export, ingest, jobs, review, store
 from workbench.embed import get_embedder
 
 APP = str(REPO / "workbench" / "app" / "main.py")
@@ -32,6 +34,14 @@ def populated(tmp_path, monkeypatch):
     compare.align_documents(conn, ja, fr, get_embedder())
     compare.compute_links(conn, store.documents(conn), get_embedder())
     return conn, ja, fr
+
+
+@pytest.fixture
+def models_dir_with_ja(tmp_path, monkeypatch):
+    directory = tmp_path / "models"
+    build_package(directory / "ja_en.argosmodel", "ja", "en")
+    monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
+    return directory
 
 
 def run_page(page: str, **query) -> AppTest:
@@ -121,3 +131,25 @@ def test_export_matches_the_cli_formats(populated, tmp_path):
     assert len(lines) == len(pair.units) and json.loads(lines[0])["signature"]["embedder"]
     at = run_page("views/export.py")
     assert at.get("download_button")
+
+
+def test_corpus_page_runs_jobs_in_a_worker_process(populated, models_dir_with_ja):
+    conn, ja, fr = populated
+    at = run_page("views/corpus.py")
+    at.button[0].click().run()  # translate (all documents)
+    at.button[1].click().run()  # align and link
+    assert not at.exception
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        rows = {r["kind"]: r for r in jobs.recent(conn)}
+        if all(r["status"] in ("done", "failed") for r in rows.values()) and len(rows) == 2:
+            break
+        time.sleep(1)
+    assert rows["translate"]["status"] == "done", rows["translate"]["message"]
+    assert rows["align"]["status"] == "done", rows["align"]["message"]
+    assert rows["translate"]["done"] == rows["translate"]["total"] > 0
+    assert "no ar->en model installed" in rows["translate"]["message"]
+    assert conn.execute("SELECT COUNT(*) FROM translations WHERE model LIKE 'argos:ja-en%'").fetchone()[0] > 0
+    assert conn.execute("SELECT COUNT(*) FROM alignments").fetchone()[0] >= 5
+    at.run()
+    assert "Jobs" in [h.value for h in at.subheader]  # the progress fragment shows them

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__, compare, export, ingest, jobs, models, store, translate
+from . import __version__, compare, export, ingest, jobs, models, review, store, translate
 from .align import MODES
 from .embed import get_embedder
 
@@ -259,10 +259,21 @@ def _document_or_ingest(conn, ref: str):
     return doc
 
 
+def _report_lost_decisions(conn, a, b) -> None:
+    lost = review.decisions_not_kept(conn, a.id, b.id)
+    if lost:
+        console.print(f"[yellow]{len(lost)} review decision(s) on {a.path} <-> {b.path} were on units this "
+                      f"alignment no longer has (kept in the store, not shown):[/]", soft_wrap=True)
+        for row in lost:
+            console.print(f"  {row['status']}: {a.path} {row['src_ids']} <-> {b.path} {row['tgt_ids']}"
+                          + (f" note: {row['note']}" if row["note"] else ""), soft_wrap=True, markup=False)
+
+
 def cmd_align(args) -> int:
     conn = store.connect(args.workspace)
     a, b = _document_or_ingest(conn, args.doc_a), _document_or_ingest(conn, args.doc_b)
     aligned = compare.align_documents(conn, a, b, _embedder(args), args.mode)
+    _report_lost_decisions(conn, a, b)
     records = aligned.records()
     console.print(f"{a.path} ({a.lang}) <-> {b.path} ({b.lang}): mode {aligned.result.mode} "
                   f"(monotonicity {aligned.result.monotonicity:.2f}), {len(records)} units, "
@@ -287,6 +298,7 @@ def cmd_align_all(args) -> int:
         task = bar.add_task("align", total=len(pairs), rate="")
         for a, b, _ in pairs:
             aligned = compare.align_documents(conn, a, b, embedder, args.mode)
+            _report_lost_decisions(conn, a, b)
             units = aligned.result.units
             paired = [u for u in units if u.src_ids and u.tgt_ids]
             mean = sum(u.score for u in paired) / len(paired) if paired else 0.0

@@ -103,7 +103,7 @@ for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
     src_marked = src_numbers - tgt_numbers if disagree else set()
     tgt_marked = tgt_numbers - src_numbers if disagree else set()
     with st.container(border=True, key=f"unit-{unit.position}"):
-        band, left, right, actions = st.columns([0.5, 5, 5, 2.2])
+        band, left, right, actions = st.columns([0.5, 4.5, 4.5, 3])
         band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
         left.markdown(side_html(src_texts, english(src_en, unit.src_ids), src_doc.lang, src_marked),
                       unsafe_allow_html=True)  # side_html escapes every piece of article text
