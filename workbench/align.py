@@ -35,16 +35,20 @@ class AlignParams:
     # DP values: a unit earns (margin - gap - merge_penalty if 2 sentences on a side); every
     # omitted sentence costs ``skip``. So a 1-1 pair is kept when its margin beats gap - 2*skip,
     # and a merge wins over 1-1 + omission when its margin beats the 1-1's by merge_penalty - skip.
-    gap: float = 0.02
-    skip: float = 0.01
-    merge_penalty: float = 0.01
-    match_threshold: float = 0.04  # comparable mode: margin needed for a link
+    gap: float = 0.01
+    skip: float = 0.005
+    merge_penalty: float = 0.005
+    # A merged block's concatenation embeds only a little closer than its better half; when both
+    # halves match the counterpart on their own, that is evidence for the merge too.
+    merge_evidence: float = 0.5
+    match_threshold: float = 0.01  # comparable mode: margin needed for a link
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
+    strong_match: float = 0.03  # auto: margin of the matches whose order decides the mode
     monotonic_ratio: float = 0.8  # auto: share of strong matches in order needed for "parallel"
     # logistic calibration of margin -> confidence, fitted on FLORES-200 dev (benchmarks/alignment_eval.py)
-    confidence_center: float = 0.03
-    confidence_scale: float = 0.015
+    confidence_center: float = -0.0115
+    confidence_scale: float = 0.0194
 
     def signature(self) -> dict:
         return asdict(self)
@@ -122,6 +126,12 @@ class Scorer:
         pair_tgt = (self.hood_tgt[:-1] + self.hood_tgt[1:]) / 2
         self.margin21 = self.sim21 - (pair_src[:, None] + self.hood_tgt[None, :]) / 2
         self.margin12 = self.sim12 - (self.hood_src[:, None] + pair_tgt[None, :]) / 2
+        if n > 1:
+            both = np.minimum(self.margin11[:-1], self.margin11[1:])
+            self.margin21 = self.margin21 + params.merge_evidence * np.maximum(both, 0)
+        if m > 1:
+            both = np.minimum(self.margin11[:, :-1], self.margin11[:, 1:])
+            self.margin12 = self.margin12 + params.merge_evidence * np.maximum(both, 0)
 
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
         if len(src_ids) == 2:
@@ -179,9 +189,10 @@ def monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
             moves[offset:][better] = code
         # skipping target sentences costs `skip` each, so the row's best is a running maximum
         # of candidates shifted by the column's skip cost (one vectorised pass, no inner loop)
-        running = np.maximum.accumulate(candidates + columns) - columns
-        moves[running > candidates] = _SKIP_TGT
-        best[i], move[i] = running, moves
+        shifted = candidates + columns
+        running = np.maximum.accumulate(shifted)
+        moves[running > shifted] = _SKIP_TGT  # compared before shifting back: exact in floating point
+        best[i], move[i] = running - columns, moves
     units: list[AlignedUnit] = []
     i, j = n, m
     while i > 0 or j > 0:
@@ -263,8 +274,9 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         units = [AlignedUnit([i], [], 1.0) for i in range(n)] + [AlignedUnit([], [j], 1.0) for j in range(m)]
         return Alignment(units, "parallel" if mode == "auto" else mode, 0.0)
     scorer = Scorer(src, tgt, embedder, conn, params)
-    order = monotonicity(matches(scorer, params.match_threshold))
-    if mode == "auto":
-        mode = "parallel" if order >= params.monotonic_ratio else "comparable"
+    strong = matches(scorer, params.strong_match)
+    order = monotonicity(strong)
+    if mode == "auto":  # a couple of matches are in order by chance: it takes a few to call it parallel
+        mode = "parallel" if len(strong) >= 3 and order >= params.monotonic_ratio else "comparable"
     units = monotonic(scorer, n, m) if mode == "parallel" else non_monotonic(scorer, n, m)
     return Alignment(units, mode, order)
