@@ -26,6 +26,8 @@ def populated(tmp_path, monkeypatch):
         "Les rebelles syriens avancent vers Damas. <script>alert('xss')</script> Ils contrôlent Darayya.\n"
         "Près de 2 000 soldats d’Assad auraient fui vers l’Irak. <img src=x onerror=alert(1)> **gras** [lien](javascript:alert(2))\n",
         encoding="utf-8")
+    (folder / "en-short.md").write_text("Syrian rebels advance on Damascus and control Darayya.\n"
+                                        "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
     ws = tmp_path / "ws"
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
     conn = store.connect(ws)
@@ -92,10 +94,10 @@ def test_compare_accept_persists_and_relinks_change_the_store(populated):
 
 
 def test_compare_renders_article_html_as_text(populated):
-    conn, ja, _ = populated
-    hostile = store.document(conn, "fr-hostile.md")
-    compare.align_documents(conn, ja, hostile, get_embedder())
-    at = run_page("views/compare.py", src=str(ja.id), tgt=str(hostile.id))
+    conn, _, _ = populated
+    hostile, short = store.document(conn, "fr-hostile.md"), store.document(conn, "en-short.md")
+    compare.align_documents(conn, hostile, short, get_embedder())
+    at = run_page("views/compare.py", src=str(hostile.id), tgt=str(short.id))
     html = " ".join(str(m.value) for m in at.markdown)
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -36,12 +36,14 @@ def server(tmp_path):
         "Les rebelles syriens avancent vers Damas. <script>window.hacked = 1; alert('xss')</script> "
         "Ils contrôlent Darayya.\n<img src=x onerror=alert(1)> Près de 2 000 soldats d’Assad auraient fui vers l’Irak.\n",
         encoding="utf-8")
+    (folder / "en-short.md").write_text("Syrian rebels advance on Damascus and control Darayya.\n"
+                                        "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
     ws = tmp_path / "ws"
     conn = store.connect(ws)
     ingest.ingest_folder(conn, folder)
-    ja, fr, hostile = (store.document(conn, p) for p in (JA, FR, "fr-hostile.md"))
+    ja, fr, hostile, short = (store.document(conn, p) for p in (JA, FR, "fr-hostile.md", "en-short.md"))
     compare.align_documents(conn, ja, fr, get_embedder())
-    compare.align_documents(conn, ja, hostile, get_embedder())
+    compare.align_documents(conn, hostile, short, get_embedder())
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "workbench", "ui", "--workspace", str(ws), "--port", str(port)],
                                cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -57,7 +59,7 @@ def server(tmp_path):
         assert time.monotonic() < deadline, "the UI did not come up"
         assert process.poll() is None, "the UI exited"
         time.sleep(0.5)
-    yield url, conn, ja, fr, hostile
+    yield url, conn, ja, fr, hostile, short
     process.terminate()
     process.wait(timeout=20)
 
@@ -76,7 +78,7 @@ def page():
 
 
 def test_accept_survives_a_reload(server, page):
-    url, conn, ja, fr, _ = server
+    url, conn, ja, fr, _, _ = server
     page.goto(f"{url}/compare?src={ja.id}&tgt={fr.id}")
     page.get_by_text("no counterpart").first.wait_for(timeout=90_000)
     first_unit = page.locator(".st-key-unit-0")
@@ -92,10 +94,10 @@ def test_accept_survives_a_reload(server, page):
 
 
 def test_script_in_an_article_is_shown_as_text(server, page):
-    url, _, ja, _, hostile = server
+    url, _, _, _, hostile, short = server
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{url}/compare?src={ja.id}&tgt={hostile.id}")
+    page.goto(f"{url}/compare?src={hostile.id}&tgt={short.id}")
     page.get_by_text("<script>window.hacked = 1; alert('xss')</script>", exact=False).first.wait_for(timeout=90_000)
     page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=30_000)
     assert page.evaluate("window.hacked") is None
