@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shutil
+
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,3 +30,20 @@ def workspace(tmp_path, monkeypatch) -> Path:
     ws = tmp_path / "ws"
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
     return ws
+
+
+HOSTILE = "fr-hostile.md"
+SHORT = "en-short.md"
+
+
+def articles_with_hostile_one(folder: Path) -> Path:
+    """The seed articles, one article full of HTML/Markdown tricks, and a short one to pair it with."""
+    shutil.copytree(CORPUS, folder)
+    (folder / HOSTILE).write_text(
+        "Les rebelles syriens avancent vers Damas. <script>window.hacked = 1; alert('xss')</script> "
+        "Ils contrôlent Darayya.\n"
+        "Près de 2 000 soldats d’Assad auraient fui vers l’Irak. <img src=x onerror=alert(1)> "
+        "**gras** [lien](javascript:alert(2))\n", encoding="utf-8")
+    (folder / SHORT).write_text("Syrian rebels advance on Damascus and control Darayya.\n"
+                                "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
+    return folder

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import CORPUS, FR, JA, REPO
+from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
 from fixtures.build_argos_model import build_package
 from workbench import compare, export, ingest, jobs, review, store
 from workbench.embed import get_embedder
@@ -20,14 +19,7 @@ TIMEOUT = 120
 @pytest.fixture
 def populated(tmp_path, monkeypatch):
     """The seed articles plus one hostile article, the ja-fr pair aligned, links computed."""
-    folder = tmp_path / "articles"
-    shutil.copytree(CORPUS, folder)
-    (folder / "fr-hostile.md").write_text(
-        "Les rebelles syriens avancent vers Damas. <script>alert('xss')</script> Ils contrôlent Darayya.\n"
-        "Près de 2 000 soldats d’Assad auraient fui vers l’Irak. <img src=x onerror=alert(1)> **gras** [lien](javascript:alert(2))\n",
-        encoding="utf-8")
-    (folder / "en-short.md").write_text("Syrian rebels advance on Damascus and control Darayya.\n"
-                                        "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
+    folder = articles_with_hostile_one(tmp_path / "articles")
     ws = tmp_path / "ws"
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
     conn = store.connect(ws)
@@ -95,12 +87,12 @@ def test_compare_accept_persists_and_relinks_change_the_store(populated):
 
 def test_compare_renders_article_html_as_text(populated):
     conn, _, _ = populated
-    hostile, short = store.document(conn, "fr-hostile.md"), store.document(conn, "en-short.md")
+    hostile, short = store.document(conn, HOSTILE), store.document(conn, SHORT)
     compare.align_documents(conn, hostile, short, get_embedder())
     at = run_page("views/compare.py", src=str(hostile.id), tgt=str(short.id))
     html = " ".join(str(m.value) for m in at.markdown)
-    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;script&gt;window.hacked = " in html and "alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(" in html
     assert "<script>" not in html and "<img" not in html
     assert "**gras** [lien](javascript:alert(2))" in html  # Markdown left as typed
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FR, JA, REPO
+from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
 from workbench import compare, ingest, review, store
 from workbench.embed import get_embedder
 
@@ -30,18 +29,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path):
-    folder = tmp_path / "articles"
-    shutil.copytree(CORPUS, folder)
-    (folder / "fr-hostile.md").write_text(
-        "Les rebelles syriens avancent vers Damas. <script>window.hacked = 1; alert('xss')</script> "
-        "Ils contrôlent Darayya.\n<img src=x onerror=alert(1)> Près de 2 000 soldats d’Assad auraient fui vers l’Irak.\n",
-        encoding="utf-8")
-    (folder / "en-short.md").write_text("Syrian rebels advance on Damascus and control Darayya.\n"
-                                        "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
+    folder = articles_with_hostile_one(tmp_path / "articles")
     ws = tmp_path / "ws"
     conn = store.connect(ws)
     ingest.ingest_folder(conn, folder)
-    ja, fr, hostile, short = (store.document(conn, p) for p in (JA, FR, "fr-hostile.md", "en-short.md"))
+    ja, fr, hostile, short = (store.document(conn, p) for p in (JA, FR, HOSTILE, SHORT))
     compare.align_documents(conn, ja, fr, get_embedder())
     compare.align_documents(conn, hostile, short, get_embedder())
     port = free_port()
