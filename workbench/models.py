@@ -198,7 +198,7 @@ def install_from_index(codes: list[str], progress: Callable[[str, int, int], Non
         package = matches[0]
         with tempfile.TemporaryDirectory() as tmp:
             archive = Path(tmp) / f"translate-{code}_en.argosmodel"
-            _download(package.links, archive, lambda done, total: progress and progress(code, done, total))
+            _download(package.links, archive, lambda done, total, code=code: progress and progress(code, done, total))
             installed.append(add_package(archive, source=package.links[0]))
     return installed
 
