@@ -183,3 +183,16 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
     assert len(rows) == total == len({(r["doc"], r["index"]) for r in rows})
     assert all(r["en"] == r["text"] for r in rows)
     assert len(list(out.glob("*.en.txt"))) == 8
+
+
+def test_alignment_uses_the_english_side_when_models_are_installed(workspace, models_dir, fixture_models, tmp_path):
+    install(models_dir, fixture_models, "ja", "fr")
+    assert cli.main(["translate", str(CORPUS), "--out", str(tmp_path / "out")]) == 1  # ar, bg: no model
+    pairs = tmp_path / "pairs.jsonl"
+    assert cli.main(["align", JA, FR, "--out", str(pairs)]) == 0
+    records = read_jsonl(pairs)
+    models_used = records[0]["signature"]["translation_models"]
+    assert len(models_used) == 2 and all(m.startswith("argos:") for m in models_used)
+    both = [r for r in records if r["src_ids"] and r["tgt_ids"]]
+    assert both and all(r["src_en"] is not None and r["tgt_en"] is not None for r in both)
+    assert all(r["src_en"] == r["src_text"] for r in both if r["kind"] == "1-1")  # the copy model's English

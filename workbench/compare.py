@@ -29,9 +29,11 @@ class DocumentSide:
 def document_side(conn: sqlite3.Connection, doc: Document) -> DocumentSide:
     content = [s for s in doc.sentences if not s.boilerplate]
     english = english_of(conn, doc.id)
-    return DocumentSide(
-        doc, Side([s.text for s in content], doc.lang, [english.get(s.index, (None,))[0] for s in content]),
-        [s.index for s in content], {model for _, model in english.values() if model})
+    # an English sentence is its own English, translated or not
+    english_texts = [english[s.index][0] if s.index in english else s.text if s.lang == "en" else None
+                     for s in content]
+    return DocumentSide(doc, Side([s.text for s in content], doc.lang, english_texts),
+                        [s.index for s in content], {model for _, model in english.values() if model})
 
 
 def signature(embedder: Embedder, params: AlignParams, sides: list[DocumentSide], mode: str | None = None) -> dict:
