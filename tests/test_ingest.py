@@ -168,3 +168,13 @@ def test_cli_lists_documents_and_sentences_as_json(workspace, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["ingest"])
     assert exit_info.value.code == 2
+
+
+def test_upload_names_cannot_leave_the_upload_folder():
+    assert ingest.safe_upload_name("../../etc/passwd.txt") == "passwd.txt"
+    assert ingest.safe_upload_name("..\\..\\windows\\evil.md") == "evil.md"
+    assert ingest.safe_upload_name("/abs/path/Rapport final (v2).html") == "Rapport_final_v2_.html"
+    assert ingest.safe_upload_name(".hidden.txt") == "hidden.txt"
+    assert ingest.safe_upload_name("مقال.txt") == "مقال.txt"
+    assert ingest.safe_upload_name("payload.exe") is None
+    assert ingest.safe_upload_name("..") is None

@@ -5,6 +5,7 @@ Bad files never stop a folder: each becomes a ``Skipped`` with the reason.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ _BOMS = {b"\xef\xbb\xbf": "utf_8", b"\xff\xfe": "utf_16", b"\xfe\xff": "utf_16"}
 
 class IngestError(Exception):
     """A file that cannot be ingested; the message says why."""
+
+
+def safe_upload_name(name: str) -> str | None:
+    """A file name that cannot leave the folder it is written to, or None for unsupported types."""
+    base = re.sub(r"[^\w.\-]+", "_", Path(name.replace("\\", "/")).name).lstrip(".")
+    if not base or Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
+        return None
+    return base
 
 
 def find_files(folder: Path) -> list[Path]:

@@ -1,7 +1,4 @@
 """Corpus: what the workspace holds, uploads, and background translate/align jobs."""
-import re
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -9,14 +6,6 @@ from workbench import compare, ingest, jobs, store
 from workbench.app.common import connect, embedder, workspace
 
 UPLOAD_DIR = "uploads"
-
-
-def safe_name(name: str) -> str | None:
-    """A file name that cannot leave the upload folder, or None when the type is not supported."""
-    base = re.sub(r"[^\w.\-]+", "_", Path(name.replace("\\", "/")).name).lstrip(".")
-    if not base or Path(base).suffix.lower() not in ingest.SUPPORTED_SUFFIXES:
-        return None
-    return base
 
 
 conn = connect()
@@ -73,7 +62,7 @@ if uploads and st.button("Ingest uploaded files"):
     folder = store.workspace_dir(workspace()) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for upload in uploads:
-        name = safe_name(upload.name)
+        name = ingest.safe_upload_name(upload.name)
         if name is None:
             st.warning(f"{upload.name}: not a .txt, .md, .html or .htm file")
             continue
