@@ -60,7 +60,10 @@ def test_every_page_runs_on_an_empty_workspace(page, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_a_populated_workspace(page, populated):
-    run_page(page)
+    at = run_page(page)
+    if page == "views/corpus.py":  # a new user is told where to go next
+        links = [link.proto.label for link in at.get("page_link")]
+        assert any("Review the 1 aligned document pair" in label for label in links), links
 
 
 def test_compare_accept_persists_and_relinks_change_the_store(populated):

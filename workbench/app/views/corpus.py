@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from workbench import compare, ingest, jobs, store
+from workbench import compare, ingest, jobs, models, review, store
 from workbench.app.common import connect, embedder, workspace
 
 UPLOAD_DIR = "uploads"
@@ -17,6 +17,22 @@ if not summaries:
             "`python -m workbench ingest samples/syria-2024-12`. Then translate and align them, and "
             "review the pairs on **Compare**.")
 else:
+    aligned = len(review.aligned_pairs(conn))
+    translated = sum(r["translated"] for r in summaries)
+    with st.container(border=True):
+        st.markdown("**Next steps**")
+        if aligned:
+            st.page_link("views/compare.py", label=f"Review the {aligned} aligned document pair(s) side by side",
+                         icon=":material/compare_arrows:")
+            st.page_link("views/facts.py", label="Follow one fact across every document", icon=":material/fact_check:")
+        else:
+            st.write("Align the documents (button below) to pair their sentences.")
+        if not translated:
+            if models.models_to_english():
+                st.write("Translate the documents into English (button below) to read every side in English.")
+            else:
+                st.write("No translation model is installed: alignment works on the originals. For English, run "
+                         "`python -m workbench models install ja ar fr bg` or drop `.argosmodel` files into `models/`.")
     groups, _ = compare.story_groups(conn, store.documents(conn), embedder())
     story_of = {d.id: number for number, group in enumerate(groups, 1) for d in group}
     frame = pd.DataFrame([{
