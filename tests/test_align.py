@@ -148,6 +148,7 @@ def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, works
     signature = records[0]["signature"]
     assert signature["embedder"] == embedder.name and signature["aligner"]["mode"] == "parallel"
     assert signature["translation_models"] == [] and records[0]["src_en"] is None
+    assert signature["aligner"]["english_used"] is False
     assert {r["kind"] for r in records} >= {"1-1", "1-0"}
     err = " ".join(capsys.readouterr().err.split())
     assert "mode parallel" in err

@@ -193,6 +193,7 @@ def test_alignment_uses_the_english_side_when_models_are_installed(workspace, mo
     records = read_jsonl(pairs)
     models_used = records[0]["signature"]["translation_models"]
     assert len(models_used) == 2 and all(m.startswith("argos:") for m in models_used)
+    assert records[0]["signature"]["aligner"]["english_used"] is True
     both = [r for r in records if r["src_ids"] and r["tgt_ids"]]
     assert both and all(r["src_en"] is not None and r["tgt_en"] is not None for r in both)
     assert all(r["src_en"] == r["src_text"] for r in both if r["kind"] == "1-1")  # the copy model's English

@@ -75,6 +75,7 @@ class Alignment:
     units: list[AlignedUnit]  # positions are indices into Side.texts
     mode: str
     monotonicity: float
+    used_english: bool = False  # both sides' English translations were part of the score
 
 
 def neighbourhoods(sim: np.ndarray, knn: int) -> tuple[np.ndarray, np.ndarray]:
@@ -279,4 +280,4 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     if mode == "auto":  # a couple of matches are in order by chance: it takes a few to call it parallel
         mode = "parallel" if len(strong) >= 3 and order >= params.monotonic_ratio else "comparable"
     units = monotonic(scorer, n, m) if mode == "parallel" else non_monotonic(scorer, n, m)
-    return Alignment(units, mode, order)
+    return Alignment(units, mode, order, scorer.used_english)

@@ -48,10 +48,6 @@ class AlignedUnit:
     flags: list[str] = field(default_factory=list)
     margin: float | None = None  # the raw evidence behind score (pairs only)
 
-    @property
-    def kind(self) -> str:
-        return f"{len(self.src_ids)}-{len(self.tgt_ids)}"
-
 
 @dataclass(frozen=True)
 class Link:
