@@ -215,7 +215,8 @@ def main() -> None:
     lines, articles = load(args.split)
     embedder = get_embedder(args.embedder)
     conn = store.connect(args.cache)
-    params = AlignParams(**{k: float(v) for k, v in (item.split("=", 1) for item in args.param)})
+    defaults = AlignParams()
+    params = AlignParams(**{k: type(getattr(defaults, k))(v) for k, v in (item.split("=", 1) for item in args.param)})
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
@@ -259,7 +260,7 @@ def main() -> None:
     for kind in KINDS:
         ours = [o for o, _ in overall[kind]]
         theirs = [t for _, t in overall[kind]]
-        rows.append(f"overall {kind}: strict F1 mean {sum(ours) / len(ours):.3f} (min {min(ours):.3f}), "
+        rows.append(f"overall {kind}: strict F1 mean {sum(ours) / len(ours):.3f} (min {min(ours):.4f}), "
                     f"Gale-Church {sum(theirs) / len(theirs):.3f}")
     center, scale = fit_calibration(calibration)
     rows.append(f"confidence calibration fitted on these {len(calibration)} aligned units: "

@@ -35,20 +35,23 @@ class AlignParams:
     # DP values: a unit earns (margin - gap - merge_penalty if 2 sentences on a side); every
     # omitted sentence costs ``skip``. So a 1-1 pair is kept when its margin beats gap - 2*skip,
     # and a merge wins over 1-1 + omission when its margin beats the 1-1's by merge_penalty - skip.
-    gap: float = 0.01
+    gap: float = 0.005
     skip: float = 0.005
     merge_penalty: float = 0.005
     # A merged block's concatenation embeds only a little closer than its better half; when both
     # halves match the counterpart on their own, that is evidence for the merge too.
     merge_evidence: float = 0.5
+    # Translations keep lengths in proportion (Gale-Church): in the DP, a unit whose character
+    # lengths disagree with the documents' overall ratio loses this much per unit of |log ratio|.
+    length_weight: float = 0.02
     match_threshold: float = 0.01  # comparable mode: margin needed for a link
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
     strong_match: float = 0.03  # auto: margin of the matches whose order decides the mode
     monotonic_ratio: float = 0.8  # auto: share of strong matches in order needed for "parallel"
     # logistic calibration of margin -> confidence, fitted on FLORES-200 dev (benchmarks/alignment_eval.py)
-    confidence_center: float = -0.0115
-    confidence_scale: float = 0.0194
+    confidence_center: float = -0.0114
+    confidence_scale: float = 0.0177
 
     def signature(self) -> dict:
         return asdict(self)
@@ -134,6 +137,17 @@ class Scorer:
             both = np.minimum(self.margin11[:, :-1], self.margin11[:, 1:])
             self.margin12 = self.margin12 + params.merge_evidence * np.maximum(both, 0)
 
+    def length_penalties(self, src: Side, tgt: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """|log| of each candidate unit's length ratio against the documents' ratio: 1-1, 2-1, 1-2."""
+        ls = np.array([len(t) for t in src.texts], float) + 1
+        lt = np.array([len(t) for t in tgt.texts], float) + 1
+        ratio = lt.sum() / ls.sum()
+
+        def off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.abs(np.log(b[None, :] / (a[:, None] * ratio)))
+
+        return off(ls, lt), off(ls[:-1] + ls[1:], lt), off(ls, lt[:-1] + lt[1:])
+
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
         if len(src_ids) == 2:
             return float(self.margin21[src_ids[0], tgt_ids[0]])
@@ -166,11 +180,13 @@ _SKIP_SRC, _SKIP_TGT, _ONE_ONE, _ONE_TWO, _TWO_ONE = 1, 2, 3, 4, 5
 _STEP = {_SKIP_SRC: (1, 0), _SKIP_TGT: (0, 1), _ONE_ONE: (1, 1), _ONE_TWO: (1, 2), _TWO_ONE: (2, 1)}
 
 
-def monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
+def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
     p = scorer.params
-    gain11 = scorer.margin11 - p.gap
-    gain21 = scorer.margin21 - p.gap - p.merge_penalty
-    gain12 = scorer.margin12 - p.gap - p.merge_penalty
+    n, m = len(src.texts), len(tgt.texts)
+    off11, off21, off12 = scorer.length_penalties(src, tgt)
+    gain11 = scorer.margin11 - p.gap - p.length_weight * off11
+    gain21 = scorer.margin21 - p.gap - p.merge_penalty - p.length_weight * off21
+    gain12 = scorer.margin12 - p.gap - p.merge_penalty - p.length_weight * off12
     columns = np.arange(m + 1) * p.skip
     best = np.full((n + 1, m + 1), -np.inf)
     move = np.zeros((n + 1, m + 1), np.int8)
@@ -279,5 +295,5 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     order = monotonicity(strong)
     if mode == "auto":  # a couple of matches are in order by chance: it takes a few to call it parallel
         mode = "parallel" if len(strong) >= 3 and order >= params.monotonic_ratio else "comparable"
-    units = monotonic(scorer, n, m) if mode == "parallel" else non_monotonic(scorer, n, m)
+    units = monotonic(scorer, src, tgt) if mode == "parallel" else non_monotonic(scorer, n, m)
     return Alignment(units, mode, order, scorer.used_english)
