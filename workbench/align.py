@@ -7,9 +7,10 @@ bonus for shared numbers and names.
 
 Two aligners over that score matrix:
 - parallel: a monotonic dynamic program (as Vecalign/Bertalign) with 1-1, 1-2, 2-1 units and
-  omissions; a pair is worth aligning when its margin beats a threshold. Merged blocks are
-  scored with the embedding of the two sentences' concatenation. Each DP row is vectorised:
-  skipping target sentences costs a constant each, so a row is one cumulative maximum.
+  omissions; a pair is worth aligning when its margin beats a threshold, less a Gale-Church
+  style penalty when its lengths are out of proportion. Merged blocks are scored with the
+  embedding of the two sentences' concatenation. Each DP row is vectorised: skipping target
+  sentences costs a constant each, so a row is one cumulative maximum.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold, with a neighbouring sentence merged in where it prefers the same counterpart.
 ``auto`` picks one per document pair from how monotonic the strong matches are.
