@@ -83,6 +83,16 @@ def test_compare_accept_persists_and_relinks_change_the_store(populated):
     at.button(key="split-0").click().run()
     assert len(review.load_pair(conn, ja.id, fr.id).units) >= count - 1
 
+    # keyboard-style review: the focus panel decides the next unreviewed unit and moves on
+    target = review.next_unreviewed(review.load_pair(conn, ja.id, fr.id))
+    at.button(key="focus-accept").click().run()
+    assert review.load_pair(conn, ja.id, fr.id).units[target.position].status == "accepted"
+    at.button(key="focus-skip").click().run()
+    at.button(key="focus-reject").click().run()
+    after = review.next_unreviewed(review.load_pair(conn, ja.id, fr.id), target.position)
+    rejected = [u for u in review.load_pair(conn, ja.id, fr.id).units if u.status == "rejected"]
+    assert len(rejected) == 1 and rejected[0].position > after.position  # the skipped one stays open
+
     at.button(key="above-5").click().run()
     statuses = [u.status for u in review.load_pair(conn, ja.id, fr.id).units[:5]]
     assert all(statuses), statuses

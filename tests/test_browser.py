@@ -80,6 +80,11 @@ def test_accept_survives_a_reload(server, page):
     page.reload()
     page.locator(".st-key-unit-0").get_by_text("accepted").wait_for(timeout=90_000)
     page.locator(".st-key-unit-0").get_by_role("button", name="Accept").wait_for(timeout=30_000)
+    # the keyboard: "a" accepts the next unreviewed unit (the focus panel), here unit 1
+    page.get_by_role("heading", name="Compare").click()
+    page.keyboard.press("a")
+    page.locator(".st-key-unit-1").get_by_text("accepted").wait_for(timeout=30_000)
+    assert review.load_pair(conn, ja.id, fr.id).units[1].status == "accepted"
     page.wait_for_timeout(1500)  # let the last rerun settle before the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "compare-ja-fr-accepted.png"), full_page=False)

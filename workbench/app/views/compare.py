@@ -60,29 +60,25 @@ st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} r
            f"translation models: {', '.join(stored.signature.get('translation_models') or ['none'])}")
 st.progress(reviewed / max(len(stored.units), 1))
 
-filters = st.columns([1, 1, 1, 2])
-low_only = filters[0].toggle("Low confidence only")
-flagged_only = filters[1].toggle("Flagged only")
-unreviewed_only = filters[2].toggle("Unreviewed only")
-if filters[3].button("Next unreviewed", icon=":material/skip_next:"):
-    following = review.next_unreviewed(stored, st.session_state.get("focus", -1))
-    st.session_state["focus"] = following.position if following else -1
-    if following:
-        st.session_state["page"] = following.position // PAGE_SIZE + 1
-
-units = [u for u in stored.units
-         if (not low_only or u.score < LOW_CONFIDENCE) and (not flagged_only or u.flags)
-         and (not unreviewed_only or not u.status)]
-pages = max(1, (len(units) + PAGE_SIZE - 1) // PAGE_SIZE)
-if not 1 <= st.session_state.get("page", 1) <= pages:
-    st.session_state["page"] = 1
-page = st.number_input("Page", 1, pages, key="page")
-focus = st.session_state.get("focus", -1)
-
 
 def english(en: dict, ids: list[int]) -> str | None:
     parts = [en[i][0] for i in ids if i in en]
     return " ".join(parts) if parts and len(parts) == len(ids) else None
+
+
+def show_sides(unit: review.ReviewUnit, left, right) -> None:
+    """Both sides of a unit; numbers that disagree are marked on the side that has them."""
+    src_texts = [src_doc.sentences[i].text for i in unit.src_ids]
+    tgt_texts = [tgt_doc.sentences[j].text for j in unit.tgt_ids]
+    src_numbers, tgt_numbers = numbers(" ".join(src_texts)), numbers(" ".join(tgt_texts))
+    disagree = unit.flags and src_texts and tgt_texts
+    src_marked = src_numbers - tgt_numbers if disagree else set()
+    tgt_marked = tgt_numbers - src_numbers if disagree else set()
+    # side_html escapes every piece of article text; the markup around it is ours
+    left.markdown(side_html(src_texts, english(src_en, unit.src_ids), src_doc.lang, src_marked),
+                  unsafe_allow_html=True)
+    right.markdown(side_html(tgt_texts, english(tgt_en, unit.tgt_ids), tgt_doc.lang, tgt_marked),
+                   unsafe_allow_html=True)
 
 
 def act(action, *args) -> None:
@@ -92,27 +88,54 @@ def act(action, *args) -> None:
         st.session_state["flash"] = str(error)
 
 
+def decide_focused(unit: review.ReviewUnit, status: str | None) -> None:
+    """Keyboard review: decide the focused unit (or skip it) and move on to the next unreviewed."""
+    if status:
+        review.decide(conn, pair[0], pair[1], unit, status, reviewer=reviewer())
+    st.session_state["focus"] = unit.position
+
+
 if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
+# Keyboard review, top to bottom: A accepts, X rejects (R is taken: rerun), N skips to the next unreviewed.
+focused = review.next_unreviewed(stored, st.session_state.get("focus", -1)) or review.next_unreviewed(stored)
+if focused is not None:
+    with st.container(border=True, key="focus"):
+        st.caption(f"Next unreviewed: #{focused.position} · {focused.kind} · confidence {focused.score:.2f}"
+                   + (f" · {', '.join(focused.flags)}" if focused.flags else "") + " · keys: A accept, X reject, N skip")
+        left, right = st.columns(2)
+        show_sides(focused, left, right)
+        keys = st.columns([1, 1, 1, 3])
+        keys[0].button("Accept", key="focus-accept", shortcut="a", type="primary", icon=":material/check:",
+                       on_click=decide_focused, args=(focused, "accepted"))
+        keys[1].button("Reject", key="focus-reject", shortcut="x", icon=":material/close:",
+                       on_click=decide_focused, args=(focused, "rejected"))
+        keys[2].button("Skip", key="focus-skip", shortcut="n", icon=":material/skip_next:",
+                       on_click=decide_focused, args=(focused, None))
+else:
+    st.success("Every unit of this pair has been reviewed.")
+
+filters = st.columns(3)
+low_only = filters[0].toggle("Low confidence only")
+flagged_only = filters[1].toggle("Flagged only")
+unreviewed_only = filters[2].toggle("Unreviewed only")
+units = [u for u in stored.units
+         if (not low_only or u.score < LOW_CONFIDENCE) and (not flagged_only or u.flags)
+         and (not unreviewed_only or not u.status)]
+pages = max(1, (len(units) + PAGE_SIZE - 1) // PAGE_SIZE)
+if not 1 <= st.session_state.get("page", 1) <= pages:
+    st.session_state["page"] = 1
+page = st.number_input("Page", 1, pages, key="page")
+
 for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
-    src_texts = [src_doc.sentences[i].text for i in unit.src_ids]
-    tgt_texts = [tgt_doc.sentences[j].text for j in unit.tgt_ids]
-    src_numbers, tgt_numbers = numbers(" ".join(src_texts)), numbers(" ".join(tgt_texts))
-    disagree = unit.flags and src_texts and tgt_texts
-    src_marked = src_numbers - tgt_numbers if disagree else set()
-    tgt_marked = tgt_numbers - src_numbers if disagree else set()
     with st.container(border=True, key=f"unit-{unit.position}"):
         band, left, right, actions = st.columns([0.5, 4.5, 4.5, 3])
         band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
-        left.markdown(side_html(src_texts, english(src_en, unit.src_ids), src_doc.lang, src_marked),
-                      unsafe_allow_html=True)  # side_html escapes every piece of article text
-        right.markdown(side_html(tgt_texts, english(tgt_en, unit.tgt_ids), tgt_doc.lang, tgt_marked),
-                       unsafe_allow_html=True)
+        show_sides(unit, left, right)
         status = unit.status or "unreviewed"
         actions.caption(f"#{unit.position} · {unit.kind} · **{status}**"
-                        + (f" · {', '.join(unit.flags)}" if unit.flags else "")
-                        + (" · ◀ focus" if unit.position == focus else ""))
+                        + (f" · {', '.join(unit.flags)}" if unit.flags else ""))
         buttons = actions.columns(2)
         buttons[0].button("Accept", key=f"accept-{unit.position}", icon=":material/check:",
                           on_click=review.decide, args=(conn, pair[0], pair[1], unit, "accepted"),
