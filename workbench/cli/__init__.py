@@ -1,0 +1,68 @@
+"""Command line: ``python -m workbench COMMAND``. Every command is a thin shell over the library."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import alignment, corpus, review, translation
+from .common import EXIT_USAGE, UsageError, console
+
+FLOW = """\
+The flow: ingest a folder of articles, translate it into English, align documents that
+report the same story, then review the pairs in the browser and export them.
+
+  python -m workbench ingest samples/syria-2024-12      read, detect languages, split sentences
+  python -m workbench documents                           what the workspace holds
+  python -m workbench sentences 1                         one document's sentences and spans
+  python -m workbench models install ja ar fr bg          X->en models from the argos index
+  python -m workbench models add ja_en.argosmodel         ... or from downloaded files
+  python -m workbench translate samples/syria-2024-12     every non-English sentence into English
+  python -m workbench align-all                           group stories, align every cross-language pair
+  python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
+  python -m workbench links --out links.jsonl             each sentence as reported in the other documents
+  python -m workbench ui                                  review side by side in the browser
+  python -m workbench export --format tmx --reviewed-only --out pairs.tmx
+
+Or all at once, on the built-in samples: python -m workbench start
+
+Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE, default ./workspace).
+"""
+
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workbench", description=FLOW,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR",
+                        help="workspace directory (default: $WORKBENCH_WORKSPACE or ./workspace)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str, description: str = "") -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=description or help_text,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    for module in (corpus, translation, alignment, review):
+        module.register(add, sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as error:
+        console.print(f"[red]error:[/] {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; finished work is saved in the workspace, run again to resume[/]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

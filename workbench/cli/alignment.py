@@ -1,0 +1,116 @@
+"""Alignment commands: align, align-all, links."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from .. import compare, ingest, review, store
+from ..align import MODES
+from .common import (EMBEDDER_HELP, EXIT_OK, AddCommand, UsageError, console, embedder_of, out, progress_bar,
+                     write_jsonl)
+
+
+def _document_or_ingest(conn, ref: str):
+    """A stored document, or a file path ingested on the fly."""
+    doc = store.document(conn, ref)
+    if doc is None and Path(ref).is_file():
+        path = Path(ref)
+        try:
+            new = ingest.read_document(path, path.parent)
+        except ingest.IngestError as error:
+            raise UsageError(f"{ref}: {error}") from None
+        store.save_document(conn, new)
+        doc = store.document(conn, new.id)
+    if doc is None:
+        raise UsageError(f"no document {ref!r} in the workspace and no such file")
+    return doc
+
+
+def _report_lost_decisions(conn, a, b) -> None:
+    lost = review.decisions_not_kept(conn, a.id, b.id)
+    if lost:
+        console.print(f"[yellow]{len(lost)} review decision(s) on {a.path} <-> {b.path} were on units this "
+                      f"alignment no longer has (kept in the store, not shown):[/]", soft_wrap=True)
+        for row in lost:
+            console.print(f"  {row['status']}: {a.path} {row['src_ids']} <-> {b.path} {row['tgt_ids']}"
+                          + (f" note: {row['note']}" if row["note"] else ""), soft_wrap=True, markup=False)
+
+
+def cmd_align(args) -> int:
+    conn = store.connect(args.workspace)
+    a, b = _document_or_ingest(conn, args.doc_a), _document_or_ingest(conn, args.doc_b)
+    aligned = compare.align_documents(conn, a, b, embedder_of(args), args.mode)
+    _report_lost_decisions(conn, a, b)
+    records = aligned.records()
+    console.print(f"{a.path} ({a.lang}) <-> {b.path} ({b.lang}): mode {aligned.result.mode} "
+                  f"(monotonicity {aligned.result.monotonicity:.2f}), {len(records)} units, "
+                  f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
+                  f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
+    write_jsonl(args.out, records)
+    return EXIT_OK
+
+
+def cmd_align_all(args) -> int:
+    conn = store.connect(args.workspace)
+    embedder = embedder_of(args)
+    docs = store.documents(conn)
+    groups, _ = compare.story_groups(conn, docs, embedder)
+    for number, group in enumerate(groups, 1):
+        console.print(f"story {number}: " + ", ".join(f"{d.path} ({d.lang})" for d in group), soft_wrap=True)
+    table = Table(title="Aligned pairs")
+    for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged"):
+        table.add_column(column)
+    pairs = compare.suggested_pairs(conn, docs, embedder)
+    with progress_bar() as bar:
+        task = bar.add_task("align", total=len(pairs), rate="")
+        for a, b, _ in pairs:
+            aligned = compare.align_documents(conn, a, b, embedder, args.mode)
+            _report_lost_decisions(conn, a, b)
+            units = aligned.result.units
+            paired = [u for u in units if u.src_ids and u.tgt_ids]
+            mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
+            table.add_row(f"{a.path} <-> {b.path}", aligned.result.mode, str(len(units)), str(len(paired)),
+                          f"{mean:.2f}", str(sum(1 for u in units if u.flags)))
+            bar.advance(task)
+    out.print(table)
+    if not pairs:
+        console.print("no cross-language pairs in a story group: ingest articles in more languages")
+    return EXIT_OK
+
+
+def cmd_links(args) -> int:
+    conn = store.connect(args.workspace)
+    embedder = embedder_of(args)
+    docs = store.documents(conn)
+    found = compare.compute_links(conn, docs, embedder)
+    path_of = {d.id: d.path for d in docs}
+    sig = compare.signature(embedder, compare.AlignParams(), [compare.document_side(conn, d) for d in docs])
+    write_jsonl(args.out, [{"doc": path_of[k.doc], "index": k.index, "other_doc": path_of[k.other_doc],
+                             "other_index": k.other_index, "score": k.score, "flags": list(k.flags),
+                             "signature": sig} for k in found])
+    return EXIT_OK
+
+
+def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the parser."""
+    p = add("align", cmd_align, "align the sentences of two documents",
+            "Pair the sentences of two documents that report the same thing. DOC is a document id, a\n"
+            "path in the workspace, or a file (ingested on the fly). Modes: parallel (translations: monotonic,\n"
+            "with 1-2/2-1 merges and omissions), comparable (different outlets: reordered, partial overlap),\n"
+            "auto (default: chosen from how monotonic the strong matches are). One JSON object per unit.\n\n"
+            "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl")
+    p.add_argument("doc_a")
+    p.add_argument("doc_b")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--embedder", help=EMBEDDER_HELP)
+
+    p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--embedder", help=EMBEDDER_HELP)
+
+    p = add("links", cmd_links, "link every sentence to its best counterpart in each other-language document")
+    p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--embedder", help=EMBEDDER_HELP)

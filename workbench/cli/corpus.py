@@ -1,0 +1,104 @@
+"""Commands that read articles in and show what the workspace holds: ingest, documents, sentences."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from .. import ingest, store
+from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, UsageError, console, out, print_json, progress_bar
+
+
+def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestResult], int]:
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    files = ingest.find_files(folder)
+    with progress_bar() as bar:
+        task = bar.add_task("ingest", total=len(files), rate="")
+        results = ingest.ingest_folder(conn, folder, int(max_mb * 1024 * 1024),
+                                       on_file=lambda path: bar.advance(task))
+    table = Table(title=f"Ingested {folder}")
+    for column in ("file", "language", "encoding", "sentences", "status"):
+        table.add_column(column)
+    for r in results:
+        status = f"skipped: {r.reason}" if r.status == "skipped" else r.status + (f" ({r.reason})" if r.reason else "")
+        table.add_row(r.path, r.lang, r.encoding, str(r.sentences) if r.status != "skipped" else "",
+                      status, style="red" if r.status == "skipped" else None)
+    console.print(table)
+    skipped = [r for r in results if r.status == "skipped"]
+    for r in skipped:
+        console.print(f"[red]skipped[/] {folder / r.path}: {r.reason}", soft_wrap=True)
+    if not files:
+        console.print(f"[yellow]no .txt, .md, .html or .htm files under {folder}[/]")
+    return results, EXIT_PARTIAL if skipped else EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    return run_ingest(store.connect(args.workspace), Path(args.folder), args.max_mb)[1]
+
+
+def cmd_documents(args) -> int:
+    conn = store.connect(args.workspace)
+    rows = store.document_summaries(conn)
+    if args.json:
+        print_json([{k: r[k] for k in ("id", "path", "lang", "encoding", "sentences", "translated")}
+                     for r in rows])
+        return EXIT_OK
+    table = Table(title=f"Documents in {store.workspace_dir(args.workspace)}")
+    for column in ("id", "path", "lang", "encoding", "sentences", "translated", "title"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["id"]), r["path"], r["lang"], r["encoding"], str(r["sentences"]),
+                      f"{r['translated']}/{r['content']}", r["title"][:60])
+    out.print(table)
+    if not rows:
+        console.print("The workspace is empty: run `python -m workbench ingest FOLDER` first.")
+    return EXIT_OK
+
+
+def find_document(conn, ref: str):
+    doc = store.document(conn, ref)
+    if doc is None:
+        raise UsageError(f"no document {ref!r} in the workspace (see `python -m workbench documents`)")
+    return doc
+
+
+def cmd_sentences(args) -> int:
+    conn = store.connect(args.workspace)
+    doc = find_document(conn, args.doc)
+    rows = [{"index": s.index, "start": s.start, "end": s.end, "lang": s.lang,
+             "boilerplate": s.boilerplate, "text": s.text} for s in doc.sentences]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    table = Table(title=f"{doc.path} ({doc.lang}, {doc.encoding})")
+    for column in ("index", "span", "lang", "", "text"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["index"]), f"{r['start']}-{r['end']}", r["lang"],
+                      "boilerplate" if r["boilerplate"] else "", r["text"],
+                      style="dim" if r["boilerplate"] else None)
+    out.print(table)
+    return EXIT_OK
+
+
+
+def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the parser."""
+    p = add("ingest", cmd_ingest, "read a folder of articles into the workspace",
+            "Read every .txt, .md, .html and .htm file under FOLDER (recursively): decode any encoding,\n"
+            "detect the language of each document and sentence, split sentences with character spans,\n"
+            "and mark boilerplate. Unchanged files are skipped; changed files are replaced.\n"
+            "Exit code 0 when every file was ingested, 1 when some were skipped.\n\n"
+            "example: python -m workbench ingest samples/syria-2024-12")
+    p.add_argument("folder", help="folder of articles")
+    p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 1024 / 1024,
+                   help="skip files larger than this many megabytes (default: 20)")
+
+    p = add("documents", cmd_documents, "list the documents in the workspace")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = add("sentences", cmd_sentences, "list one document's sentences with spans and languages")
+    p.add_argument("doc", help="document id or path (see `documents`)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")

@@ -1,0 +1,96 @@
+"""Review commands: export, ui, start (the main job) and the UI's background job worker."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import compare, export, ingest, jobs, models, store, translate
+from .alignment import cmd_align_all
+from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, warn
+from .corpus import run_ingest
+from .translation import run_translate
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "syria-2024-12"
+APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
+
+
+def cmd_export(args) -> int:
+    conn = store.connect(args.workspace)
+    rows = export.export_rows(conn, args.reviewed_only)
+    target = Path(args.out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(export.render(rows, args.format))
+    console.print(f"wrote {len(rows)} units to {target}")
+    if not rows:
+        console.print("nothing to export: align documents first"
+                      + (" and accept some pairs (or drop --reviewed-only)" if args.reviewed_only else ""))
+    return EXIT_OK
+
+
+def cmd_ui(args) -> int:
+    workspace = store.workspace_dir(args.workspace).resolve()
+    store.connect(workspace)
+    env = {**os.environ, "WORKBENCH_WORKSPACE": str(workspace)}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+               "--server.address", args.address, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {workspace}); Ctrl+C stops it")
+    # the project's .streamlit/config.toml applies: run from the project folder
+    return subprocess.call(command, env=env, cwd=APP.parents[2])
+
+
+def cmd_job(args) -> int:
+    return jobs.run(args.workspace or store.DEFAULT_WORKSPACE, args.job_id)
+
+
+def cmd_start(args) -> int:
+    """Ingest, translate where models exist, align, link, then open the UI."""
+    conn = store.connect(args.workspace)
+    folder = Path(args.folder) if args.folder else SAMPLES
+    results, _ = run_ingest(conn, folder, ingest.DEFAULT_MAX_BYTES / 2**20)
+    docs = [store.document(conn, r.doc_id) for r in results if r.doc_id is not None]
+    if models.models_to_english(on_error=warn):
+        run_translate(conn, docs, translate.DecodingOptions())
+    else:
+        console.print("[yellow]No translation models installed: aligning on the originals alone. To add English, "
+                      "run `python -m workbench models install ja ar fr bg` (needs internet) or "
+                      "`python -m workbench models add FILE.argosmodel`, then run this again.[/]", soft_wrap=True)
+    args.mode = "auto"
+    cmd_align_all(args)
+    compare.compute_links(conn, store.documents(conn), embedder_of(args))
+    if args.no_ui:
+        return EXIT_OK
+    return cmd_ui(args)
+
+
+def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the parser."""
+    p = add("export", cmd_export, "export aligned pairs to CSV, JSONL or TMX 1.4",
+            "Export every aligned unit (or only accepted and edited ones) with texts, spans, English,\n"
+            "confidence, flags, review status and the run signature. TMX: one <tu> per unit, n:m units\n"
+            "joined into one <seg> per side.\n\nexample: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
+    p.add_argument("--format", choices=export.FORMATS, required=True)
+    p.add_argument("--reviewed-only", action="store_true", help="only accepted or edited units")
+    p.add_argument("--out", required=True, metavar="FILE")
+
+    p = add("ui", cmd_ui, "review alignments in the browser (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost", help="address to bind (default: localhost only)")
+
+    p = add("start", cmd_start, "the main job: ingest, translate, align and open the UI",
+            "Ingest FOLDER (default: the built-in samples), translate it where models are installed, group\n"
+            "stories, align every cross-language pair, link facts across documents, and start the UI.\n\n"
+            "example: python -m workbench start")
+    p.add_argument("folder", nargs="?", help="folder of articles (default: samples/syria-2024-12)")
+    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost")
+    p.add_argument("--no-ui", action="store_true", help="stop after aligning")
+
+    p = sub.add_parser("job", parents=[common])  # the UI's background worker; not for direct use
+    p.add_argument("job_id", type=int)
+    p.set_defaults(func=cmd_job)

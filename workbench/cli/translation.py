@@ -1,0 +1,138 @@
+"""Translation commands: models list/add/install and translate."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from .. import ingest, models, store, translate
+from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, console, out, print_json, progress_bar, warn
+from .corpus import run_ingest
+
+
+def cmd_models_list(args) -> int:
+    found = models.installed_models(on_error=warn)
+    rows = [{"from": m.from_code, "to": m.to_code, "version": m.version, "id": m.id, "source": m.source,
+             "size_mb": round(m.size_bytes / 2**20, 1), "path": str(m.path)} for m in found]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    table = Table(title=f"Translation models in {models.packages_dir()}")
+    for column in ("pair", "version", "size", "source"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(f"{r['from']}->{r['to']}", r["version"], f"{r['size_mb']} MB", r["source"])
+    out.print(table)
+    if not rows:
+        console.print("No models installed: `python -m workbench models install ja ar fr bg` "
+                      "or `python -m workbench models add FILE.argosmodel`.")
+    return EXIT_OK
+
+
+def cmd_models_add(args) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            model = models.add_package(Path(path))
+            console.print(f"installed {model.from_code}->{model.to_code} {model.version} from {path}")
+        except models.ModelError as error:
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            failed += 1
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_models_install(args) -> int:
+    with progress_bar() as bar:
+        tasks = {}
+
+        def show(code: str, done: int, total: int) -> None:
+            if code not in tasks:
+                tasks[code] = bar.add_task(f"{code}->en", total=total or None, rate="")
+            bar.update(tasks[code], completed=done)
+
+        try:
+            for model in models.install_from_index(args.codes, progress=show, index_url=args.index):
+                console.print(f"installed {model.from_code}->{model.to_code} {model.version}")
+        except models.ModelError as error:
+            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def decoding_options(args) -> translate.DecodingOptions:
+    return translate.DecodingOptions(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads)
+
+
+def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64):
+    translators = translate.translators_to_english(options, on_error=warn)
+    total = translate.count_pending(conn, docs, translators)
+    with progress_bar() as bar:
+        task = bar.add_task("translate", total=total, rate="")
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            elapsed = bar.tasks[task].elapsed or 0
+            if elapsed > 0:
+                bar.update(task, rate=f"{bar.tasks[task].completed / elapsed:.1f} sent/s")
+
+        report = translate.translate_documents(conn, docs, translators, advance, commit_every)
+    console.print(f"translated {report.translated} sentences, {report.cached} from cache, "
+                  f"{report.done_before} done in earlier runs, {report.english} English passed through")
+    for line in report.missing_lines():
+        console.print(f"[yellow]{line}[/]", soft_wrap=True)
+    return report
+
+
+def cmd_translate(args) -> int:
+    conn = store.connect(args.workspace)
+    results, code = run_ingest(conn, Path(args.folder), args.max_mb)
+    ids = [r.doc_id for r in results if r.doc_id is not None]
+    docs = [store.document(conn, doc_id) for doc_id in ids]
+    report = run_translate(conn, docs, decoding_options(args), args.commit_every)
+    out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
+    written = translate.write_outputs(conn, docs, out_dir)
+    console.print(f"wrote {len(written) - 1} English texts and {out_dir / 'translations.jsonl'}")
+    return EXIT_PARTIAL if report.missing or code else EXIT_OK
+
+
+def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
+    defaults = translate.DecodingOptions()
+    p.add_argument("--beam", type=int, default=defaults.beam_size, help="beam size (default: 4)")
+    p.add_argument("--compute-type", default=defaults.compute_type,
+                   help="CTranslate2 compute type: int8 (default), int8_float32, float32, ...")
+    p.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads (default: all cores)")
+
+
+
+def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the parser."""
+    p = add("models", None, "list, add and install X->en translation models (argos packages)",
+            "Translation models are argos packages (.argosmodel). Installed ones live in models/packages/;\n"
+            ".argosmodel files dropped into models/ are installed on first use.")
+    models_sub = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    m = models_sub.add_parser("list", parents=[common], help="installed language pairs")
+    m.add_argument("--json", action="store_true", help="print a JSON array")
+    m.set_defaults(func=cmd_models_list)
+    m = models_sub.add_parser("add", parents=[common], help="install .argosmodel files you downloaded")
+    m.add_argument("files", nargs="+", metavar="FILE.argosmodel")
+    m.set_defaults(func=cmd_models_add)
+    m = models_sub.add_parser("install", parents=[common], help="download X->en packages from the argos index",
+                              description="Download and install X->en packages from the argos package index "
+                                          "(needs internet access).\n\nexample: python -m workbench models install ja ar fr bg")
+    m.add_argument("codes", nargs="+", metavar="LANG", help="source language codes, e.g. ja ar fr bg")
+    m.add_argument("--index", metavar="URL", help="package index URL (default: the argos index)")
+    m.set_defaults(func=cmd_models_install)
+
+    p = add("translate", cmd_translate, "translate a folder into English (ingests it first)",
+            "Ingest FOLDER if needed, then put every non-English sentence into English with the installed\n"
+            "argos models, on this machine. Work is cached in the workspace: an interrupted run resumes, a\n"
+            "rerun on an unchanged folder translates nothing. Writes OUT/<path>.en.txt per document and\n"
+            "OUT/translations.jsonl. Exit code 1 when a language has no model (the rest still translates).\n\n"
+            "example: python -m workbench translate samples/syria-2024-12 --out out")
+    p.add_argument("folder", help="folder of articles")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: WORKSPACE/translations)")
+    p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 2**20, help=argparse.SUPPRESS)
+    add_decoding_arguments(p)
+    p.add_argument("--commit-every", type=int, default=64, metavar="N",
+                   help="save results every N sentences (default: 64)")
