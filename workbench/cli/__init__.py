@@ -30,7 +30,6 @@ Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE,
 """
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbench", description=FLOW,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -83,7 +83,6 @@ def cmd_sentences(args) -> int:
     return EXIT_OK
 
 
-
 def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     """Add this module's commands to the parser."""
     p = add("ingest", cmd_ingest, "read a folder of articles into the workspace",

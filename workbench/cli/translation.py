@@ -104,7 +104,6 @@ def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads (default: all cores)")
 
 
-
 def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     """Add this module's commands to the parser."""
     p = add("models", None, "list, add and install X->en translation models (argos packages)",
