@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BG, CORPUS, FR, JA, REPO, article
 from fixtures.build_argos_model import build_package
-from workbench import cli, models, store, translate
+from workbench import cli, models, review, store, translate
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +168,9 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
             except sqlite3.OperationalError:
                 pass
     assert process.poll() is None, "the run ended before it could be interrupted"
+    # an analyst's decision written while the translation commits its batches is not lost
+    analyst = store.connect(workspace)
+    review.decide(analyst, 1, 2, review.ReviewUnit(0, [0], [0], 0.9, []), "accepted", note="during translate")
     process.send_signal(signal.SIGKILL)
     process.wait()
     with sqlite3.connect(db) as conn:
@@ -183,6 +186,8 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
     assert len(rows) == total == len({(r["doc"], r["index"]) for r in rows})
     assert all(r["en"] == r["text"] for r in rows)
     assert len(list(out.glob("*.en.txt"))) == 8
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT note FROM reviews").fetchall() == [("during translate",)]
 
 
 def test_alignment_uses_the_english_side_when_models_are_installed(workspace, models_dir, fixture_models, tmp_path):
