@@ -160,3 +160,18 @@ def test_corpus_page_runs_jobs_in_a_worker_process(populated, models_dir_with_ja
     assert conn.execute("SELECT COUNT(*) FROM alignments").fetchone()[0] >= 5
     at.run()
     assert "Jobs" in [h.value for h in at.subheader]  # the progress fragment shows them
+
+
+def test_corpus_upload_stays_inside_the_workspace(populated, tmp_path):
+    conn, _, _ = populated
+    at = run_page("views/corpus.py")
+    article = "Les rebelles syriens avancent vers Damas et contrôlent le quartier de Darayya.\n".encode()
+    at.file_uploader[0].set_value([("../../escape.txt", article, "text/plain"),
+                                   ("notes du terrain.md", article, "text/markdown")]).run()
+    at.button(key="ingest-uploads").click().run()
+    assert not at.exception
+    uploads = tmp_path / "ws" / "uploads"
+    assert sorted(p.name for p in uploads.iterdir()) == ["escape.txt", "notes_du_terrain.md"]
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path.parent / "escape.txt").exists()
+    paths = {d.path for d in store.documents(conn)}
+    assert {"escape.txt", "notes_du_terrain.md"} <= paths

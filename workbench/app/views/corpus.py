@@ -74,7 +74,7 @@ job_progress()
 st.subheader("Add articles")
 uploads = st.file_uploader("Text, Markdown or HTML files", type=["txt", "md", "html", "htm"],
                            accept_multiple_files=True)
-if uploads and st.button("Ingest uploaded files"):
+if uploads and st.button("Ingest uploaded files", key="ingest-uploads"):
     folder = store.workspace_dir(workspace()) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for upload in uploads:
