@@ -70,9 +70,13 @@ class Side:
     lang: str
     english: list[str | None]
 
+    @property
+    def separator(self) -> str:
+        """What joins two sentences of this language into one passage."""
+        return "" if self.lang in _NO_SPACE_LANGS else " "
+
     def joined(self, i: int) -> str:
-        sep = "" if self.lang in _NO_SPACE_LANGS else " "
-        return self.texts[i] + sep + self.texts[i + 1]
+        return self.texts[i] + self.separator + self.texts[i + 1]
 
     def joined_english(self, i: int) -> str | None:
         a, b = self.english[i], self.english[i + 1]
@@ -131,7 +135,8 @@ class Scorer:
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
         bonus = np.array([[anchor_bonus(a, b) for b in self.tgt_anchors] for a in self.src_anchors]).reshape(n, m)
-        self.margin11 = self.sim11 - (self.hood_src[:, None] + self.hood_tgt[None, :]) / 2 + params.anchor_weight * bonus
+        hoods = (self.hood_src[:, None] + self.hood_tgt[None, :]) / 2
+        self.margin11 = self.sim11 - hoods + params.anchor_weight * bonus
         pair_src = (self.hood_src[:-1] + self.hood_src[1:]) / 2
         pair_tgt = (self.hood_tgt[:-1] + self.hood_tgt[1:]) / 2
         self.margin21 = self.sim21 - (pair_src[:, None] + self.hood_tgt[None, :]) / 2

@@ -18,6 +18,7 @@ from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Document, Link
 from .translate import english_of
 
+
 @dataclass
 class DocumentSide:
     doc: Document
@@ -58,10 +59,10 @@ def unit_record(src: DocumentSide, tgt: DocumentSide, unit: AlignedUnit, signatu
     def side(ds: DocumentSide, positions: list[int]):
         ids = [ds.indices[p] for p in positions]
         sentences = [ds.doc.sentences[i] for i in ids]
-        sep = "" if ds.side.lang in ("ja", "zh") else " "
         english = [ds.side.english[p] for p in positions]
         en = " ".join(english) if english and all(e is not None for e in english) else None
-        return ids, [[s.start, s.end] for s in sentences], sep.join(s.text for s in sentences), en
+        text = ds.side.separator.join(s.text for s in sentences)
+        return ids, [[s.start, s.end] for s in sentences], text, en
 
     src_ids, src_spans, src_text, src_en = side(src, unit.src_ids)
     tgt_ids, tgt_spans, tgt_text, tgt_en = side(tgt, unit.tgt_ids)
@@ -88,7 +89,8 @@ def align_documents(conn: sqlite3.Connection, a: Document, b: Document, embedder
 
 def save_alignment(conn: sqlite3.Connection, aligned: DocumentAlignment) -> None:
     with store.transaction(conn):
-        conn.execute("DELETE FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (aligned.src.doc.id, aligned.tgt.doc.id))
+        conn.execute("DELETE FROM alignments WHERE src_doc = ? AND tgt_doc = ?",
+                     (aligned.src.doc.id, aligned.tgt.doc.id))
         alignment_id = conn.execute(
             "INSERT INTO alignments (src_doc, tgt_doc, mode, signature, created_at) VALUES (?,?,?,?,?)",
             (aligned.src.doc.id, aligned.tgt.doc.id, aligned.result.mode, json.dumps(aligned.signature),
@@ -145,7 +147,8 @@ def story_groups(conn: sqlite3.Connection, docs: list[Document], embedder: Embed
     return ordered, similarity
 
 
-def suggested_pairs(conn: sqlite3.Connection, docs: list[Document], embedder: Embedder) -> list[tuple[Document, Document, float]]:
+def suggested_pairs(conn: sqlite3.Connection, docs: list[Document],
+                    embedder: Embedder) -> list[tuple[Document, Document, float]]:
     """Cross-language pairs inside a story group, most similar first: the pairs worth aligning."""
     groups, similarity = story_groups(conn, docs, embedder)
     pairs = []

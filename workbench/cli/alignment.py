@@ -100,7 +100,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "path in the workspace, or a file (ingested on the fly). Modes: parallel (translations: monotonic,\n"
             "with 1-2/2-1 merges and omissions), comparable (different outlets: reordered, partial overlap),\n"
             "auto (default: chosen from how monotonic the strong matches are). One JSON object per unit.\n\n"
-            "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl")
+            "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt \\\n"
+            "             --out pairs.jsonl")
     p.add_argument("doc_a")
     p.add_argument("doc_b")
     p.add_argument("--mode", choices=MODES, default="auto")

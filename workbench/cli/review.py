@@ -72,7 +72,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p = add("export", cmd_export, "export aligned pairs to CSV, JSONL or TMX 1.4",
             "Export every aligned unit (or only accepted and edited ones) with texts, spans, English,\n"
             "confidence, flags, review status and the run signature. TMX: one <tu> per unit, n:m units\n"
-            "joined into one <seg> per side.\n\nexample: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
+            "joined into one <seg> per side.\n\n"
+            "example: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
     p.add_argument("--format", choices=export.FORMATS, required=True)
     p.add_argument("--reviewed-only", action="store_true", help="only accepted or edited units")
     p.add_argument("--out", required=True, metavar="FILE")

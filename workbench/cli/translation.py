@@ -118,7 +118,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     m.set_defaults(func=cmd_models_add)
     m = models_sub.add_parser("install", parents=[common], help="download X->en packages from the argos index",
                               description="Download and install X->en packages from the argos package index "
-                                          "(needs internet access).\n\nexample: python -m workbench models install ja ar fr bg")
+                                          "(needs internet access).\n\n"
+                                          "example: python -m workbench models install ja ar fr bg")
     m.add_argument("codes", nargs="+", metavar="LANG", help="source language codes, e.g. ja ar fr bg")
     m.add_argument("--index", metavar="URL", help="package index URL (default: the argos index)")
     m.set_defaults(func=cmd_models_install)

@@ -103,7 +103,8 @@ focused = review.next_unreviewed(stored, st.session_state.get("focus", -1)) or r
 if focused is not None:
     with st.container(border=True, key="focus"):
         st.caption(f"Next unreviewed: #{focused.position} · {focused.kind} · confidence {focused.score:.2f}"
-                   + (f" · {', '.join(focused.flags)}" if focused.flags else "") + " · keys: A accept, X reject, N skip")
+                   + (f" · {', '.join(focused.flags)}" if focused.flags else "")
+                   + " · keys: A accept, X reject, N skip")
         left, right = st.columns(2)
         show_sides(focused, left, right)
         keys = st.columns([1, 1, 1, 3])
