@@ -38,6 +38,9 @@ def test_numbers_agree_across_scripts_and_conventions():
     assert numbers("more than a thousand soldiers") == numbers("أكثر من ألف جندي") == {1000.0}
     assert numbers("two thousand") == numbers("deux mille") == {2000.0}
     assert numbers("2.5 km") == {2.5}
+    dates = ["7 décembre 2024", "2024年12月7日", "December 7, 2024", "7 декември 2024", "7 ديسمبر 2024"]
+    assert all(numbers(d) == {7.0, 12.0, 2024.0} for d in dates)
+    assert number_flags(anchors("2024年12月7日土曜日"), anchors("samedi 7 décembre 2024")) == []
     assert number_flags(anchors("約2,000人"), anchors("أكثر من ألف جندي")) == ["number_mismatch"]
     assert number_flags(anchors("約2,000人"), anchors("Près de 2 000 soldats")) == []
     assert number_flags(anchors("約2,000人"), anchors("des soldats")) == ["number_one_sided"]

@@ -1,7 +1,8 @@
 """Anchors that hold across languages: numbers (any script or convention) and names.
 
 Numbers: Arabic-Indic and full-width digits, "2,000" / "2 000" / "2.000", Japanese 万/億/千,
-and cheap spelled-out numbers ("a thousand", "mille", "хиляда", "ألف").
+cheap spelled-out numbers ("a thousand", "mille", "хиляда", "ألف") and month names (dates agree
+across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024").
 Names: capitalised Latin and Cyrillic words and katakana runs, reduced to a Latin consonant
 skeleton so that "Homs", "Хомс" and "ホムス" meet.
 """
@@ -24,6 +25,17 @@ _WORDS = {
 }
 _SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "deux": 2, "trois": 3, "quatre": 4,
           "cinq": 5, "dix": 10, "две": 2, "три": 3, "пет": 5, "десет": 10, "два": 2}
+_MONTH_NAMES = [  # month names count as their number, so "7 December" and "12月7日" agree
+    # English ("march", "may" left out: too often verbs), French, Bulgarian, Russian (both cases), Arabic
+    "january february _ april _ june july august september october november december",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "януари февруари март април май юни юли август септември октомври ноември декември",
+    "январь февраль _ апрель _ июнь июль _ сентябрь октябрь ноябрь декабрь",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+]
+_MONTHS = {name: float(number) for names in _MONTH_NAMES
+           for number, name in enumerate(names.split(), 1) if name != "_"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -48,7 +60,9 @@ def number_spans(text: str) -> list[tuple[int, int, float]]:
     words = list(_WORD.finditer(digits))
     for i, word_match in enumerate(words):
         word = word_match.group().casefold()
-        if word in _WORDS:
+        if word in _MONTHS:
+            found.append((word_match.start(), word_match.end(), _MONTHS[word]))
+        elif word in _WORDS:
             previous = words[i - 1].group().casefold() if i else ""
             multiplier = _SMALL.get(previous) or (float(previous) if previous.isdigit() else None)
             start = words[i - 1].start() if multiplier else word_match.start()
