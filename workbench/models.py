@@ -2,13 +2,17 @@
 
 Installed packages live in ``models/packages/<name>/`` (the project's models area, or
 $WORKBENCH_MODELS). ``.argosmodel`` files dropped into ``models/`` are installed on first use.
-argostranslate's package layer reads each package's metadata; inference is ours (translate.py).
+The package format (a zip of one folder with metadata.json, model/ and sentencepiece.model)
+is read here directly: importing argostranslate creates folders under ~/.config and
+~/.local, and a workbench run writes nothing outside its workspace and models area.
+Inference is ours (translate.py).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -24,6 +28,9 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PACKAGE_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 INDEX_TIMEOUT_S = 5
 PROVENANCE_FILE = ".workbench.json"
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")  # also names the install folder
 
 
 class ModelError(Exception):
@@ -53,6 +60,23 @@ def packages_dir() -> Path:
     return models_dir() / "packages"
 
 
+MAX_UNPACKED_BYTES = 4 * 2**30  # the largest argos packages unpack to about 500 MB
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
+    """Refuse members that would land outside the package folder, links, and zip bombs."""
+    total = 0
+    for info in archive.infolist():
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ModelError(f"member {info.filename!r} points outside the package folder")
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise ModelError(f"member {info.filename!r} is a symbolic link")
+        total += info.file_size
+    if total > MAX_UNPACKED_BYTES:
+        raise ModelError(f"unpacks to {total / 2**30:.1f} GB, over the {MAX_UNPACKED_BYTES / 2**30:.0f} GB limit")
+
+
 def _package_root(names: list[str]) -> str:
     tops = {name.split("/", 1)[0] for name in names if name.strip("/")}
     if len(tops) != 1 or not any("/" in name for name in names):
@@ -70,6 +94,7 @@ def validate_archive(path: Path) -> dict:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             try:
+                _check_members(archive)
                 root = _package_root(names)
             except ModelError as error:
                 raise ModelError(f"{path}: {error}") from None
@@ -86,9 +111,12 @@ def validate_archive(path: Path) -> dict:
                 raise ModelError(f"{path}: corrupt member {bad} (truncated download?)")
     except (zipfile.BadZipFile, EOFError, OSError) as error:
         raise ModelError(f"{path}: damaged zip archive ({error})") from None
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{path}: metadata.json is not a JSON object")
     for key in ("from_code", "to_code"):
-        if not isinstance(metadata.get(key), str) or not metadata[key]:
-            raise ModelError(f"{path}: metadata.json does not name {key}")
+        if not isinstance(metadata.get(key), str) or not _LANGUAGE_CODE.fullmatch(metadata[key]):
+            raise ModelError(f"{path}: metadata.json does not name {key} as a language code "
+                             f"(found {metadata.get(key)!r})")
     return metadata
 
 
@@ -120,15 +148,13 @@ def _sha256(path: Path) -> str:
 
 
 def _load(path: Path) -> InstalledModel:
-    from argostranslate.package import Package  # argos' package layer: metadata and layout
-
-    package = Package(path)
+    metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
     provenance_path = path / PROVENANCE_FILE
     provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
     fingerprint = provenance.get("model_sha256") or _sha256(path / "model" / "model.bin")
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return InstalledModel(package.from_code, package.to_code, package.package_version or "0", path,
-                          provenance.get("source", "unknown"), fingerprint, size)
+    return InstalledModel(metadata["from_code"], metadata["to_code"], str(metadata.get("package_version") or "0"),
+                          path, provenance.get("source", "unknown"), fingerprint, size)
 
 
 def install_dropped(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
@@ -155,7 +181,11 @@ def installed_models(on_error: Callable[[str], None] | None = None) -> list[Inst
     found = []
     for path in sorted(packages_dir().iterdir()):
         if path.is_dir() and (path / "metadata.json").exists() and (path / "sentencepiece.model").exists():
-            found.append(_load(path))
+            try:
+                found.append(_load(path))
+            except (ValueError, KeyError, TypeError, OSError) as error:
+                if on_error:
+                    on_error(f"{path}: damaged installed package, remove it and add it again ({error})")
     return found
 
 
@@ -187,19 +217,18 @@ def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT_S) -> lis
 def install_from_index(codes: list[str], progress: Callable[[str, int, int], None] | None = None,
                        index_url: str | None = None) -> list[InstalledModel]:
     """Download and install X->en packages for ``codes`` from the argos index."""
-    from argostranslate.package import AvailablePackage
-
-    available = [AvailablePackage(entry) for entry in fetch_index(index_url)]
+    available = [entry for entry in fetch_index(index_url) if isinstance(entry, dict)]
     installed = []
     for code in codes:
-        matches = [p for p in available if p.from_code == code and p.to_code == "en" and p.links]
+        matches = [entry for entry in available
+                   if entry.get("from_code") == code and entry.get("to_code") == "en" and entry.get("links")]
         if not matches:
             raise ModelError(f"the argos index has no {code}->en package")
-        package = matches[0]
+        links = matches[0]["links"]
         with tempfile.TemporaryDirectory() as tmp:
             archive = Path(tmp) / f"translate-{code}_en.argosmodel"
-            _download(package.links, archive, lambda done, total, code=code: progress and progress(code, done, total))
-            installed.append(add_package(archive, source=package.links[0]))
+            _download(links, archive, lambda done, total, code=code: progress and progress(code, done, total))
+            installed.append(add_package(archive, source=links[0]))
     return installed
 
 

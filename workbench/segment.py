@@ -21,6 +21,9 @@ _LINE = re.compile(r"[^\r\n]+")
 # An embedded tweet's link and attribution is never part of the sentence before it,
 # even when that sentence ends without punctuation ("... critical areas… pic.twitter.com/x").
 _COMMAS = (",", "\u060c", "\u3001")  # Latin, Arabic, ideographic
+_TERMINALS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", '"', "\u00bb", "\u201d", ")")
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4][\"\u00bb\u201d)]*\s*")
+WINDOW = 2000
 _TWEET_LINK = re.compile(r"\s+(?=(?:https?://)?pic\.twitter\.com/)")
 
 
@@ -33,37 +36,64 @@ def _segmenter(lang: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=segmenter_language(lang), clean=False)
 
 
-def _rejoin_at_commas(pieces: list[str]) -> list[str]:
-    """pysbd's Arabic rules end sentences at the Arabic comma; a comma never ends a sentence."""
-    joined: list[str] = []
-    for piece in pieces:
-        if joined and joined[-1].rstrip().endswith(_COMMAS):
-            joined[-1] += piece
-        else:
-            joined.append(piece)
-    return joined
+def _windows(line: str) -> list[tuple[int, int]]:
+    """[start, end) windows of at most WINDOW characters covering ``line``.
+
+    pysbd's time grows faster than linearly with the length of its input (a 200,000-character
+    line without punctuation takes over 30 s), so long lines are cut, preferably after a
+    sentence end, else at a space, else anywhere (scripts without spaces).
+    """
+    windows = []
+    start = 0
+    while len(line) - start > WINDOW:
+        limit = start + WINDOW
+        cut = max((m.end() for m in _SENTENCE_END.finditer(line, start + WINDOW // 2, limit)), default=-1)
+        if cut < 0:
+            cut = line.rfind(" ", start + WINDOW // 2, limit) + 1 or limit
+        windows.append((start, cut))
+        start = cut
+    windows.append((start, len(line)))
+    return windows
 
 
-def split_line(line: str, lang: str) -> list[tuple[int, int]]:
-    """[start, end) spans of the sentences in one line, whitespace trimmed."""
+def _piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """pysbd's sentences of ``text`` (and tweet links split off) located in ``text``, whitespace trimmed."""
     spans = []
     cursor = 0
-    pieces = [part for piece in _segmenter(lang).segment(line) for part in _TWEET_LINK.split(piece)]
-    for piece in _rejoin_at_commas(pieces):
+    pieces = [part for piece in _segmenter(lang).segment(text) for part in _TWEET_LINK.split(piece)]
+    for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue
-        start = line.find(piece, cursor)
-        if start < 0:  # pysbd altered the text; fall back to the rest of the line
-            rest = line[cursor:]
-            stripped = rest.strip()
-            if stripped:
-                start = cursor + rest.index(stripped)
-                spans.append((start, start + len(stripped)))
-            cursor = len(line)
+        start = text.find(piece, cursor)
+        if start < 0:  # pysbd altered the text; fall back to the rest of the window
+            rest = text[cursor:]
+            if rest.strip():
+                start = cursor + rest.index(rest.strip())
+                spans.append((start, start + len(rest.strip())))
             break
         spans.append((start, start + len(piece)))
         cursor = start + len(piece)
+    return spans
+
+
+def split_line(line: str, lang: str) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences in one line, whitespace trimmed.
+
+    Two pieces are one sentence when the first ends with a comma (pysbd's Arabic rules end
+    sentences at the Arabic comma) or when a window cut fell inside a sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    for window_start, window_end in _windows(line):
+        pieces = [(window_start + a, window_start + b)
+                  for a, b in _piece_spans(line[window_start:window_end], lang)]
+        for number, (start, end) in enumerate(pieces):
+            previous = line[spans[-1][0]:spans[-1][1]] if spans else ""
+            cut_inside = number == 0 and window_start > 0 and not previous.endswith(_TERMINALS)
+            if spans and (previous.endswith(_COMMAS) or cut_inside):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
     return spans
 
 

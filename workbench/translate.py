@@ -42,9 +42,13 @@ class DecodingOptions:
     length_ratio: float = 2.0
     length_margin: int = 10
     length_penalty: float = 0.2  # as argostranslate
+    # Longer inputs are translated in pieces: argos models are trained on sentences, and an
+    # encoder has a fixed number of positions (a 5,000-token input would be cut or garbled).
+    max_input_tokens: int = 250
 
     def key(self) -> str:  # what changes the output; threads and batching do not
-        return f"beam={self.beam_size},ct={self.compute_type},ratio={self.length_ratio}+{self.length_margin}"
+        return (f"beam={self.beam_size},ct={self.compute_type},ratio={self.length_ratio}+{self.length_margin}"
+                f",chunk={self.max_input_tokens}")
 
 
 class ArgosTranslator:
@@ -74,19 +78,27 @@ class ArgosTranslator:
             return []
         if self._engine is None:
             self._load()
-        tokens = [self._sp.encode(sentence, out_type=str) for sentence in sentences]
-        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
-        results: list[str] = [""] * len(tokens)
+        chunks: list[list[str]] = []  # token pieces, each at most max_input_tokens long
+        owner: list[int] = []  # chunk -> sentence
+        for i, sentence in enumerate(sentences):
+            for chunk in split_tokens(self._sp.encode(sentence, out_type=str), self.options.max_input_tokens):
+                chunks.append(chunk)
+                owner.append(i)
+        order = sorted(range(len(chunks)), key=lambda c: len(chunks[c]))
+        english: list[str] = [""] * len(chunks)
         group: list[int] = []
         group_tokens = 0
-        for position, i in enumerate(order):
-            group.append(i)
-            group_tokens += len(tokens[i])
+        for position, c in enumerate(order):
+            group.append(c)
+            group_tokens += len(chunks[c])
             if group_tokens >= self.options.max_batch_tokens or position == len(order) - 1:
-                for j, text in zip(group, self._translate_sorted([tokens[j] for j in group])):
-                    results[j] = text
+                for j, text in zip(group, self._translate_sorted([chunks[j] for j in group])):
+                    english[j] = text
                 group, group_tokens = [], 0
-        return results
+        results: list[list[str]] = [[] for _ in sentences]
+        for c, text in enumerate(english):  # chunks are in sentence order
+            results[owner[c]].append(text)
+        return [" ".join(part for part in parts if part) for parts in results]
 
     def _translate_sorted(self, batch: list[list[str]]) -> list[str]:
         longest = max(len(t) for t in batch)
@@ -103,6 +115,23 @@ class ArgosTranslator:
                 pieces = pieces[1:]
             texts.append(self._sp.decode(pieces))  # sentencepiece restores spacing and underscores
         return texts
+
+
+_CLAUSE_END = (",", ";", ":", ".", "!", "?", "\u060c", "\u061b", "\u3001", "\u3002", "\uff0c")
+
+
+def split_tokens(pieces: list[str], limit: int) -> list[list[str]]:
+    """``pieces`` cut into chunks of at most ``limit``: after a clause end in the second half of a
+    chunk if there is one, else before a word start, else anywhere. Nothing is dropped; an empty
+    input has no chunks (and translates to "")."""
+    chunks = []
+    while len(pieces) > limit:
+        window = range(limit, limit // 2, -1)
+        cut = next((k for k in window if pieces[k - 1].endswith(_CLAUSE_END)), None) \
+            or next((k for k in window if pieces[k].startswith("\u2581")), limit)
+        chunks.append(pieces[:cut])
+        pieces = pieces[cut:]
+    return chunks + [pieces] if pieces else chunks
 
 
 _loaded: dict[str, ArgosTranslator] = {}
