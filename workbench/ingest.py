@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,12 @@ from bs4 import BeautifulSoup
 from . import language, store
 from .records import Document, Skipped
 from .segment import segment
+from .visible import path_text
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-_MAX_CONTROL_RATIO = 0.01  # decoded "text" with more control characters than this is binary
+_MAX_JUNK_RATIO = 0.01  # decoded "text" with more junk characters than this is binary
+_JUNK_CATEGORIES = {"Cc", "Cn", "Co", "Cs"}
 _BOMS = {b"\xef\xbb\xbf": "utf_8", b"\xff\xfe": "utf_16", b"\xfe\xff": "utf_16"}
 
 
@@ -37,39 +40,110 @@ def safe_upload_name(name: str) -> str | None:
 
 
 def find_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    """Files with a supported suffix under ``folder``, symbolic links and special files included
+    (read_folder reports those it will not read). Linked folders are not entered."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.suffix.lower() in SUPPORTED_SUFFIXES and (p.is_symlink() or not p.is_dir()))
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decoded text (BOM removed) and the encoding's name."""
+def _refuse_unreadable(path: Path, root: Path) -> None:
+    """Links that leave the folder, broken links and special files are not read."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise IngestError("broken symbolic link (missing target or a loop)") from None
+        if not target.is_relative_to(root.resolve()):
+            raise IngestError(f"symbolic link to {path_text(target)}, outside the folder: not followed")
+    if not path.is_file():
+        raise IngestError("not a regular file (a pipe, socket or device)")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str  # BOM removed
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+def decode(data: bytes) -> Decoded:
+    """The text of a file in any encoding, or IngestError for empty and binary files."""
     if not data.strip():
         raise IngestError("empty file")
+    decoded = _decode(data)
+    if not decoded.text.strip():
+        raise IngestError("empty file (only whitespace)")
+    return decoded
+
+
+def _decode(data: bytes) -> Decoded:
     for bom, encoding in _BOMS.items():
         if data.startswith(bom):
             try:
-                return data.decode(encoding).lstrip("\ufeff"), encoding if bom != b"\xef\xbb\xbf" else "utf_8_sig"
+                text = data.decode(encoding).lstrip("\ufeff")
+                return Decoded(text, encoding if bom != b"\xef\xbb\xbf" else "utf_8_sig")
             except UnicodeDecodeError:
                 break
     try:
-        return data.decode("utf-8"), "utf_8"
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data and not _looks_like_utf16(data):
-        raise IngestError("binary file (contains NUL bytes)")
+        return Decoded(data.decode("utf-8"), "utf_8")
+    except UnicodeDecodeError as error:
+        damaged = _damaged_utf8(data, error.start)
+        if damaged:
+            return damaged
+    if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise IngestError("binary file (contains NUL bytes)")
+        return utf16
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise IngestError("encoding could not be determined")
     text = str(best).lstrip("\ufeff")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > _MAX_CONTROL_RATIO * len(text):
+    if _junk_ratio(text) > _MAX_JUNK_RATIO:
         raise IngestError("binary file (control characters)")
-    return text, best.encoding
+    return Decoded(text, best.encoding)
 
 
-def _looks_like_utf16(data: bytes) -> bool:
-    # UTF-16 without BOM: NULs sit on every other byte for Latin text
-    even, odd = data[0::2].count(0), data[1::2].count(0)
-    return max(even, odd) > 0.3 * (len(data) // 2) and min(even, odd) < 0.05 * (len(data) // 2)
+def _damaged_utf8(data: bytes, first_error: int) -> Decoded | None:
+    """UTF-8 with a few invalid byte sequences (a bad copy, a cut multi-byte character).
+
+    When valid multi-byte characters far outnumber the invalid sequences the file is UTF-8:
+    the bad bytes become U+FFFD and the document says so. Otherwise (a legacy code page read
+    as UTF-8 fails at every accented letter) it is left to charset-normalizer.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid_multibyte = sum(1 for ch in text if ord(ch) > 127) - invalid
+    if valid_multibyte < 10 * invalid:
+        return None
+    return Decoded(text.lstrip("\ufeff"), "utf_8", (
+        f"{invalid} invalid UTF-8 byte sequence(s) replaced by U+FFFD, the first at byte {first_error}",))
+
+
+def _utf16_without_bom(data: bytes) -> Decoded | None:
+    """UTF-16 text without a byte-order mark, or None when the bytes are not text.
+
+    The byte order that gives real line breaks and spaces wins (the other turns them into
+    unassigned code points); the text must be almost all assigned, printable characters.
+    """
+    candidates = []
+    for encoding in ("utf_16_le", "utf_16_be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _junk_ratio(text) <= _MAX_JUNK_RATIO:
+            candidates.append((text.count("\n") + text.count(" "), encoding, text))
+    if not candidates:
+        return None
+    _, encoding, text = max(candidates)
+    return Decoded(text, encoding)
+
+
+def _junk_ratio(text: str) -> float:
+    """Share of control, unassigned, private-use and surrogate characters: high for binary data."""
+    junk = sum(1 for ch in text if unicodedata.category(ch) in _JUNK_CATEGORIES and ch not in "\t\n\r\f")
+    return junk / max(len(text), 1)
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
@@ -77,7 +151,9 @@ def html_to_text(markup: str) -> tuple[str, str]:
     soup = BeautifulSoup(markup, "html.parser")
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ", strip=True) if title_tag else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
+    # Nothing that a browser would run or embed is text: scripts, frames, plug-ins, drawings.
+    for tag in soup(["script", "style", "noscript", "template", "head", "iframe", "frame", "object", "embed",
+                     "applet", "svg", "math", "canvas"]):
         tag.decompose()
     lines = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
     text = "\n".join(line for line in lines if line)
@@ -85,18 +161,19 @@ def html_to_text(markup: str) -> tuple[str, str]:
 
 
 def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    relative = path.relative_to(root).as_posix()
+    _refuse_unreadable(path, root)
     size = path.stat().st_size
     if size > max_bytes:
         raise IngestError(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit (--max-mb)")
     data = path.read_bytes()
-    text, encoding = decode(data)
+    decoded = decode(data)
+    text, encoding = decoded.text, decoded.encoding
     title = ""
     if path.suffix.lower() in {".html", ".htm"}:
         text, title = html_to_text(text)
         if not text.strip():
             raise IngestError("HTML page has no visible text")
-    warnings = []
+    warnings = list(decoded.warnings)
     doc_lang, _ = language.detect(text)
     if doc_lang == language.UNDETERMINED:
         warnings.append("language could not be determined; stored as 'und'")
@@ -104,8 +181,8 @@ def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not title:
         title = next((s.text for s in sentences), "")[:200]
     return Document(
-        path=relative,
-        source=str(path.resolve()),
+        path=path_text(path.relative_to(root).as_posix()),
+        source=path_text(path.resolve()),
         sha256=hashlib.sha256(data).hexdigest(),
         size=size,
         encoding=encoding,
@@ -122,9 +199,9 @@ def read_folder(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Do
         try:
             yield read_document(path, folder, max_bytes)
         except IngestError as error:
-            yield Skipped(path.relative_to(folder).as_posix(), str(error))
+            yield Skipped(path_text(path.relative_to(folder).as_posix()), str(error))
         except OSError as error:
-            yield Skipped(path.relative_to(folder).as_posix(), f"cannot read: {error.strerror or error}")
+            yield Skipped(path_text(path.relative_to(folder).as_posix()), f"cannot read: {error.strerror or error}")
 
 
 @dataclass(frozen=True)

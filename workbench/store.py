@@ -122,16 +122,24 @@ def workspace_dir(workspace: str | os.PathLike | None = None) -> Path:
     return Path(workspace or os.environ.get("WORKBENCH_WORKSPACE") or DEFAULT_WORKSPACE)
 
 
+class WorkspaceError(Exception):
+    """The workspace cannot be opened; the message names its database and why."""
+
+
 def connect(workspace: str | os.PathLike | None = None) -> sqlite3.Connection:
     directory = workspace_dir(workspace)
-    directory.mkdir(parents=True, exist_ok=True)
-    # The UI's callbacks may run on another thread than the script run that opened the connection.
-    conn = sqlite3.connect(directory / DB_NAME, timeout=60, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA)
+    path = directory / DB_NAME
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # The UI's callbacks may run on another thread than the script run that opened the connection.
+        conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise WorkspaceError(f"cannot open the workspace database {path}: {error}") from None
     return conn
 
 

@@ -18,9 +18,12 @@ from typing import Protocol
 
 from . import store
 from .models import InstalledModel, models_to_english
+from .language import UNDETERMINED
 from .records import Document, Sentence
 
 ENGLISH = "en"
+# Sentences in no language (numbers, symbols, URLs) have nothing to translate either.
+PASS_THROUGH = {ENGLISH, UNDETERMINED}
 
 
 class Translator(Protocol):
@@ -156,7 +159,7 @@ class TranslateReport:
     translated: int = 0  # sentences sent to a model in this run
     cached: int = 0  # filled from the translation cache
     done_before: int = 0  # already translated by an earlier (maybe interrupted) run
-    english: int = 0  # English sentences passed through
+    english: int = 0  # English (or language-less) sentences passed through
     missing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # lang -> doc paths
 
     def missing_lines(self) -> list[str]:
@@ -175,7 +178,7 @@ def _pending(conn: sqlite3.Connection, doc: Document) -> list[Sentence]:
 
 
 def count_pending(conn: sqlite3.Connection, docs: Iterable[Document], translators: dict[str, Translator]) -> int:
-    return sum(1 for doc in docs for s in _pending(conn, doc) if s.lang != ENGLISH and s.lang in translators)
+    return sum(1 for doc in docs for s in _pending(conn, doc) if s.lang not in PASS_THROUGH and s.lang in translators)
 
 
 def translate_documents(conn: sqlite3.Connection, docs: list[Document], translators: dict[str, Translator],
@@ -191,13 +194,13 @@ def translate_documents(conn: sqlite3.Connection, docs: list[Document], translat
         pending = _pending(conn, doc)
         content = sum(1 for s in doc.sentences if not s.boilerplate)
         report.done_before += content - len(pending)
-        english = [s for s in pending if s.lang == ENGLISH]
+        english = [s for s in pending if s.lang in PASS_THROUGH]
         with store.transaction(conn):
             conn.executemany("INSERT INTO translations VALUES (?,?,?,NULL)",
                              [(doc.id, s.index, s.text) for s in english])
         report.english += len(english)
         for s in pending:
-            if s.lang == ENGLISH:
+            if s.lang in PASS_THROUGH:
                 continue
             if s.lang not in translators:
                 report.missing[s.lang].add(doc.path)

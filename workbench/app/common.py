@@ -1,6 +1,7 @@
 """Shared helpers for the app's pages: the workspace, the embedder, and safe HTML for article text.
 
-Article text is untrusted: every piece of it passes through html.escape before it reaches
+Article text is untrusted: every piece of it passes through ``escape`` (html.escape, and
+invisible characters such as bidi overrides shown as visible escapes) before it reaches
 ``unsafe_allow_html``; the markup around it is ours.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from workbench import store
 from workbench.anchors import number_spans
 from workbench.embed import Embedder, get_embedder
 from workbench.records import Document
+from workbench.visible import printable
 
 RTL_LANGS = {"ar", "fa", "ur", "he"}
 CSS = """
@@ -27,6 +29,7 @@ CSS = """
 .wb-band {height: 100%; min-height: 2.4rem; border-radius: 0.2rem; color: white; font-size: 0.8rem;
           text-align: center; padding-top: 0.5rem; font-weight: 600;}
 mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
+code.wb-hidden {font-size: 0.75rem; color: #b91c1c; unicode-bidi: isolate;}
 </style>
 """
 
@@ -52,15 +55,24 @@ def doc_label(doc: Document) -> str:
     return f"{doc.path} ({doc.lang})"
 
 
+def escape(text: str) -> str:
+    """HTML for article text: markup escaped; control characters and bidi overrides, which
+    would act on the page unseen, shown as marked escapes such as ``\u202e``."""
+    if text.isprintable():
+        return html.escape(text)
+    return "".join(html.escape(ch) if printable(ch) == ch
+                   else f'<code class="wb-hidden" title="hidden character">{printable(ch)}</code>' for ch in text)
+
+
 def highlight(text: str, values: set[float]) -> str:
     """Escaped ``text`` with the numbers whose value is in ``values`` marked."""
     parts, cursor = [], 0
     for start, end, value in number_spans(text):
         if value in values and start >= cursor:
-            parts.append(html.escape(text[cursor:start]))
-            parts.append(f'<mark class="wb-diff">{html.escape(text[start:end])}</mark>')
+            parts.append(escape(text[cursor:start]))
+            parts.append(f'<mark class="wb-diff">{escape(text[start:end])}</mark>')
             cursor = end
-    parts.append(html.escape(text[cursor:]))
+    parts.append(escape(text[cursor:]))
     return "".join(parts)
 
 

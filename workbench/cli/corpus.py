@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import ingest, store
-from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, UsageError, console, out, print_json, progress_bar
+from .common import (EXIT_OK, EXIT_PARTIAL, AddCommand, UsageError, console, out, print_json, progress_bar,
+                     shown)
 
 
 def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestResult], int]:
@@ -23,14 +24,14 @@ def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestRes
         table.add_column(column)
     for r in results:
         status = f"skipped: {r.reason}" if r.status == "skipped" else r.status + (f" ({r.reason})" if r.reason else "")
-        table.add_row(r.path, r.lang, r.encoding, str(r.sentences) if r.status != "skipped" else "",
-                      status, style="red" if r.status == "skipped" else None)
+        table.add_row(shown(r.path), r.lang, r.encoding, str(r.sentences) if r.status != "skipped" else "",
+                      shown(status), style="red" if r.status == "skipped" else None)
     console.print(table)
     skipped = [r for r in results if r.status == "skipped"]
     for r in skipped:
-        console.print(f"[red]skipped[/] {folder / r.path}: {r.reason}", soft_wrap=True)
+        console.print(f"[red]skipped[/] {shown(folder / r.path)}: {shown(r.reason)}", soft_wrap=True)
     if not files:
-        console.print(f"[yellow]no .txt, .md, .html or .htm files under {folder}[/]")
+        console.print(f"[yellow]no .txt, .md, .html or .htm files under {shown(folder)}[/]")
     return results, EXIT_PARTIAL if skipped else EXIT_OK
 
 
@@ -49,8 +50,8 @@ def cmd_documents(args) -> int:
     for column in ("id", "path", "lang", "encoding", "sentences", "translated", "title"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r["id"]), r["path"], r["lang"], r["encoding"], str(r["sentences"]),
-                      f"{r['translated']}/{r['content']}", r["title"][:60])
+        table.add_row(str(r["id"]), shown(r["path"]), r["lang"], r["encoding"], str(r["sentences"]),
+                      f"{r['translated']}/{r['content']}", shown(r["title"][:60]))
     out.print(table)
     if not rows:
         console.print("The workspace is empty: run `python -m workbench ingest FOLDER` first.")
@@ -72,12 +73,12 @@ def cmd_sentences(args) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    table = Table(title=f"{doc.path} ({doc.lang}, {doc.encoding})")
+    table = Table(title=f"{shown(doc.path)} ({doc.lang}, {doc.encoding})")
     for column in ("index", "span", "lang", "", "text"):
         table.add_column(column)
     for r in rows:
         table.add_row(str(r["index"]), f"{r['start']}-{r['end']}", r["lang"],
-                      "boilerplate" if r["boilerplate"] else "", r["text"],
+                      "boilerplate" if r["boilerplate"] else "", shown(r["text"]),
                       style="dim" if r["boilerplate"] else None)
     out.print(table)
     return EXIT_OK

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import compare, export, ingest, jobs, models, store, translate
 from .alignment import cmd_align_all
-from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, warn
+from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, shown, warn
 from .corpus import run_ingest
 from .translation import run_translate
 
@@ -24,7 +24,7 @@ def cmd_export(args) -> int:
     target = Path(args.out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(export.render(rows, args.format))
-    console.print(f"wrote {len(rows)} units to {target}")
+    console.print(f"wrote {len(rows)} units to {shown(target)}")
     if not rows:
         console.print("nothing to export: align documents first"
                       + (" and accept some pairs (or drop --reviewed-only)" if args.reviewed_only else ""))

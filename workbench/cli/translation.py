@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import ingest, models, store, translate
-from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, console, out, print_json, progress_bar, warn
+from .common import (EXIT_OK, EXIT_PARTIAL, AddCommand, console, out, print_json, progress_bar, shown,
+                     warn)
 from .corpus import run_ingest
 
 
@@ -22,7 +23,7 @@ def cmd_models_list(args) -> int:
     for column in ("pair", "version", "size", "source"):
         table.add_column(column)
     for r in rows:
-        table.add_row(f"{r['from']}->{r['to']}", r["version"], f"{r['size_mb']} MB", r["source"])
+        table.add_row(f"{r['from']}->{r['to']}", shown(r["version"]), f"{r['size_mb']} MB", shown(r["source"]))
     out.print(table)
     if not rows:
         console.print("No models installed: `python -m workbench models install ja ar fr bg` "
@@ -35,9 +36,9 @@ def cmd_models_add(args) -> int:
     for path in args.files:
         try:
             model = models.add_package(Path(path))
-            console.print(f"installed {model.from_code}->{model.to_code} {model.version} from {path}")
+            console.print(f"installed {model.from_code}->{model.to_code} {shown(model.version)} from {shown(path)}")
         except models.ModelError as error:
-            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
             failed += 1
     return EXIT_PARTIAL if failed else EXIT_OK
 
@@ -53,9 +54,9 @@ def cmd_models_install(args) -> int:
 
         try:
             for model in models.install_from_index(args.codes, progress=show, index_url=args.index):
-                console.print(f"installed {model.from_code}->{model.to_code} {model.version}")
+                console.print(f"installed {model.from_code}->{model.to_code} {shown(model.version)}")
         except models.ModelError as error:
-            console.print(f"[red]error:[/] {error}", soft_wrap=True)
+            console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
             return EXIT_PARTIAL
     return EXIT_OK
 
@@ -80,7 +81,7 @@ def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: 
     console.print(f"translated {report.translated} sentences, {report.cached} from cache, "
                   f"{report.done_before} done in earlier runs, {report.english} English passed through")
     for line in report.missing_lines():
-        console.print(f"[yellow]{line}[/]", soft_wrap=True)
+        console.print(f"[yellow]{shown(line)}[/]", soft_wrap=True)
     return report
 
 
@@ -92,7 +93,7 @@ def cmd_translate(args) -> int:
     report = run_translate(conn, docs, decoding_options(args), args.commit_every)
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
     written = translate.write_outputs(conn, docs, out_dir)
-    console.print(f"wrote {len(written) - 1} English texts and {out_dir / 'translations.jsonl'}")
+    console.print(f"wrote {len(written) - 1} English texts and {shown(out_dir / 'translations.jsonl')}")
     return EXIT_PARTIAL if report.missing or code else EXIT_OK
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench import compare, ingest, jobs, models, review, store
 from workbench.app.common import connect, embedder, workspace
+from workbench.visible import printable
 
 UPLOAD_DIR = "uploads"
 
@@ -38,7 +39,7 @@ else:
     frame = pd.DataFrame([{
         "id": r["id"], "document": r["path"], "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
-        "story": story_of.get(r["id"]), "title": r["title"][:80]} for r in summaries])
+        "story": story_of.get(r["id"]), "title": printable(r["title"][:80])} for r in summaries])
     st.caption("Select documents to translate or align them in the background.")
     selection = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="multi-row",
                              key="corpus_table", width="stretch")

@@ -1,0 +1,1 @@
+"""A generated corpus of bad inputs (see generate.py)."""
