@@ -34,7 +34,8 @@ def _fold(text: str) -> str:
 
 def is_boilerplate_sentence(text: str) -> bool:
     return bool(
-        _AD_MARKER.match(text)
+        not any(ch.isalnum() for ch in text)  # separators and stray symbols: nothing to translate or align
+        or _AD_MARKER.match(text)
         or _BARE_TWEET_LINK.match(text)
         or _NEWSLETTER.search(text)
         or _READ_MORE.match(text)

@@ -1,7 +1,14 @@
-"""Export aligned (and reviewed) units to CSV, JSONL and TMX 1.4, with the run signature."""
+"""Export aligned (and reviewed) units to CSV, JSONL and TMX 1.4, with the run signature.
+
+JSONL and TMX keep the text exactly. XML 1.0 cannot hold some characters (most C0 controls,
+U+FFFE, U+FFFF, surrogates): in a TMX segment each becomes ``<ph type="x-xml-char">U+0007</ph>``,
+and ``segment_text`` reads it back. In CSV, a text cell starting with ``= + - @`` gets a leading
+apostrophe so that a spreadsheet shows it instead of running it as a formula.
+"""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -14,6 +21,9 @@ from .records import AlignedUnit
 from .review import aligned_pairs, load_pair
 
 FORMATS = ("csv", "jsonl", "tmx")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ILLEGAL_CHAR_TYPE = "x-xml-char"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[dict]:
@@ -46,12 +56,41 @@ def render(rows: list[dict], fmt: str) -> bytes:
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
     if fmt == "csv":
-        frame = pd.DataFrame([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+        frame = pd.DataFrame([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else _cell(v)
                                for k, v in row.items()} for row in rows])
         return frame.to_csv(index=False).encode()
     if fmt == "tmx":
         return ET.tostring(tmx(rows), encoding="utf-8", xml_declaration=True)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+
+
+def _cell(value):
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _set_segment(seg: ET.Element, text: str) -> None:
+    """``text`` into ``seg``, characters XML 1.0 cannot hold as <ph> placeholders."""
+    pieces = XML_ILLEGAL.split(text)
+    seg.text = pieces[0]
+    for match, tail in zip(XML_ILLEGAL.finditer(text), pieces[1:]):
+        ph = ET.SubElement(seg, "ph", type=ILLEGAL_CHAR_TYPE)
+        ph.text = f"U+{ord(match.group()):04X}"
+        ph.tail = tail
+
+
+def segment_text(seg: ET.Element) -> str:
+    """The text of a TMX <seg> written by this module, placeholders turned back into characters."""
+    parts = [seg.text or ""]
+    for child in seg:
+        if child.tag == "ph" and child.get("type") == ILLEGAL_CHAR_TYPE:
+            parts.append(chr(int(child.text[2:], 16)))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _xml_safe(text: str) -> str:
+    """Metadata (notes, names) with characters XML cannot hold shown as escapes."""
+    return XML_ILLEGAL.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
 def tmx(rows: list[dict]) -> ET.Element:
@@ -75,10 +114,10 @@ def tmx(rows: list[dict]) -> ET.Element:
                  "x-time": row["reviewed_at"], "x-flags": " ".join(row["flags"])}
         for name, value in props.items():
             if value:
-                ET.SubElement(tu, "prop", type=name).text = value
+                ET.SubElement(tu, "prop", type=name).text = _xml_safe(value)
         if row["note"]:
-            ET.SubElement(tu, "note").text = row["note"]
+            ET.SubElement(tu, "note").text = _xml_safe(row["note"])
         for lang, text in ((row["src_lang"], row["src_text"]), (row["tgt_lang"], row["tgt_text"])):
             tuv = ET.SubElement(tu, "tuv", {"xml:lang": lang})
-            ET.SubElement(tuv, "seg").text = text
+            _set_segment(ET.SubElement(tuv, "seg"), text)
     return root

@@ -81,7 +81,8 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     """[start, end) spans of the sentences in one line, whitespace trimmed.
 
     Two pieces are one sentence when the first ends with a comma (pysbd's Arabic rules end
-    sentences at the Arabic comma) or when a window cut fell inside a sentence.
+    sentences at the Arabic comma), when a window cut fell inside a sentence, or when the
+    second has no letter or digit.
     """
     spans: list[tuple[int, int]] = []
     for window_start, window_end in _windows(line):
@@ -90,7 +91,8 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
         for number, (start, end) in enumerate(pieces):
             previous = line[spans[-1][0]:spans[-1][1]] if spans else ""
             cut_inside = number == 0 and window_start > 0 and not previous.endswith(_TERMINALS)
-            if spans and (previous.endswith(_COMMAS) or cut_inside):
+            wordless = not any(ch.isalnum() for ch in line[start:end])  # "…", "\x07", "***"
+            if spans and (previous.endswith(_COMMAS) or cut_inside or wordless):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))

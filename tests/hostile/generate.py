@@ -101,8 +101,14 @@ def build_corpus(root: Path) -> dict[str, Expect]:
     sentence = " ".join(rng.choice(words) for _ in range(LONG_SENTENCE_WORDS)) + " fin."
     write("shape/fr-5000-word-sentence.txt", "Début du rapport.\n" + sentence + "\nUne phrase après.\n",
           "ingested", "fr", "one sentence of 5,000 words between two short ones")
-    first = seed(FR).splitlines()[0]
-    tricks = (f"{first}\n"
+    # Real sentences with invisible characters inside, so that they align with other reports.
+    fr_lines = [line for line in seed(FR).splitlines() if line.strip()]
+    controlled = list(fr_lines)
+    controlled[2] = controlled[2].replace(" ", " \x1b[1m", 1).replace(" ", "\u202e ", 2)
+    controlled[3] = "\u200b" + controlled[3].replace(" ", "\x07 ", 1)
+    write("shape/fr-article-with-controls.txt", "\n".join(controlled) + "\n", "ingested", "fr",
+          "the French article with terminal escapes, bell, zero-width and bidi characters inside sentences")
+    tricks = (f"{fr_lines[0]}\n"
               f"Le fichier \u202etxt.exe est arrivé par courriel\u202c avec un lien.\x07\n"
               f"Des\u200bespaces\u200binvisibles et un joint\u200dure dans la phrase\ufeff.\n"
               f"Une séquence \x1b[31mterminal\x1b[0m dans le texte, puis \x1b]0;titre\x07 fin.\n"
@@ -112,7 +118,6 @@ def build_corpus(root: Path) -> dict[str, Expect]:
     write("shape/digits-only.txt", "2024 12 07 — 121 — 2,000 … 45\n", "ingested", "und", "no words at all")
 
     # --- markup that must never run -------------------------------------------------------
-    fr_lines = [line for line in seed(FR).splitlines() if line.strip()]
     page = ("<!doctype html><html><head><title>Damas</title><style>body{background:url(javascript:alert(1))}"
             "</style><script>window.hacked=1</script></head><body onload=\"window.hacked=2\">"
             f"<h1 onclick=\"alert(3)\">{fr_lines[0]}</h1>"
