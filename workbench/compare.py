@@ -5,6 +5,7 @@ aligned positions back to sentence indices and character spans, and stores the r
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -75,6 +76,24 @@ def unit_record(src: DocumentSide, tgt: DocumentSide, unit: AlignedUnit, signatu
     return record
 
 
+def inputs_digest(src: DocumentSide, tgt: DocumentSide, embedder: Embedder, params: AlignParams, mode: str) -> str:
+    """Everything an alignment depends on, hashed: texts, English, embedder, parameters, mode."""
+    payload = [__version__, embedder.name, params.signature(), mode,
+               src.side.texts, src.side.english, tgt.side.texts, tgt.side.english]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def is_current(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder, mode: str = "auto",
+               params: AlignParams = AlignParams()) -> bool:
+    """Whether the stored alignment of ``a`` and ``b`` was made from the same inputs (so aligning
+    again would give the same units, and would only undo an analyst's relinks)."""
+    row = conn.execute("SELECT signature FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (a.id, b.id)).fetchone()
+    if row is None:
+        return False
+    digest = inputs_digest(document_side(conn, a), document_side(conn, b), embedder, params, mode)
+    return json.loads(row[0]).get("inputs") == digest
+
+
 def align_documents(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder, mode: str = "auto",
                     params: AlignParams = AlignParams()) -> DocumentAlignment:
     """Align two stored documents and store the units (analysts' reviews are kept by content)."""
@@ -82,6 +101,7 @@ def align_documents(conn: sqlite3.Connection, a: Document, b: Document, embedder
     result = align(src.side, tgt.side, embedder, conn, mode, params)
     sig = signature(embedder, params, [src, tgt], result.mode)
     sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english)
+    sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)
     return aligned

@@ -65,18 +65,25 @@ def cmd_align_all(args) -> int:
     for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged"):
         table.add_column(column)
     pairs = compare.suggested_pairs(conn, docs, embedder)
+    kept = 0
     with progress_bar() as bar:
         task = bar.add_task("align", total=len(pairs), rate="")
         for a, b, _ in pairs:
-            aligned = compare.align_documents(conn, a, b, embedder, args.mode)
-            _report_lost_decisions(conn, a, b)
-            units = aligned.result.units
-            paired = [u for u in units if u.src_ids and u.tgt_ids]
+            if not args.redo and compare.is_current(conn, a, b, embedder, args.mode):
+                kept += 1  # aligned from the same inputs before (maybe by an interrupted run)
+            else:
+                compare.align_documents(conn, a, b, embedder, args.mode)
+                _report_lost_decisions(conn, a, b)
+            stored = review.load_pair(conn, a.id, b.id)
+            paired = [u for u in stored.units if u.src_ids and u.tgt_ids]
             mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
-            table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", aligned.result.mode, str(len(units)), str(len(paired)),
-                          f"{mean:.2f}", str(sum(1 for u in units if u.flags)))
+            table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", stored.mode, str(len(stored.units)),
+                          str(len(paired)), f"{mean:.2f}", str(sum(1 for u in stored.units if u.flags)))
             bar.advance(task)
     out.print(table)
+    if kept:
+        console.print(f"{kept} of {len(pairs)} pairs were already aligned from the same inputs and kept "
+                      "(with any relinks made in review); --redo aligns them again")
     if not pairs:
         console.print("no cross-language pairs in a story group: ingest articles in more languages")
     return EXIT_OK
@@ -110,8 +117,14 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
     p.add_argument("--embedder", help=EMBEDDER_HELP)
 
-    p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair")
+    p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair",
+            "Group the workspace's documents into stories (documents reporting the same events) and align\n"
+            "every pair of documents in different languages within a story. A pair already aligned from the\n"
+            "same texts, translations, embedder and settings is kept as stored, with the analysts' relinks:\n"
+            "an interrupted run resumes where it stopped. --redo aligns every pair again.\n\n"
+            "example: python -m workbench align-all")
     p.add_argument("--mode", choices=MODES, default="auto")
+    p.add_argument("--redo", action="store_true", help="align pairs again even when their inputs have not changed")
     p.add_argument("--embedder", help=EMBEDDER_HELP)
 
     p = add("links", cmd_links, "link every sentence to its best counterpart in each other-language document")

@@ -38,7 +38,8 @@ def cmd_ui(args) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true",
                "--browser.gatherUsageStats", "false"]
-    console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {workspace}); Ctrl+C stops it")
+    console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {shown(workspace)}); "
+                  "Ctrl+C stops it")
     # the project's .streamlit/config.toml applies: run from the project folder
     return subprocess.call(command, env=env, cwd=APP.parents[2])
 
@@ -59,7 +60,7 @@ def cmd_start(args) -> int:
         console.print("[yellow]No translation models installed: aligning on the originals alone. To add English, "
                       "run `python -m workbench models install ja ar fr bg` (needs internet) or "
                       "`python -m workbench models add FILE.argosmodel`, then run this again.[/]", soft_wrap=True)
-    args.mode = "auto"
+    args.mode, args.redo = "auto", False
     cmd_align_all(args)
     compare.compute_links(conn, store.documents(conn), embedder_of(args))
     if args.no_ui:
@@ -72,7 +73,9 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p = add("export", cmd_export, "export aligned pairs to CSV, JSONL or TMX 1.4",
             "Export every aligned unit (or only accepted and edited ones) with texts, spans, English,\n"
             "confidence, flags, review status and the run signature. TMX: one <tu> per unit, n:m units\n"
-            "joined into one <seg> per side.\n\n"
+            "joined into one <seg> per side; characters XML 1.0 cannot hold (control characters) become\n"
+            "<ph type=\"x-xml-char\">U+0007</ph>. CSV: a text starting with = + - @ gets a leading ' so that\n"
+            "spreadsheets show it rather than run it as a formula. JSONL keeps every text exactly.\n\n"
             "example: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
     p.add_argument("--format", choices=export.FORMATS, required=True)
     p.add_argument("--reviewed-only", action="store_true", help="only accepted or edited units")

@@ -1,0 +1,113 @@
+"""Crash-safety: SIGKILL at random points, several times, then a rerun that finishes must leave
+exactly what one uninterrupted run leaves: the same outputs, no duplicate rows."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import CORPUS, JA, REPO, article, install
+from workbench import store
+
+KILLS = 4
+
+
+def environment(workspace: Path, models: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "WORKBENCH_WORKSPACE": str(workspace)}
+    if models is not None:
+        env["WORKBENCH_MODELS"] = str(models)
+    return env
+
+
+def timed_run(command: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return time.monotonic() - started
+
+
+def kill_until_done(command: list[str], env: dict[str, str], duration: float, rng: random.Random,
+                    progress) -> list[int]:
+    """Run ``command``, SIGKILL it after random delays up to ``KILLS`` times, then let a run finish.
+    Returns the progress (rows committed) seen at each kill."""
+    seen = []
+    while True:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if len(seen) < KILLS:
+            try:
+                process.wait(timeout=rng.uniform(0.1, 0.4) * duration)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                seen.append(progress())
+                continue
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+        return seen
+
+
+def count(db: Path, query: str) -> int:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def test_translate_killed_at_random_points_ends_as_one_clean_run(tmp_path, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    lines = [line for line in article(JA).splitlines() if line.strip()]
+    for copy in range(16):  # distinct sentences, so nothing is served from the cache
+        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+
+    def command(out: Path) -> list[str]:
+        return [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
+                "--commit-every", "8", "--threads", "1"]
+
+    duration = timed_run(command(tmp_path / "reference"), environment(tmp_path / "ws-reference", models_dir))
+    db = tmp_path / "ws" / store.DB_NAME
+    translated = "SELECT COUNT(*) FROM translations"
+    seen = kill_until_done(command(tmp_path / "out"), environment(tmp_path / "ws", models_dir), duration,
+                           random.Random(7), lambda: count(db, translated) if db.exists() else 0)
+
+    total = count(db, "SELECT COUNT(*) FROM sentences WHERE NOT boilerplate")
+    assert len(seen) >= 3 and sum(1 for n in seen if 0 < n < total) >= 2, (seen, total)
+    assert count(db, translated) == total  # one row per sentence: the primary key forbids more
+    assert count(db, "SELECT COUNT(*) FROM translation_cache") == count(
+        db, "SELECT COUNT(DISTINCT text) FROM sentences WHERE NOT boilerplate")
+    reference = sorted(p.relative_to(tmp_path / "reference") for p in (tmp_path / "reference").rglob("*"))
+    assert reference == sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*"))
+    for path in reference:
+        assert (tmp_path / "out" / path).read_bytes() == (tmp_path / "reference" / path).read_bytes(), path
+
+
+def test_align_all_killed_at_random_points_ends_as_one_clean_run(tmp_path):
+    ingested = tmp_path / "ws-ingested"
+    subprocess.run([sys.executable, "-m", "workbench", "ingest", str(CORPUS)], env=environment(ingested),
+                   check=True, capture_output=True)
+    for name in ("ws-reference", "ws"):
+        shutil.copytree(ingested, tmp_path / name)
+    align_all = [sys.executable, "-m", "workbench", "align-all"]
+    duration = timed_run(align_all, environment(tmp_path / "ws-reference"))
+    db = tmp_path / "ws" / store.DB_NAME
+    progress = "SELECT (SELECT COUNT(*) FROM embedding_cache) + (SELECT COUNT(*) FROM alignments)"
+    seen = kill_until_done(align_all, environment(tmp_path / "ws"), duration, random.Random(11),
+                           lambda: count(db, progress))
+    assert len(seen) >= 3 and sum(1 for n in seen if n > 0) >= 2, seen
+
+    def exported(workspace: str) -> bytes:
+        out = tmp_path / f"{workspace}.jsonl"
+        subprocess.run([sys.executable, "-m", "workbench", "export", "--format", "jsonl", "--out", str(out)],
+                       env=environment(tmp_path / workspace), check=True, capture_output=True)
+        return out.read_bytes()
+
+    assert exported("ws") == exported("ws-reference") != b""
+    for query in ("SELECT COUNT(*) FROM alignments", "SELECT COUNT(*) FROM units",
+                  "SELECT COUNT(*) FROM embedding_cache"):
+        assert count(db, query) == count(tmp_path / "ws-reference" / store.DB_NAME, query), query
