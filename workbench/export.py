@@ -60,7 +60,8 @@ def render(rows: list[dict], fmt: str) -> bytes:
                                for k, v in row.items()} for row in rows])
         return frame.to_csv(index=False).encode()
     if fmt == "tmx":
-        return ET.tostring(tmx(rows), encoding="utf-8", xml_declaration=True)
+        # A parser turns a literal carriage return into a line feed; a character reference survives.
+        return ET.tostring(tmx(rows), encoding="utf-8", xml_declaration=True).replace(b"\r", b"&#13;")
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
 
 

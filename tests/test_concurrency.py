@@ -1,0 +1,55 @@
+"""The UI's review writes and a command-line translate on one workspace at the same time:
+no "database is locked" reaches either side and no decision is lost (SQLite WAL, busy timeout,
+short transactions)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import CORPUS, FR, JA, REPO, article, install
+from test_app import run_page
+from workbench import compare, ingest, review, store
+from workbench.embed import get_embedder
+
+
+def test_review_in_the_ui_while_translate_commits(tmp_path, monkeypatch, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja")
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
+    conn = store.connect(ws)
+    ingest.ingest_folder(conn, CORPUS)
+    ja, fr = store.document(conn, JA), store.document(conn, FR)
+    compare.align_documents(conn, ja, fr, get_embedder())
+    folder = tmp_path / "more"
+    folder.mkdir()
+    lines = [line for line in article(JA).splitlines() if line.strip()]
+    for copy in range(12):
+        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+
+    at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
+    translate = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "translate", str(folder), "--commit-every", "2", "--threads", "1"],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    accepted, noted, overlapping = [], [], 0
+    while translate.poll() is None or len(accepted) < 3:
+        running = translate.poll() is None
+        target = review.next_unreviewed(review.load_pair(conn, ja.id, fr.id))
+        at.button(key="focus-accept").click().run()  # the keyboard panel's Accept, as a click
+        assert not at.exception, [e.value for e in at.exception]
+        accepted.append(target.position)
+        unit = review.load_pair(conn, ja.id, fr.id).units[-1 - len(noted)]
+        review.decide(conn, ja.id, fr.id, unit, note=f"note {len(noted)}")  # what "Save note" calls
+        noted.append(unit.position)
+        overlapping += running and translate.poll() is None
+    _, err = translate.communicate(timeout=300)
+
+    assert translate.returncode == 0, err
+    assert "locked" not in err and "Traceback" not in err
+    assert overlapping >= 3, "the review clicks did not overlap the translation"
+    units = review.load_pair(conn, ja.id, fr.id).units
+    assert sorted(u.position for u in units if u.status == "accepted") == sorted(accepted)
+    assert {u.position: u.note for u in units if u.note} == {p: f"note {i}" for i, p in enumerate(noted)}
+    assert conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0] == conn.execute(
+        "SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id "
+        "WHERE NOT s.boilerplate AND d.path GLOB 'ja-[0-9]*'").fetchone()[0]
