@@ -8,7 +8,6 @@ the workspace and the chosen output folders, and the UI's pages rendering the do
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil

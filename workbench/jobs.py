@@ -83,14 +83,14 @@ def _translate(conn: sqlite3.Connection, job_id: int, docs) -> str:
 
 def _align(conn: sqlite3.Connection, job_id: int, docs) -> str:
     embedder = get_embedder()
-    pairs = [(a, b) for i, a in enumerate(docs) for b in docs[i + 1:] if a.lang != b.lang]
-    _update(conn, job_id, total=len(pairs) + 1)
-    for k, (a, b) in enumerate(pairs, 1):
-        compare.align_documents(conn, a, b, embedder)
-        _update(conn, job_id, done=k)
+
+    def progress(done: int, total: int, a, b, kept: bool) -> None:
+        _update(conn, job_id, done=done, total=total + 1)  # + 1: the links
+
+    _, pairs = compare.align_stories(conn, docs, embedder, on_pair=progress)
     compare.compute_links(conn, store.documents(conn), embedder)
     _update(conn, job_id, done=len(pairs) + 1)
-    return f"aligned {len(pairs)} pairs; links updated"
+    return f"aligned the {len(pairs)} cross-language pairs of {len(docs)} documents' stories; links updated"
 
 
 def recent(conn: sqlite3.Connection, limit: int = 10) -> list[dict]:

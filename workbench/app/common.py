@@ -12,7 +12,7 @@ import sqlite3
 
 import streamlit as st
 
-from workbench import store
+from workbench import compare, store
 from workbench.anchors import number_spans
 from workbench.embed import Embedder, get_embedder
 from workbench.records import Document
@@ -45,6 +45,20 @@ def connect() -> sqlite3.Connection:
 @st.cache_resource(show_spinner="Loading the embedding model ...")
 def embedder() -> Embedder:
     return get_embedder(os.environ.get("WORKBENCH_EMBEDDER"))
+
+
+@st.cache_data(show_spinner="Grouping documents into stories ...", max_entries=4)
+def stories(workspace_path: str, fingerprint: tuple) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """Story groups and the pairs worth aligning, as document ids; computed again only when the
+    workspace's documents change (``fingerprint``)."""
+    conn = store.connect(workspace_path)
+    groups, similarity = compare.story_groups(conn, store.documents(conn), embedder())
+    return [[d.id for d in g] for g in groups], [(a.id, b.id) for a, b, _ in compare.suggested_pairs(groups, similarity)]
+
+
+def current_stories(conn: sqlite3.Connection) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    fingerprint = tuple(tuple(row) for row in conn.execute("SELECT id, sha256 FROM documents ORDER BY id"))
+    return stories(workspace(), fingerprint)
 
 
 def reviewer() -> str:

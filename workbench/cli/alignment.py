@@ -57,29 +57,28 @@ def cmd_align(args) -> int:
 def cmd_align_all(args) -> int:
     conn = store.connect(args.workspace)
     embedder = embedder_of(args)
-    docs = store.documents(conn)
-    groups, _ = compare.story_groups(conn, docs, embedder)
+    table = Table(title="Aligned pairs")
+    for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged", ""):
+        table.add_column(column)
+    kept = 0
+
+    def show(done: int, total: int, a, b, was_kept: bool) -> None:
+        nonlocal kept
+        kept += was_kept
+        if not was_kept:
+            _report_lost_decisions(conn, a, b)
+        stored = review.load_pair(conn, a.id, b.id)
+        paired = [u for u in stored.units if u.src_ids and u.tgt_ids]
+        mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
+        table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", stored.mode, str(len(stored.units)), str(len(paired)),
+                      f"{mean:.2f}", str(sum(1 for u in stored.units if u.flags)), "kept" if was_kept else "")
+        bar.update(task, completed=done, total=total)
+
+    with progress_bar() as bar:
+        task = bar.add_task("align", total=None, rate="")
+        groups, pairs = compare.align_stories(conn, store.documents(conn), embedder, args.mode, args.redo, show)
     for number, group in enumerate(groups, 1):
         console.print(f"story {number}: " + ", ".join(f"{shown(d.path)} ({d.lang})" for d in group), soft_wrap=True)
-    table = Table(title="Aligned pairs")
-    for column in ("pair", "mode", "units", "pairs", "mean confidence", "flagged"):
-        table.add_column(column)
-    pairs = compare.suggested_pairs(conn, docs, embedder)
-    kept = 0
-    with progress_bar() as bar:
-        task = bar.add_task("align", total=len(pairs), rate="")
-        for a, b, _ in pairs:
-            if not args.redo and compare.is_current(conn, a, b, embedder, args.mode):
-                kept += 1  # aligned from the same inputs before (maybe by an interrupted run)
-            else:
-                compare.align_documents(conn, a, b, embedder, args.mode)
-                _report_lost_decisions(conn, a, b)
-            stored = review.load_pair(conn, a.id, b.id)
-            paired = [u for u in stored.units if u.src_ids and u.tgt_ids]
-            mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
-            table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", stored.mode, str(len(stored.units)),
-                          str(len(paired)), f"{mean:.2f}", str(sum(1 for u in stored.units if u.flags)))
-            bar.advance(task)
     out.print(table)
     if kept:
         console.print(f"{kept} of {len(pairs)} pairs were already aligned from the same inputs and kept "

@@ -3,10 +3,11 @@ import streamlit as st
 
 from workbench import compare, review, store
 from workbench.anchors import numbers
-from workbench.app.common import band_html, connect, doc_label, embedder, reviewer, side_html
+from workbench.app.common import band_html, connect, current_stories, doc_label, embedder, reviewer, side_html
 from workbench.translate import english_of
 
 PAGE_SIZE = 25
+MAX_ALL_PAIRS = 60  # documents
 LOW_CONFIDENCE = 0.5
 
 conn = connect()
@@ -25,9 +26,11 @@ def oriented(a: int, b: int) -> tuple[int, int]:
     return (b, a) if (b, a) in stored_pairs and (a, b) not in stored_pairs else (a, b)
 
 
-suggested = [oriented(a.id, b.id) for a, b, _ in compare.suggested_pairs(conn, docs, embedder())]
-others = [oriented(a.id, b.id) for a in docs for b in docs if a.id < b.id]
-options = list(dict.fromkeys(suggested + others))
+suggested = [oriented(a, b) for a, b in current_stories(conn)[1]]
+# Every pair is offered in a small workspace; in a large one (n^2/2 pairs) the aligned and
+# suggested ones, and `python -m workbench align A B` aligns any other.
+others = [oriented(a.id, b.id) for a in docs for b in docs if a.id < b.id] if len(docs) <= MAX_ALL_PAIRS else []
+options = list(dict.fromkeys(suggested + sorted(stored_pairs) + others))
 
 
 def pair_label(pair: tuple[int, int]) -> str:
@@ -39,6 +42,8 @@ params = st.query_params
 default = 0
 if "src" in params and "tgt" in params:
     wanted = oriented(int(params["src"]), int(params["tgt"]))
+    if wanted not in options and wanted[0] in by_id and wanted[1] in by_id:
+        options.append(wanted)
     default = options.index(wanted) if wanted in options else 0
 pair = st.selectbox("Documents (pairs about the same story first)", options, index=default, format_func=pair_label)
 st.query_params.update(src=str(pair[0]), tgt=str(pair[1]))

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from workbench import compare, ingest, jobs, models, review, store
-from workbench.app.common import connect, embedder, workspace
+from workbench import ingest, jobs, models, review, store
+from workbench.app.common import connect, current_stories, workspace
 from workbench.visible import printable
 
 UPLOAD_DIR = "uploads"
@@ -34,8 +34,8 @@ else:
             else:
                 st.write("No translation model is installed: alignment works on the originals. For English, run "
                          "`python -m workbench models install ja ar fr bg` or drop `.argosmodel` files into `models/`.")
-    groups, _ = compare.story_groups(conn, store.documents(conn), embedder())
-    story_of = {d.id: number for number, group in enumerate(groups, 1) for d in group}
+    groups, _ = current_stories(conn)
+    story_of = {doc_id: number for number, group in enumerate(groups, 1) for doc_id in group}
     frame = pd.DataFrame([{
         "id": r["id"], "document": r["path"], "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
