@@ -40,6 +40,7 @@ BEAM = 4
 def prepare(tmp: Path, min_sentences: int):
     from conftest import CORPUS
     from fixtures.build_argos_model import build_package
+
     from workbench import ingest, models, store
 
     os.environ["WORKBENCH_MODELS"] = str(tmp / "models")
@@ -68,6 +69,7 @@ def content(doc):
 
 def run_argos(docs, threads: int, sample: int):
     import argostranslate.translate as argos
+
     from workbench.segment import split_line
 
     class LineSplitter:  # instead of MiniSBD, which argos downloads at translate time
@@ -104,6 +106,7 @@ def run_argos(docs, threads: int, sample: int):
 def run_raw(docs, threads: int):
     import ctranslate2
     import sentencepiece
+
     from workbench.models import models_to_english
 
     best = None

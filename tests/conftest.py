@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from fixtures.build_argos_model import build_package
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,6 +65,16 @@ def models_dir(tmp_path, monkeypatch) -> Path:
     directory.mkdir()
     monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
     return directory
+
+
+def japanese_editions(folder: Path, copies: int) -> Path:
+    """``copies`` versions of the Japanese article, every sentence marked with its edition number:
+    distinct sentences, so that nothing is served from the translation cache."""
+    folder.mkdir(parents=True)
+    lines = [line for line in article(JA).splitlines() if line.strip()]
+    for copy in range(copies):
+        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+    return folder
 
 
 def install(models_dir: Path, fixture_models: Path, *langs: str) -> None:

@@ -4,8 +4,8 @@ import json
 import random
 
 import pytest
-
 from conftest import AR2, BG, CORPUS, FLORES, FR, JA
+
 from workbench import cli, compare, ingest, store
 from workbench.align import Side, align
 from workbench.anchors import anchors, number_flags, numbers, skeleton

@@ -4,10 +4,10 @@ import json
 import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
 from fixtures.build_argos_model import build_package
+from streamlit.testing.v1 import AppTest
+
 from workbench import compare, export, ingest, jobs, review, store
 from workbench.embed import get_embedder
 

@@ -10,8 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
+
 from workbench import compare, ingest, review, store
 from workbench.embed import get_embedder
 

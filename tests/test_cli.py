@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from conftest import REPO
+
 from workbench import cli, review, store
 
 

@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 
-from conftest import CORPUS, FR, JA, REPO, article, install
+from conftest import CORPUS, FR, JA, REPO, install, japanese_editions
 from test_app import run_page
+
 from workbench import compare, ingest, review, store
 from workbench.embed import get_embedder
 
@@ -21,11 +22,7 @@ def test_review_in_the_ui_while_translate_commits(tmp_path, monkeypatch, fixture
     ingest.ingest_folder(conn, CORPUS)
     ja, fr = store.document(conn, JA), store.document(conn, FR)
     compare.align_documents(conn, ja, fr, get_embedder())
-    folder = tmp_path / "more"
-    folder.mkdir()
-    lines = [line for line in article(JA).splitlines() if line.strip()]
-    for copy in range(12):
-        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+    folder = japanese_editions(tmp_path / "more", 12)
 
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
     translate = subprocess.Popen(

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import CORPUS, JA, REPO, article, install
+from conftest import CORPUS, REPO, install, japanese_editions
+
 from workbench import store
 
 KILLS = 4
@@ -60,11 +61,7 @@ def count(db: Path, query: str) -> int:
 
 def test_translate_killed_at_random_points_ends_as_one_clean_run(tmp_path, fixture_models, models_dir):
     install(models_dir, fixture_models, "ja")
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    lines = [line for line in article(JA).splitlines() if line.strip()]
-    for copy in range(16):  # distinct sentences, so nothing is served from the cache
-        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+    folder = japanese_editions(tmp_path / "articles", 16)
 
     def command(out: Path) -> list[str]:
         return [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),

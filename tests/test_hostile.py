@@ -18,10 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, read_jsonl
-from hostile.generate import LONG_LINE_CHARS, LONG_SENTENCE_WORDS, Expect, build_bad_packages, build_corpus, seed
+from hostile.generate import (
+    LONG_LINE_CHARS,
+    LONG_SENTENCE_WORDS,
+    UPLOAD_NAMES,
+    Expect,
+    build_bad_packages,
+    build_corpus,
+    seed,
+)
 from test_app import PAGES, run_page
+
 from workbench import compare, export, store
 from workbench.embed import get_embedder
 
@@ -205,3 +213,19 @@ def test_ui_pages_render_the_hostile_documents_safely(hostile, monkeypatch):
     assert not at.exception
     results = " ".join(str(m.value) for m in at.markdown)
     assert "\\u202e" in results and "\u202e" not in results
+
+
+def test_upload_names_land_inside_the_upload_folder(tmp_path, monkeypatch):
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
+    at = run_page("views/corpus.py")
+    body = "Les rebelles syriens avancent vers Damas et contrôlent le quartier de Darayya.\n".encode()
+    at.file_uploader[0].set_value([(name, body, "text/plain") for name in UPLOAD_NAMES]).run()
+    at.button(key="ingest-uploads").click().run()
+    assert not at.exception
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(path.startswith("ws/") for path in written), written
+    uploads = sorted(p.name for p in (ws / "uploads").iterdir())
+    assert uploads == ["-rf.txt", "a_b.txt", "escape.txt", "evil.md", "line_break.txt", "name_with_spaces.txt",
+                       "passwd.txt", "txt._exe.txt", "日本語.txt"]
+    assert [w.value for w in at.warning] == ["...txt: not a .txt, .md, .html or .htm file"]

@@ -4,8 +4,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
+
 from workbench import cli, ingest, store
 
 

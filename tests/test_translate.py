@@ -9,9 +9,19 @@ import sys
 import time
 import zipfile
 
-
-from conftest import BG, CORPUS, FR, JA, REPO, article, install, read_jsonl
+from conftest import (
+    BG,
+    CORPUS,
+    FR,
+    JA,
+    REPO,
+    article,
+    install,
+    japanese_editions,
+    read_jsonl,
+)
 from fixtures.build_argos_model import build_package
+
 from workbench import cli, models, review, store, translate
 
 
@@ -118,11 +128,7 @@ def test_unreachable_index_fails_fast_with_one_clear_line(models_dir, capsys):
 
 def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, models_dir, fixture_models, tmp_path):
     install(models_dir, fixture_models, "ja")
-    folder = tmp_path / "many"
-    folder.mkdir()
-    lines = [line for line in article(JA).splitlines() if line.strip()]
-    for copy in range(8):  # distinct sentences, so nothing is served from the cache
-        (folder / f"ja-{copy}.txt").write_text("\n".join(f"第{copy}版 {line}" for line in lines), encoding="utf-8")
+    folder = japanese_editions(tmp_path / "many", 8)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
                "--commit-every", "4", "--threads", "1"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import __version__, store
-from .align import AlignParams, Alignment, Scorer, Side, align, margins
+from .align import Alignment, AlignParams, Scorer, Side, align, margins
 from .anchors import anchors, number_flags
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Document, Link

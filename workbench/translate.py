@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 from . import store
-from .models import InstalledModel, models_to_english
 from .language import UNDETERMINED
+from .models import InstalledModel, models_to_english
 from .records import Document, Sentence
 
 ENGLISH = "en"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import sqlite3
 
 import streamlit as st
@@ -76,6 +77,15 @@ def escape(text: str) -> str:
         return html.escape(text)
     return "".join(html.escape(ch) if printable(ch) == ch
                    else f'<code class="wb-hidden" title="hidden character">{printable(ch)}</code>' for ch in text)
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~#$])")  # what can open markup (or LaTeX) mid-line
+
+
+def plain_md(text: str) -> str:
+    """Text from a file name or an article for Streamlit's Markdown: shown as typed, never as
+    markup, with invisible characters as escapes."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
 
 
 def highlight(text: str, values: set[float]) -> str:

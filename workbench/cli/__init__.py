@@ -6,9 +6,17 @@ import os
 import sys
 
 from .. import __version__
-from . import alignment, corpus, review, translation
 from ..store import WorkspaceError
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, console, shown
+from . import alignment, corpus, review, translation
+from .common import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    UsageError,
+    console,
+    shown,
+)
 
 FLOW = """\
 The flow: ingest a folder of articles, translate it into English, align documents that
@@ -29,6 +37,7 @@ report the same story, then review the pairs in the browser and export them.
 Or all at once, on the built-in samples: python -m workbench start
 
 Everything lives in a workspace directory (--workspace, or $WORKBENCH_WORKSPACE, default ./workspace).
+A file or folder name that starts with a dash goes after `--`: python -m workbench sentences -- -notes.txt
 
 Exit codes: 0 done; 1 done, but some files or languages could not be used (each is named with
 the reason); 2 bad arguments; 3 internal error (WORKBENCH_DEBUG=1 shows the traceback);

@@ -9,8 +9,18 @@ from rich.table import Table
 from .. import compare, ingest, review, store
 from ..align import MODES
 from ..visible import printable
-from .common import (EMBEDDER_HELP, EXIT_OK, AddCommand, UsageError, console, embedder_of, out, progress_bar,
-                     shown, write_jsonl)
+from .common import (
+    EMBEDDER_HELP,
+    EXIT_OK,
+    AddCommand,
+    UsageError,
+    console,
+    embedder_of,
+    out,
+    progress_bar,
+    shown,
+    write_jsonl,
+)
 
 
 def _document_or_ingest(conn, ref: str):
@@ -126,6 +136,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--redo", action="store_true", help="align pairs again even when their inputs have not changed")
     p.add_argument("--embedder", help=EMBEDDER_HELP)
 
-    p = add("links", cmd_links, "link every sentence to its best counterpart in each other-language document")
+    p = add("links", cmd_links,
+            "link every sentence to its best counterpart in each other-language document of its story")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
     p.add_argument("--embedder", help=EMBEDDER_HELP)

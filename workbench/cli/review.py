@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from .. import compare, export, ingest, jobs, models, store, translate
 from .alignment import cmd_align_all
-from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, shown, warn
+from .common import (
+    EMBEDDER_HELP,
+    EXIT_OK,
+    AddCommand,
+    console,
+    embedder_of,
+    shown,
+    warn,
+)
 from .corpus import run_ingest
 from .translation import run_translate
-
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "syria-2024-12"
 APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
@@ -40,8 +46,12 @@ def cmd_ui(args) -> int:
                "--browser.gatherUsageStats", "false"]
     console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {shown(workspace)}); "
                   "Ctrl+C stops it")
-    # the project's .streamlit/config.toml applies: run from the project folder
-    return subprocess.call(command, env=env, cwd=APP.parents[2])
+    # The project's .streamlit/config.toml applies: run from the project folder. Streamlit
+    # replaces this process, so stopping this process (Ctrl+C, a supervisor's SIGTERM) stops it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(APP.parents[2])
+    os.execve(sys.executable, command, env)
 
 
 def cmd_job(args) -> int:

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench import ingest, jobs, models, review, store
-from workbench.app.common import connect, current_stories, workspace
+from workbench.app.common import connect, current_stories, plain_md, workspace
 from workbench.visible import printable
 
 UPLOAD_DIR = "uploads"
@@ -75,22 +75,24 @@ job_progress()
 st.subheader("Add articles")
 uploads = st.file_uploader("Text, Markdown or HTML files", type=["txt", "md", "html", "htm"],
                            accept_multiple_files=True)
+for message in st.session_state.pop("upload_report", []):  # kept across the rerun below
+    (st.success if message.startswith("ingested") else st.warning)(message)
 if uploads and st.button("Ingest uploaded files", key="ingest-uploads"):
     folder = store.workspace_dir(workspace()) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    report = []
     for upload in uploads:
         name = ingest.safe_upload_name(upload.name)
         if name is None:
-            st.warning(f"{upload.name}: not a .txt, .md, .html or .htm file")
+            report.append(f"{plain_md(upload.name)}: not a .txt, .md, .html or .htm file")
             continue
         target = (folder / name).resolve()
         if target.parent != folder.resolve():
-            st.warning(f"{upload.name}: refused")
+            report.append(f"{plain_md(upload.name)}: refused")
             continue
         target.write_bytes(upload.getvalue())
     results = ingest.ingest_folder(conn, folder)
-    for r in results:
-        if r.status == "skipped":
-            st.warning(f"{r.path}: {r.reason}")
-    st.success(f"ingested {sum(r.status in ('new', 'changed') for r in results)} file(s)")
+    report += [f"{plain_md(r.path)}: {plain_md(r.reason)}" for r in results if r.status == "skipped"]
+    st.session_state["upload_report"] = report + [
+        f"ingested {sum(r.status in ('new', 'changed') for r in results)} file(s)"]
     st.rerun()

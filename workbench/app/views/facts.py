@@ -4,7 +4,7 @@ import json
 import streamlit as st
 
 from workbench import compare, store
-from workbench.app.common import connect, doc_label, embedder, side_html
+from workbench.app.common import connect, doc_label, embedder, plain_md, side_html
 from workbench.translate import english_of
 
 conn = connect()
@@ -39,7 +39,7 @@ for other_id, other_idx, score, flags in rows:
     other = by_id[other_id]
     flags = json.loads(flags)
     with st.container(border=True):
-        st.caption(f"{doc_label(other)} · sentence {other_idx} · confidence {score:.2f}"
+        st.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
                    + (f" · {', '.join(flags)}" if flags else ""))
         english = english_of(conn, other_id).get(other_idx, (None,))[0]
         st.markdown(side_html([other.sentences[other_idx].text], english, other.lang),

@@ -4,7 +4,7 @@ from itertools import groupby
 import streamlit as st
 
 from workbench import store
-from workbench.app.common import connect, embedder, side_html
+from workbench.app.common import connect, embedder, plain_md, side_html
 from workbench.search import search
 
 conn = connect()
@@ -17,7 +17,7 @@ if query:
     lang_of = {d["id"]: d["lang"] for d in store.document_summaries(conn)}
     for path, group in groupby(sorted(hits, key=lambda h: (h.path, h.index)), key=lambda h: h.path):
         group = list(group)
-        st.subheader(f"{path} · {len(group)}")
+        st.subheader(f"{plain_md(path)} · {len(group)}")
         for hit in group:
             st.caption(f"sentence {hit.index} · {hit.how} · {hit.score:.2f}")
             st.markdown(side_html([hit.text], hit.en, lang_of.get(hit.doc_id, "")), unsafe_allow_html=True)
