@@ -30,7 +30,7 @@ from hostile.generate import (
 )
 from test_app import PAGES, run_page
 
-from workbench import compare, export, store
+from workbench import cli, compare, export, store
 from workbench.embed import get_embedder
 
 ABSOLUTE_ESCAPE = Path("/tmp/workbench-absolute-escape.txt")
@@ -229,3 +229,19 @@ def test_upload_names_land_inside_the_upload_folder(tmp_path, monkeypatch):
     assert uploads == ["-rf.txt", "a_b.txt", "escape.txt", "evil.md", "line_break.txt", "name_with_spaces.txt",
                        "passwd.txt", "txt._exe.txt", "日本語.txt"]
     assert [w.value for w in at.warning] == ["...txt: not a .txt, .md, .html or .htm file"]
+
+
+def test_a_damaged_workspace_or_an_unwritable_output_is_one_clear_line(tmp_path, capsys):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / store.DB_NAME).write_bytes(b"this is not a database\n" * 200)
+    assert cli.main(["documents", "--workspace", str(damaged)]) == 1
+    blocked = tmp_path / "a-file.txt"
+    blocked.write_text("in the way\n")
+    assert cli.main(["export", "--workspace", str(tmp_path / "ws"), "--format", "csv",
+                     "--out", str(blocked / "pairs.csv")]) == 1
+    err = capsys.readouterr().err
+    lines = [" ".join(line.split()) for line in err.strip().splitlines()]
+    assert lines[0].startswith(f"error: cannot open the workspace database {damaged / store.DB_NAME}: file is not a")
+    assert any(line.startswith("error: ") and "a-file.txt" in line for line in lines[1:]), lines
+    assert "Traceback" not in err

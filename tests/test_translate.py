@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import zipfile
+
+import pytest
 
 from conftest import (
     BG,
@@ -124,6 +130,44 @@ def test_unreachable_index_fails_fast_with_one_clear_line(models_dir, capsys):
     assert "cannot reach the argos package index" in err and "models add FILE.argosmodel" in err
     assert "Traceback" not in err and "RecursionError" not in err
     assert cli.main(["models", "install", "ja", "--index", "http://127.0.0.1:9/index.json"]) == 1
+
+
+@pytest.fixture
+def package_index(tmp_path, fixture_models):
+    """An argos-format package index and packages served over HTTP, like the real one."""
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(fixture_models / "fr_en.argosmodel", served / "translate-fr_en-1_0.argosmodel")
+    (served / "broken.argosmodel").write_bytes(b"<html>502 Bad Gateway</html>")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    (served / "index.json").write_text(json.dumps([
+        {"from_code": "fr", "to_code": "en", "package_version": "1.0", "type": "translate",
+         "links": [f"{base}/moved.argosmodel", f"{base}/translate-fr_en-1_0.argosmodel"]},
+        {"from_code": "bg", "to_code": "en", "package_version": "1.0", "links": [f"{base}/broken.argosmodel"]},
+        {"from_code": "en", "to_code": "fr", "package_version": "1.0", "links": [f"{base}/none"]}]))
+    yield base
+    server.shutdown()
+
+
+def test_install_from_an_index_downloads_validates_and_installs(models_dir, package_index, capsys):
+    abandoned = models_dir / "packages" / ".unpacking-999999999-x"  # left by an install that was killed
+    abandoned.mkdir(parents=True)
+    index = f"{package_index}/index.json"
+    assert cli.main(["models", "install", "fr", "--index", index]) == 0  # the first link is gone: the next one
+    installed = models.installed_models()
+    assert [(m.from_code, m.to_code, m.source) for m in installed] == [
+        ("fr", "en", f"{package_index}/translate-fr_en-1_0.argosmodel")]
+    assert translate.translators_to_english()["fr"].translate(["Les rebelles avancent."]) == ["Les rebelles avancent."]
+    assert not abandoned.exists()
+    capsys.readouterr()
+    assert cli.main(["models", "install", "bg", "--index", index]) == 1
+    assert cli.main(["models", "install", "xx", "--index", index]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "not a zip archive" in err and "the argos index has no xx->en package" in err
+    assert "Traceback" not in err and [m.from_code for m in models.installed_models()] == ["fr"]
 
 
 def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, models_dir, fixture_models, tmp_path):

@@ -125,7 +125,9 @@ def add_package(path: Path, source: str | None = None) -> InstalledModel:
     metadata = validate_archive(path)
     target = packages_dir() / f"translate-{metadata['from_code']}_{metadata['to_code']}"
     packages_dir().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=packages_dir()) as tmp, zipfile.ZipFile(path) as archive:
+    _remove_abandoned_unpacking()
+    with tempfile.TemporaryDirectory(dir=packages_dir(), prefix=f"{_UNPACKING}{os.getpid()}-") as tmp, \
+            zipfile.ZipFile(path) as archive:
         archive.extractall(tmp)
         extracted = Path(tmp) / _package_root(archive.namelist())
         model_bin = extracted / "model" / "model.bin"
@@ -137,6 +139,23 @@ def add_package(path: Path, source: str | None = None) -> InstalledModel:
             shutil.rmtree(target)
         extracted.rename(target)  # same filesystem: the package appears whole or not at all
     return _load(target)
+
+
+_UNPACKING = ".unpacking-"  # + pid: a package being unpacked, renamed into place when whole
+
+
+def _remove_abandoned_unpacking() -> None:
+    """Unpacked halves of packages whose installing process was killed: they can be large."""
+    if os.name != "posix":  # os.kill(pid, 0) asks whether a process lives only on POSIX
+        return
+    for folder in packages_dir().glob(f"{_UNPACKING}*"):
+        pid = folder.name[len(_UNPACKING):].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):  # not ours to judge
+            continue
 
 
 def _sha256(path: Path) -> str:
@@ -227,12 +246,13 @@ def install_from_index(codes: list[str], progress: Callable[[str, int, int], Non
         links = matches[0]["links"]
         with tempfile.TemporaryDirectory() as tmp:
             archive = Path(tmp) / f"translate-{code}_en.argosmodel"
-            _download(links, archive, lambda done, total, code=code: progress and progress(code, done, total))
-            installed.append(add_package(archive, source=links[0]))
+            link = _download(links, archive, lambda done, total, code=code: progress and progress(code, done, total))
+            installed.append(add_package(archive, source=link))
     return installed
 
 
-def _download(links: list[str], target: Path, progress: Callable[[int, int], None]) -> None:
+def _download(links: list[str], target: Path, progress: Callable[[int, int], None]) -> str:
+    """The first of ``links`` that downloads, saved at ``target``; returns that link."""
     errors = []
     for link in links:
         try:
@@ -243,7 +263,7 @@ def _download(links: list[str], target: Path, progress: Callable[[int, int], Non
                     handle.write(block)
                     done += len(block)
                     progress(done, total)
-            return
+            return link
         except (urllib.error.URLError, OSError) as error:
             errors.append(f"{link}: {getattr(error, 'reason', error)}")
     raise ModelError("download failed: " + "; ".join(errors))

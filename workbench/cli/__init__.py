@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as error:  # an output path that cannot be written, a full disk, ...
+        console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
+        return EXIT_PARTIAL
     except Exception as error:  # a bug: one line for the user, the traceback when asked for
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
