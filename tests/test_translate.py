@@ -14,7 +14,6 @@ import time
 import zipfile
 
 import pytest
-
 from conftest import (
     BG,
     CORPUS,
