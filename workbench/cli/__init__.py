@@ -8,15 +8,7 @@ import sys
 from .. import __version__
 from ..store import WorkspaceError
 from . import alignment, corpus, review, translation
-from .common import (
-    EXIT_INTERNAL,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    EXIT_USAGE,
-    UsageError,
-    console,
-    shown,
-)
+from .common import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, console, shown
 
 FLOW = """\
 The flow: ingest a folder of articles, translate it into English, align documents that

@@ -7,17 +7,7 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import ingest, store
-from .common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    AddCommand,
-    UsageError,
-    console,
-    out,
-    print_json,
-    progress_bar,
-    shown,
-)
+from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, UsageError, console, out, print_json, progress_bar, shown
 
 
 def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestResult], int]:

@@ -8,15 +8,7 @@ from pathlib import Path
 
 from .. import compare, export, ingest, jobs, models, store, translate
 from .alignment import cmd_align_all
-from .common import (
-    EMBEDDER_HELP,
-    EXIT_OK,
-    AddCommand,
-    console,
-    embedder_of,
-    shown,
-    warn,
-)
+from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, shown, warn
 from .corpus import run_ingest
 from .translation import run_translate
 

@@ -7,17 +7,7 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import ingest, models, store, translate
-from .common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    AddCommand,
-    console,
-    out,
-    print_json,
-    progress_bar,
-    shown,
-    warn,
-)
+from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, console, out, print_json, progress_bar, shown, warn
 from .corpus import run_ingest
 
 

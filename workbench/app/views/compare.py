@@ -3,15 +3,7 @@ import streamlit as st
 
 from workbench import compare, review, store
 from workbench.anchors import numbers
-from workbench.app.common import (
-    band_html,
-    connect,
-    current_stories,
-    doc_label,
-    embedder,
-    reviewer,
-    side_html,
-)
+from workbench.app.common import band_html, connect, current_stories, doc_label, embedder, reviewer, side_html
 from workbench.translate import english_of
 
 PAGE_SIZE = 25
