@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import CORPUS, REPO, install, japanese_editions
 
-from workbench import store
+from workbench import ingest, jobs, store
 
 KILLS = 4
 
@@ -108,3 +108,28 @@ def test_align_all_killed_at_random_points_ends_as_one_clean_run(tmp_path):
     for query in ("SELECT COUNT(*) FROM alignments", "SELECT COUNT(*) FROM units",
                   "SELECT COUNT(*) FROM embedding_cache"):
         assert count(db, query) == count(tmp_path / "ws-reference" / store.DB_NAME, query), query
+
+
+def test_a_killed_background_job_says_so_and_a_new_one_resumes(tmp_path, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja")
+    ws = tmp_path / "ws"
+    conn = store.connect(ws)
+    docs = [r.doc_id for r in ingest.ingest_folder(conn, japanese_editions(tmp_path / "articles", 8))]
+    job = jobs.start(ws, "translate", docs)
+    deadline = time.monotonic() + 120
+    while count(ws / store.DB_NAME, "SELECT COUNT(*) FROM translations") < 64:
+        assert time.monotonic() < deadline and jobs.recent(conn)[0]["status"] in jobs.UNFINISHED
+        time.sleep(0.1)
+    os.kill(conn.execute("SELECT pid FROM jobs WHERE id = ?", (job,)).fetchone()[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while (row := jobs.recent(conn)[0])["status"] != "interrupted":
+        assert time.monotonic() < deadline, row
+        time.sleep(0.1)
+    assert row["message"].startswith("the worker stopped (exit code -9); finished work is kept")
+
+    again = jobs.start(ws, "translate", docs)
+    while (row := jobs.recent(conn)[0])["status"] in jobs.UNFINISHED:
+        time.sleep(0.2)
+    assert (row["id"], row["status"]) == (again, "done"), row
+    assert count(ws / store.DB_NAME, "SELECT COUNT(*) FROM translations") == count(
+        ws / store.DB_NAME, "SELECT COUNT(*) FROM sentences WHERE NOT boilerplate")

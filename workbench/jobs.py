@@ -17,6 +17,8 @@ from . import compare, store, translate
 from .embed import get_embedder
 
 KINDS = ("translate", "align")
+UNFINISHED = ("queued", "running")
+_workers: dict[int, subprocess.Popen] = {}  # started by this process; poll() also reaps them
 
 
 def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
@@ -34,6 +36,7 @@ def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent)
     conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (process.pid, job_id))
+    _workers[job_id] = process
     return job_id
 
 
@@ -93,5 +96,32 @@ def _align(conn: sqlite3.Connection, job_id: int, docs) -> str:
     return f"aligned the {len(pairs)} cross-language pairs of {len(docs)} documents' stories; links updated"
 
 
+def _worker_gone(job: sqlite3.Row) -> str | None:
+    """Why an unfinished job's worker no longer runs (killed, crashed), or None if it may still run."""
+    process = _workers.get(job["id"])
+    if process is not None:
+        code = process.poll()
+        return None if code is None else f"the worker stopped (exit code {code})"
+    if job["pid"] is None or os.name != "posix":  # os.kill(pid, 0) asks whether a process lives only on POSIX
+        return None
+    try:
+        os.kill(job["pid"], 0)
+    except ProcessLookupError:
+        return "the worker is gone"
+    except PermissionError:
+        pass
+    return None
+
+
 def recent(conn: sqlite3.Connection, limit: int = 10) -> list[dict]:
+    """The latest jobs; one whose worker was killed says so instead of running forever."""
+    rows = conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    for row in rows:
+        reason = row["status"] in UNFINISHED and _worker_gone(row)
+        if reason:
+            with store.transaction(conn):
+                still = conn.execute("SELECT status FROM jobs WHERE id = ?", (row["id"],)).fetchone()[0]
+                if still in UNFINISHED:  # the worker may have finished between the two reads
+                    _update(conn, row["id"], status="interrupted",
+                            message=f"{reason}; finished work is kept, start the job again to resume")
     return [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
