@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS, REPO, install, japanese_editions
 
 from workbench import ingest, jobs, store
+from workbench.outputs import write_atomically
 
 KILLS = 4
 
@@ -133,3 +135,22 @@ def test_a_killed_background_job_says_so_and_a_new_one_resumes(tmp_path, fixture
     assert (row["id"], row["status"]) == (again, "done"), row
     assert count(ws / store.DB_NAME, "SELECT COUNT(*) FROM translations") == count(
         ws / store.DB_NAME, "SELECT COUNT(*) FROM sentences WHERE NOT boilerplate")
+
+
+def test_an_output_is_replaced_whole_and_leftovers_of_a_killed_write_go(tmp_path, monkeypatch):
+    target = tmp_path / "out" / "pairs.csv"
+    write_atomically(target, b"first version\n")
+    leftover = tmp_path / "out" / ".pairs.csv.x1y2.partial"  # what a run killed mid-write leaves
+    leftover.write_bytes(b"half of")
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write_atomically(target, b"second version\n")
+    assert target.read_bytes() == b"first version\n"  # never half of the second
+    monkeypatch.undo()
+    write_atomically(target, b"third version\n")
+    assert target.read_bytes() == b"third version\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["pairs.csv"]

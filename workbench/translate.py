@@ -19,6 +19,7 @@ from typing import Protocol
 from . import store
 from .language import UNDETERMINED
 from .models import InstalledModel, models_to_english
+from .outputs import write_atomically
 from .records import Document, Sentence
 
 ENGLISH = "en"
@@ -273,22 +274,21 @@ def english_text(doc: Document, english: dict[int, tuple[str, str | None]]) -> s
 
 def write_outputs(conn: sqlite3.Connection, docs: list[Document], out: Path) -> list[Path]:
     """``OUT/<path>.en.txt`` per fully translated document and ``OUT/translations.jsonl``."""
-    out.mkdir(parents=True, exist_ok=True)
     written = []
+    lines = []
+    for doc in docs:
+        english = english_of(conn, doc.id)
+        content = [s for s in doc.sentences if not s.boilerplate]
+        for s in content:
+            if s.index in english:
+                en, model = english[s.index]
+                lines.append(json.dumps({"doc": doc.path, "index": s.index, "start": s.start, "end": s.end,
+                                         "lang": s.lang, "text": s.text, "en": en, "model": model},
+                                        ensure_ascii=False) + "\n")
+        if content and all(s.index in english for s in content):
+            target = out / f"{doc.path}.en.txt"
+            write_atomically(target, english_text(doc, english).encode("utf-8"))
+            written.append(target)
     jsonl = out / "translations.jsonl"
-    with jsonl.open("w", encoding="utf-8") as lines:
-        for doc in docs:
-            english = english_of(conn, doc.id)
-            content = [s for s in doc.sentences if not s.boilerplate]
-            for s in content:
-                if s.index in english:
-                    en, model = english[s.index]
-                    lines.write(json.dumps({"doc": doc.path, "index": s.index, "start": s.start, "end": s.end,
-                                            "lang": s.lang, "text": s.text, "en": en, "model": model},
-                                           ensure_ascii=False) + "\n")
-            if content and all(s.index in english for s in content):
-                target = out / f"{doc.path}.en.txt"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(english_text(doc, english), encoding="utf-8")
-                written.append(target)
+    write_atomically(jsonl, "".join(lines).encode("utf-8"))
     return written + [jsonl]

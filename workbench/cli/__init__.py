@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 
 from .. import __version__
@@ -74,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except sqlite3.Error as error:  # the workspace database: disk full, busy beyond the timeout, ...
+        console.print(f"[red]error:[/] the workspace database: {shown(error)}. Finished work is saved; "
+                      "run the command again to resume.", soft_wrap=True)
+        return EXIT_PARTIAL
     except OSError as error:  # an output path that cannot be written, a full disk, ...
         console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
         return EXIT_PARTIAL

@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..embed import Embedder, get_embedder
+from ..outputs import write_atomically
 from ..visible import printable
 
 console = Console(stderr=True)
@@ -54,10 +54,7 @@ def embedder_of(args) -> Embedder:
 
 def write_jsonl(path: str | None, records: list[dict]) -> None:
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_atomically(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode())
         console.print(f"wrote {len(records)} records to {shown(path)}")
     else:
         for record in records:

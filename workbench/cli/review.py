@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import compare, export, ingest, jobs, models, store, translate
+from ..outputs import write_atomically
 from .alignment import cmd_align_all
 from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, shown, warn
 from .corpus import run_ingest
@@ -20,8 +21,7 @@ def cmd_export(args) -> int:
     conn = store.connect(args.workspace)
     rows = export.export_rows(conn, args.reviewed_only)
     target = Path(args.out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(export.render(rows, args.format))
+    write_atomically(target, export.render(rows, args.format))
     console.print(f"wrote {len(rows)} units to {shown(target)}")
     if not rows:
         console.print("nothing to export: align documents first"
