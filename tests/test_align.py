@@ -5,6 +5,7 @@ import random
 
 import pytest
 from conftest import AR2, BG, CORPUS, FLORES, FR, JA
+from fixtures.build_st_model import build_sentence_transformer
 
 from workbench import cli, compare, ingest, store
 from workbench.align import Side, align
@@ -156,3 +157,20 @@ def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, works
     err = " ".join(capsys.readouterr().err.split())
     assert "mode parallel" in err
     assert cli.main(["align", "nope.txt", str(CORPUS / FR)]) == 2
+
+
+def test_a_local_sentence_transformers_model_plugs_in(workspace, tmp_path, capsys):
+    model = build_sentence_transformer(tmp_path / "my-labse")
+    pairs = tmp_path / "pairs.jsonl"
+    assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--embedder", f"st:{model}",
+                     "--out", str(pairs)]) == 0
+    records = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines()]
+    assert records and all(r["signature"]["embedder"] == f"st:{model}" for r in records)
+    conn = store.connect(workspace)
+    content = {s.index for s in store.document(conn, JA).sentences if not s.boilerplate}
+    assert {i for r in records for i in r["src_ids"]} == content  # every sentence placed once
+    vectors = conn.execute("SELECT vector FROM embedding_cache WHERE model = ?", (f"st:{model}",)).fetchall()
+    assert len(vectors) > 40 and {len(v[0]) for v in vectors} == {32 * 4}  # 32 float32s, this model's size
+    assert cli.main(["align", JA, FR, "--embedder", f"st:{tmp_path / 'nowhere'}"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a sentence-transformers model folder" in " ".join(err.split()) and "Traceback" not in err

