@@ -38,10 +38,10 @@ BEAM = 4
 
 
 def prepare(tmp: Path, min_sentences: int):
+    from workbench import ingest, models, store
+
     from conftest import CORPUS
     from fixtures.build_argos_model import build_package
-
-    from workbench import ingest, models, store
 
     os.environ["WORKBENCH_MODELS"] = str(tmp / "models")
     for lang in LANGS:

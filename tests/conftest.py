@@ -5,6 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench import compare, ingest, store
+from workbench.embed import get_embedder
+
 from fixtures.build_argos_model import build_package
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,3 +89,35 @@ def install(models_dir: Path, fixture_models: Path, *langs: str) -> None:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# --- the Streamlit app under AppTest ------------------------------------------------------
+
+APP = str(REPO / "workbench" / "app" / "main.py")
+PAGES = ["views/corpus.py", "views/compare.py", "views/facts.py", "views/search.py", "views/export.py"]
+TIMEOUT = 120
+
+
+@pytest.fixture
+def populated(tmp_path, monkeypatch):
+    """The seed articles plus one hostile article, the ja-fr pair aligned, links computed."""
+    folder = articles_with_hostile_one(tmp_path / "articles")
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
+    conn = store.connect(ws)
+    ingest.ingest_folder(conn, folder)
+    ja, fr = store.document(conn, JA), store.document(conn, FR)
+    compare.align_documents(conn, ja, fr, get_embedder())
+    compare.compute_links(conn, store.documents(conn), get_embedder())
+    return conn, ja, fr
+
+
+def run_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

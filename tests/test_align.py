@@ -4,13 +4,14 @@ import json
 import random
 
 import pytest
-from conftest import AR2, BG, CORPUS, FLORES, FR, JA
-from fixtures.build_st_model import build_sentence_transformer
 
 from workbench import cli, compare, ingest, store
 from workbench.align import Side, align
 from workbench.anchors import anchors, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
+
+from conftest import AR2, BG, CORPUS, FLORES, FR, JA
+from fixtures.build_st_model import build_sentence_transformer
 
 
 @pytest.fixture(scope="module")

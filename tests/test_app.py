@@ -4,30 +4,12 @@ import json
 import time
 
 import pytest
-from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
-from fixtures.build_argos_model import build_package
-from streamlit.testing.v1 import AppTest
 
-from workbench import compare, export, ingest, jobs, review, store
+from workbench import compare, export, jobs, review, store
 from workbench.embed import get_embedder
 
-APP = str(REPO / "workbench" / "app" / "main.py")
-PAGES = ["views/corpus.py", "views/compare.py", "views/facts.py", "views/search.py", "views/export.py"]
-TIMEOUT = 120
-
-
-@pytest.fixture
-def populated(tmp_path, monkeypatch):
-    """The seed articles plus one hostile article, the ja-fr pair aligned, links computed."""
-    folder = articles_with_hostile_one(tmp_path / "articles")
-    ws = tmp_path / "ws"
-    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
-    conn = store.connect(ws)
-    ingest.ingest_folder(conn, folder)
-    ja, fr = store.document(conn, JA), store.document(conn, FR)
-    compare.align_documents(conn, ja, fr, get_embedder())
-    compare.compute_links(conn, store.documents(conn), get_embedder())
-    return conn, ja, fr
+from conftest import FR, HOSTILE, JA, PAGES, SHORT, run_page
+from fixtures.build_argos_model import build_package
 
 
 @pytest.fixture
@@ -36,17 +18,6 @@ def models_dir_with_ja(tmp_path, monkeypatch):
     build_package(directory / "ja_en.argosmodel", "ja", "en")
     monkeypatch.setenv("WORKBENCH_MODELS", str(directory))
     return directory
-
-
-def run_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)

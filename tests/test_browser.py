@@ -10,10 +10,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
 
 from workbench import compare, ingest, review, store
 from workbench.embed import get_embedder
+
+from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"

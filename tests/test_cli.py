@@ -3,9 +3,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO
-
 from workbench import cli, review, store
+
+from conftest import REPO
 
 
 def test_start_runs_the_main_job_on_the_samples(workspace, tmp_path, monkeypatch, capsys):

@@ -7,21 +7,14 @@ import os
 import subprocess
 import sys
 
-from conftest import CORPUS, FR, JA, REPO, install, japanese_editions
-from test_app import run_page
+from workbench import review
 
-from workbench import compare, ingest, review, store
-from workbench.embed import get_embedder
+from conftest import REPO, install, japanese_editions, run_page
 
 
-def test_review_in_the_ui_while_translate_commits(tmp_path, monkeypatch, fixture_models, models_dir):
+def test_review_in_the_ui_while_translate_commits(populated, tmp_path, fixture_models, models_dir):
+    conn, ja, fr = populated  # the seed articles, ja-fr aligned, $WORKBENCH_WORKSPACE set
     install(models_dir, fixture_models, "ja")
-    ws = tmp_path / "ws"
-    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
-    conn = store.connect(ws)
-    ingest.ingest_folder(conn, CORPUS)
-    ja, fr = store.document(conn, JA), store.document(conn, FR)
-    compare.align_documents(conn, ja, fr, get_embedder())
     folder = japanese_editions(tmp_path / "more", 12)
 
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REPO, install, japanese_editions
 
 from workbench import ingest, jobs, store
 from workbench.outputs import write_atomically
+
+from conftest import CORPUS, REPO, install, japanese_editions
 
 KILLS = 4
 

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, read_jsonl
+
+from workbench import cli, compare, export, store
+from workbench.embed import get_embedder
+
+from conftest import PAGES, REPO, read_jsonl, run_page
 from hostile.generate import (
     LONG_LINE_CHARS,
     LONG_SENTENCE_WORDS,
@@ -28,10 +32,6 @@ from hostile.generate import (
     build_corpus,
     seed,
 )
-from test_app import PAGES, run_page
-
-from workbench import cli, compare, export, store
-from workbench.embed import get_embedder
 
 ABSOLUTE_ESCAPE = Path("/tmp/workbench-absolute-escape.txt")
 WRITABLE = ("ws", "out", "exports", "models/packages")  # where a run may write

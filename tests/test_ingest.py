@@ -4,9 +4,10 @@ import json
 import shutil
 
 import pytest
-from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
 from workbench import cli, ingest, store
+
+from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
 
 @pytest.fixture

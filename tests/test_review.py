@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, FR, JA
 
 from workbench import cli, compare, ingest, review, store
 from workbench.embed import get_embedder
+
+from conftest import CORPUS, FR, JA
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ import time
 import zipfile
 
 import pytest
-from conftest import BG, CORPUS, FR, JA, REPO, article, install, japanese_editions, read_jsonl
-from fixtures.build_argos_model import build_package
 
 from workbench import cli, models, review, store, translate
+
+from conftest import BG, CORPUS, FR, JA, REPO, article, install, japanese_editions, read_jsonl
+from fixtures.build_argos_model import build_package
 
 
 def test_translate_seed_folder_with_copy_models(workspace, models_dir, fixture_models, tmp_path, capsys):

@@ -26,11 +26,12 @@ def oriented(a: int, b: int) -> tuple[int, int]:
     return (b, a) if (b, a) in stored_pairs and (a, b) not in stored_pairs else (a, b)
 
 
-suggested = [oriented(a, b) for a, b in current_stories(conn)[1]]
+# A CLI run may add documents while this page runs: offer only the pairs of documents loaded above.
+suggested = [oriented(a, b) for a, b in current_stories(conn)[1] if a in by_id and b in by_id]
 # Every pair is offered in a small workspace; in a large one (n^2/2 pairs) the aligned and
 # suggested ones, and `python -m workbench align A B` aligns any other.
 others = [oriented(a.id, b.id) for a in docs for b in docs if a.id < b.id] if len(docs) <= MAX_ALL_PAIRS else []
-options = list(dict.fromkeys(suggested + sorted(stored_pairs) + others))
+options = list(dict.fromkeys(suggested + sorted(p for p in stored_pairs if p[0] in by_id and p[1] in by_id) + others))
 
 
 def pair_label(pair: tuple[int, int]) -> str:
