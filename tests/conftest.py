@@ -49,7 +49,8 @@ def articles_with_hostile_one(folder: Path) -> Path:
         "Les rebelles syriens avancent vers Damas. <script>window.hacked = 1; alert('xss')</script> "
         "Ils contrôlent Darayya.\n"
         "Près de 2 000 soldats d’Assad auraient fui vers l’Irak. <img src=x onerror=alert(1)> "
-        "**gras** [lien](javascript:alert(2))\n", encoding="utf-8")
+        "**gras** [lien](javascript:alert(2))\n"
+        "Le fichier \u202etxt.exe est arrivé avec un \x1b[31mcode\x1b[0m de terminal.\n", encoding="utf-8")
     (folder / SHORT).write_text("Syrian rebels advance on Damascus and control Darayya.\n"
                                 "About 2,000 Assad soldiers fled to Iraq.\n", encoding="utf-8")
     return folder

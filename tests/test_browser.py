@@ -100,5 +100,11 @@ def test_script_in_an_article_is_shown_as_text(server, page):
     page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=30_000)
     assert page.evaluate("window.hacked") is None
     assert dialogs == []
+    # a bidi override would show "Le fichier exe.txt ..." reversed; it is shown as an escape instead
+    shown = page.locator(".wb-orig").filter(has_text="Le fichier").first
+    shown.wait_for(timeout=30_000)
+    assert shown.inner_text().startswith("Le fichier \\u202etxt.exe est arrivé avec un \\x1b[31mcode")
+    assert "\u202e" not in page.locator("body").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
+    shown.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "compare-hostile-article.png"))
