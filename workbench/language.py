@@ -7,6 +7,7 @@ script, or a long sentence detected with near certainty.
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from langdetect import DetectorFactory, detect_langs
@@ -72,11 +73,14 @@ def detect(text: str) -> tuple[str, float]:
     return _normalise(best.lang), best.prob
 
 
+@functools.lru_cache(maxsize=65536)  # bylines, captions and repeated lines come back often
 def judge_sentence(text: str, doc_lang: str) -> str | None:
     """Language of one sentence inside a document in ``doc_lang``; None when too short to judge."""
     letters = letter_count(text)
     if letters < MIN_LETTERS:
         return None
+    if letters < SAME_SCRIPT_MIN_LETTERS and dominant_script(text) == script_of_language(doc_lang):
+        return doc_lang  # too short to overrule the document in its own script, whatever langdetect says
     lang, prob = detect(text)
     if lang == UNDETERMINED or lang == doc_lang:
         return doc_lang
@@ -102,7 +106,8 @@ def sentence_languages(texts: list[str], doc_lang: str) -> list[str]:
     result = []
     for i, lang in enumerate(judged):
         if lang is None and scripts[i] not in (None, doc_script):
-            order = sorted(range(len(texts)), key=lambda j: (abs(j - i), j > i))
-            lang = next((judged[j] for j in order if judged[j] and scripts[j] == scripts[i]), None)
+            nearest = (j for distance in range(1, len(texts)) for j in (i - distance, i + distance)
+                       if 0 <= j < len(texts))  # the one before first at equal distance
+            lang = next((judged[j] for j in nearest if judged[j] and scripts[j] == scripts[i]), None)
         result.append(lang or doc_lang)
     return result
