@@ -153,12 +153,6 @@ def _similarity(va: np.ndarray, vb: np.ndarray, same_language: bool, params: Ali
     return float(top_sim + 2 * top_margin - (SAME_LANGUAGE_DISCOUNT if same_language else 0.0))
 
 
-def story_similarity(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder,
-                     params: AlignParams = AlignParams()) -> float:
-    va, vb = _content_vectors(conn, [a, b], embedder)
-    return _similarity(va, vb, a.lang == b.lang, params)
-
-
 def candidate_pairs(vectors: list[np.ndarray], neighbours: int = CANDIDATE_NEIGHBOURS) -> set[tuple[int, int]]:
     """Document pairs (k < l) where a sentence of one is among the ``neighbours`` nearest sentences,
     in other documents, of a sentence of the other. Documents about the same events share close
