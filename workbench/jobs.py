@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import compare, store, translate
 from .embed import get_embedder
+from .processes import is_gone
 
 KINDS = ("translate", "align")
 UNFINISHED = ("queued", "running")
@@ -102,14 +103,8 @@ def _worker_gone(job: sqlite3.Row) -> str | None:
     if process is not None:
         code = process.poll()
         return None if code is None else f"the worker stopped (exit code {code})"
-    if job["pid"] is None or os.name != "posix":  # os.kill(pid, 0) asks whether a process lives only on POSIX
-        return None
-    try:
-        os.kill(job["pid"], 0)
-    except ProcessLookupError:
+    if job["pid"] is not None and is_gone(job["pid"]):  # started by an earlier run of the app
         return "the worker is gone"
-    except PermissionError:
-        pass
     return None
 
 

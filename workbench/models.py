@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .processes import is_gone
 from .store import now
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -140,16 +141,10 @@ def add_package(path: Path, source: str | None = None) -> InstalledModel:
 
 def _remove_abandoned_unpacking() -> None:
     """Unpacked halves of packages whose installing process was killed: they can be large."""
-    if os.name != "posix":  # os.kill(pid, 0) asks whether a process lives only on POSIX
-        return
     for folder in packages_dir().glob(f"{_UNPACKING}*"):
         pid = folder.name[len(_UNPACKING):].split("-", 1)[0]
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isdigit() and is_gone(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, PermissionError):  # not ours to judge
-            continue
 
 
 def _sha256(path: Path) -> str:
