@@ -32,16 +32,26 @@ from workbench import store  # noqa: E402
 from workbench.align import AlignParams, Side, align  # noqa: E402
 from workbench.embed import get_embedder  # noqa: E402
 
-FLORES = REPO.parent / "shared" / "data" / "flores200"
+DEFAULT_FLORES = REPO.parent / "shared" / "data" / "flores200"  # beside the repo on this project's machines
+
+
+def flores_dir(given: str | None) -> Path:
+    """The FLORES-200 folder (dev/, devtest/, metadata_*.tsv): --flores, else ../shared when present."""
+    folder = Path(given) if given else DEFAULT_FLORES
+    if not (folder / "dev").is_dir() or not (folder / "devtest").is_dir():
+        raise SystemExit(f"no FLORES-200 dev/ and devtest/ in {folder}: pass --flores DIR (the five languages "
+                         f"{', '.join(CODES.values())} as <code>.dev / <code>.devtest, plus metadata_dev.tsv "
+                         "and metadata_devtest.tsv)")
+    return folder
 CODES = {"en": "eng_Latn", "ja": "jpn_Jpan", "ar": "arb_Arab", "fr": "fra_Latn", "bg": "bul_Cyrl"}
 PAIRS = [("ja", "en"), ("ar", "en"), ("fr", "en"), ("bg", "en"), ("ja", "fr"), ("ar", "bg")]
 KINDS = ("parallel", "comparable")
 
 
-def load(split: str) -> tuple[dict[str, list[str]], list[list[int]]]:
-    lines = {lang: (FLORES / split / f"{code}.{split}").read_text(encoding="utf-8").splitlines()
+def load(flores: Path, split: str) -> tuple[dict[str, list[str]], list[list[int]]]:
+    lines = {lang: (flores / split / f"{code}.{split}").read_text(encoding="utf-8").splitlines()
              for lang, code in CODES.items()}
-    urls = [row.split("\t")[0] for row in (FLORES / f"metadata_{split}.tsv").read_text().splitlines()[1:]]
+    urls = [row.split("\t")[0] for row in (flores / f"metadata_{split}.tsv").read_text().splitlines()[1:]]
     articles: list[list[int]] = []
     for i, url in enumerate(urls):
         if i and url == urls[i - 1]:
@@ -204,6 +214,7 @@ def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["dev", "devtest"], default="dev")
+    parser.add_argument("--flores", metavar="DIR", help=f"FLORES-200 folder (default: {DEFAULT_FLORES})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
@@ -212,7 +223,7 @@ def main() -> None:
                         help="override an AlignParams field (tuning on dev), e.g. --param gap=0.01")
     args = parser.parse_args()
 
-    lines, articles = load(args.split)
+    lines, articles = load(flores_dir(args.flores), args.split)
     embedder = get_embedder(args.embedder)
     conn = store.connect(args.cache)
     defaults = AlignParams()

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from alignment_eval import load  # noqa: E402
+from alignment_eval import DEFAULT_FLORES, flores_dir, load  # noqa: E402
 
 from workbench import compare, store  # noqa: E402
 from workbench.embed import get_embedder  # noqa: E402
@@ -35,12 +35,12 @@ LANGS = ("en", "fr", "ar", "bg", "ja")
 MIN_SENTENCES = 8
 
 
-def write_articles(folder: Path, stories: int, rng: random.Random) -> dict[str, int]:
+def write_articles(folder: Path, flores: Path, stories: int, rng: random.Random) -> dict[str, int]:
     """``stories`` x 5 articles; returns file name -> story number."""
     story_of = {}
     made = 0
     for split in ("dev", "devtest"):
-        lines, articles = load(split)
+        lines, articles = load(flores, split)
         current: list[int] = []
         for article in articles:
             current += article
@@ -85,11 +85,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stories", type=int, default=200, help="stories; five articles each (default 200)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--flores", metavar="DIR", help=f"FLORES-200 folder (default: {DEFAULT_FLORES})")
     args = parser.parse_args()
+    flores = flores_dir(args.flores)
     with tempfile.TemporaryDirectory() as tmp:
         folder, workspace = Path(tmp) / "articles", Path(tmp) / "ws"
         folder.mkdir()
-        story_of = write_articles(folder, args.stories, random.Random(args.seed))
+        story_of = write_articles(folder, flores, args.stories, random.Random(args.seed))
         cli = [sys.executable, "-m", "workbench"]
         ingest_s, ingest_mb = measured([*cli, "ingest", str(folder), "--workspace", str(workspace)])
         align_s, align_mb = measured([*cli, "align-all", "--workspace", str(workspace)])

@@ -4,7 +4,7 @@
 
 Builds transformer-base copy models (6+6 layers, d_model 512, FFN 2048, 8 heads, 32k vocabulary,
 int8) for ja, ar, fr and bg in the real argos format, takes the non-English, non-boilerplate
-sentences of ../shared/corpus/syria-2024-12 (articles copied with numbered lines until there are
+sentences of the seed articles (workbench/samples/syria-2024-12; articles copied with numbered lines until there are
 enough distinct sentences), and measures in one run, same model, beam 4, same threads:
   (a) argostranslate.translate.translate() called per sentence
   (b) argostranslate, one call per document

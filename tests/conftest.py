@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,12 +15,9 @@ from workbench.embed import get_embedder
 from fixtures.build_argos_model import build_package
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-# The seed articles; the repo's samples/ are a copy of them, used where ../shared is absent.
-CORPUS = SHARED / "corpus" / "syria-2024-12"
-if not CORPUS.is_dir():
-    CORPUS = REPO / "samples" / "syria-2024-12"
-FLORES = SHARED / "data" / "flores200"
+# The tests read nothing outside the repo: a fresh clone has nothing beside it.
+CORPUS = REPO / "workbench" / "samples" / "syria-2024-12"  # the seed articles, as shipped
+FLORES = REPO / "tests" / "data" / "flores200"  # the first 300 dev lines (PROVENANCE.txt there)
 
 JA = "ja-rebels-enter-damascus.txt"
 FR = "fr-rebelles-damas-statue.txt"
@@ -31,9 +30,52 @@ def article(name: str) -> str:
     return (CORPUS / name).read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def embedding_template(tmp_path_factory) -> Path:
+    """A workspace database holding only the embedding cache of the seed articles, as align-all and
+    links fill it (sentences, joined neighbours). Embedding is nearly all of an alignment's cost, so
+    test workspaces start from a copy (``from_template``) instead of embedding the same texts again.
+    Built once per run and shared by the pytest-xdist workers (a lock file orders them)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # one folder per run, above the workers' own
+    template = shared / "embedding-template" / store.DB_NAME
+    with (shared / "embedding-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            build = shared / "embedding-template-build"
+            shutil.rmtree(build, ignore_errors=True)
+            conn = store.connect(build)
+            ingest.ingest_folder(conn, CORPUS)
+            compare.align_stories(conn, store.documents(conn), get_embedder())
+            compare.compute_links(conn, store.documents(conn), get_embedder())
+            conn.close()
+            fresh = store.connect(template.parent)
+            fresh.execute("ATTACH DATABASE ? AS built", (str(build / store.DB_NAME),))
+            with store.transaction(fresh):
+                fresh.execute("INSERT INTO embedding_cache SELECT * FROM built.embedding_cache")
+            fresh.execute("DETACH DATABASE built")
+            fresh.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            fresh.close()
+    return template
+
+
+def from_template(template: Path, workspace: Path) -> Path:
+    """A new workspace whose embedding cache already holds the seed articles' vectors."""
+    workspace.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, workspace / store.DB_NAME)
+    return workspace
+
+
+@pytest.fixture(autouse=True)
+def no_argos_packages_of_this_machine(tmp_path_factory, monkeypatch) -> None:
+    """argostranslate's own packages folder is read too: the tests see none but their own."""
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path_factory.getbasetemp() / "no-argos-packages"))
+
+
 @pytest.fixture
-def workspace(tmp_path, monkeypatch) -> Path:
-    ws = tmp_path / "ws"
+def workspace(tmp_path, monkeypatch, embedding_template) -> Path:
+    ws = from_template(embedding_template, tmp_path / "ws")
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
     return ws
 
@@ -100,10 +142,10 @@ TIMEOUT = 120
 
 
 @pytest.fixture
-def populated(tmp_path, monkeypatch):
+def populated(tmp_path, monkeypatch, embedding_template):
     """The seed articles plus one hostile article, the ja-fr pair aligned, links computed."""
     folder = articles_with_hostile_one(tmp_path / "articles")
-    ws = tmp_path / "ws"
+    ws = from_template(embedding_template, tmp_path / "ws")
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
     conn = store.connect(ws)
     ingest.ingest_folder(conn, folder)

@@ -10,13 +10,13 @@ from workbench.align import Side, align
 from workbench.anchors import anchors, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
 
-from conftest import AR2, BG, CORPUS, FLORES, FR, JA
+from conftest import AR2, BG, CORPUS, FLORES, FR, JA, from_template
 from fixtures.build_st_model import build_sentence_transformer
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    conn = store.connect(tmp_path_factory.mktemp("ws"))
+def seeded(tmp_path_factory, embedding_template):
+    conn = store.connect(from_template(embedding_template, tmp_path_factory.mktemp("ws")))
     ingest.ingest_folder(conn, CORPUS)
     return conn
 
@@ -103,14 +103,14 @@ def test_links_follow_the_soldiers_to_iraq_and_flag_the_arabic_count(seeded, emb
     assert "number_mismatch" in back.flags
 
 
-def test_story_groups_separate_unrelated_articles(seeded, embedder, tmp_path):
+def test_story_groups_separate_unrelated_articles(seeded, embedder, tmp_path, embedding_template):
     english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()
     french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()
     folder = tmp_path / "other"
     folder.mkdir()
     (folder / "science-en.txt").write_text("\n".join(english[:12]), encoding="utf-8")
-    (folder / "travel-fr.txt").write_text("\n".join(french[600:612]), encoding="utf-8")
-    conn = store.connect(tmp_path / "ws")
+    (folder / "travel-fr.txt").write_text("\n".join(french[250:262]), encoding="utf-8")
+    conn = store.connect(from_template(embedding_template, tmp_path / "ws"))
     ingest.ingest_folder(conn, CORPUS)
     ingest.ingest_folder(conn, folder)
     groups, _ = compare.story_groups(conn, store.documents(conn), embedder)

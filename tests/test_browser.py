@@ -14,7 +14,7 @@ import pytest
 from workbench import compare, ingest, review, store
 from workbench.embed import get_embedder
 
-from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one
+from conftest import FR, HOSTILE, JA, REPO, SHORT, articles_with_hostile_one, from_template
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -29,9 +29,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, embedding_template):
     folder = articles_with_hostile_one(tmp_path / "articles")
-    ws = tmp_path / "ws"
+    ws = from_template(embedding_template, tmp_path / "ws")
     conn = store.connect(ws)
     ingest.ingest_folder(conn, folder)
     ja, fr, hostile, short = (store.document(conn, p) for p in (JA, FR, HOSTILE, SHORT))

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 
 from workbench import cli, review, store
+from workbench.cli.review import STREAMLIT_OPTIONS
 
 from conftest import REPO
 
@@ -27,3 +29,13 @@ def test_every_command_has_help_with_an_example():
                                 capture_output=True, text=True)
         assert result.returncode == 0
         assert "example: python -m workbench" in result.stdout, command
+
+
+def test_the_ui_is_given_the_settings_of_the_projects_streamlit_config():
+    """`workbench ui` passes .streamlit/config.toml's settings as flags (an installed workbench runs
+    from any folder); the two must say the same."""
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    flat = {f"{section}.{name}": str(value).lower() for section, options in config.items()
+            for name, value in options.items()}
+    assert flat.pop("server.address") == "localhost"  # the --address default
+    assert flat == STREAMLIT_OPTIONS

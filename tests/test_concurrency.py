@@ -15,7 +15,7 @@ from conftest import REPO, install, japanese_editions, run_page
 def test_review_in_the_ui_while_translate_commits(populated, tmp_path, fixture_models, models_dir):
     conn, ja, fr = populated  # the seed articles, ja-fr aligned, $WORKBENCH_WORKSPACE set
     install(models_dir, fixture_models, "ja")
-    folder = japanese_editions(tmp_path / "more", 12)
+    folder = japanese_editions(tmp_path / "more", 6)
 
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
     translate = subprocess.Popen(

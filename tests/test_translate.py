@@ -214,3 +214,28 @@ def test_alignment_uses_the_english_side_when_models_are_installed(workspace, mo
     both = [r for r in records if r["src_ids"] and r["tgt_ids"]]
     assert both and all(r["src_en"] is not None and r["tgt_en"] is not None for r in both)
     assert all(r["src_en"] == r["src_text"] for r in both if r["kind"] == "1-1")  # the copy model's English
+
+
+def test_packages_installed_by_argostranslate_are_used_read_only(workspace, models_dir, fixture_models, tmp_path,
+                                                                 monkeypatch, capsys):
+    argos = tmp_path / "argos-packages"  # as argostranslate lays them out: one unpacked folder per package
+    for lang in ("ja", "fr"):
+        with zipfile.ZipFile(fixture_models / f"{lang}_en.argosmodel") as archive:
+            archive.extractall(argos)
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(argos))
+    before = {p: p.stat().st_mtime_ns for p in argos.rglob("*")}
+    install(models_dir, fixture_models, "fr")  # ours wins over argostranslate's for the same pair
+
+    assert cli.main(["models", "list", "--json"]) == 0
+    listed = {(m["from"], m["source"]) for m in json.loads(capsys.readouterr().out)}
+    assert ("ja", "argostranslate (read-only)") in listed and ("fr", "argostranslate (read-only)") in listed
+    chosen = models.models_to_english()
+    assert chosen["ja"].path.parent == argos and chosen["fr"].path.parent == models_dir / "packages"
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / JA).write_text(article(JA), encoding="utf-8")
+    assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out")]) == 0
+    english = (tmp_path / "out" / f"{JA}.en.txt").read_text(encoding="utf-8")
+    assert "ダマスカス" in english  # the copy model: the English is the source, piece by piece
+    assert {p: p.stat().st_mtime_ns for p in argos.rglob("*")} == before  # nothing written there

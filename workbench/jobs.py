@@ -31,11 +31,14 @@ def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
         job_id = conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
                               (kind, json.dumps({"docs": doc_ids}), "queued", store.now())).lastrowid
     log = store.workspace_dir(workspace) / f"job-{job_id}.log"
+    # The worker imports this same workbench, whether it is installed or run from a source tree.
+    importable = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
+                                               os.environ.get("PYTHONPATH")]))
     with log.open("w") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "workbench", "job", str(job_id), "--workspace", str(Path(workspace).resolve())],
-            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
-            cwd=Path(__file__).resolve().parent.parent)
+            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ,
+                                                                                  "PYTHONPATH": importable})
     conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (process.pid, job_id))
     _workers[job_id] = process
     return job_id

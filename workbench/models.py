@@ -1,7 +1,10 @@
 """Argos translation packages: validate, install, discover, and fetch from the argos package index.
 
-Installed packages live in ``models/packages/<name>/`` (the project's models area, or
-$WORKBENCH_MODELS). ``.argosmodel`` files dropped into ``models/`` are installed on first use.
+Installed packages live in ``<models>/packages/<name>/``, where ``<models>`` is $WORKBENCH_MODELS, else
+the checkout's ``models/`` when run from a source tree, else the user data directory (platformdirs).
+``.argosmodel`` files dropped into ``<models>/`` are installed on first use. Packages that
+argostranslate itself installed ($ARGOS_PACKAGES_DIR or ~/.local/share/argos-translate/packages) are
+used too, read-only, so an argos user does not download a model twice.
 The package format (a zip of one folder with metadata.json, model/ and sentencepiece.model)
 is read here directly: importing argostranslate creates folders under ~/.config and
 ~/.local, and a workbench run writes nothing outside its workspace and models area.
@@ -9,6 +12,7 @@ Inference is ours (translate.py).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,10 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from .processes import is_gone
 from .store import now
 
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+_CHECKOUT = Path(__file__).resolve().parent.parent  # a source tree has pyproject.toml and models/ here
 PACKAGE_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 INDEX_TIMEOUT_S = 5
 PROVENANCE_FILE = ".workbench.json"
@@ -54,7 +60,20 @@ class InstalledModel:
 
 
 def models_dir() -> Path:
-    return Path(os.environ.get("WORKBENCH_MODELS") or DEFAULT_MODELS_DIR)
+    if os.environ.get("WORKBENCH_MODELS"):
+        return Path(os.environ["WORKBENCH_MODELS"])
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "models").is_dir():
+        return _CHECKOUT / "models"
+    return Path(platformdirs.user_data_dir("workbench")) / "models"
+
+
+def argos_packages_dir() -> Path:
+    """Where argostranslate installs packages (its settings.py: $ARGOS_PACKAGES_DIR, else
+    $XDG_DATA_HOME/argos-translate/packages, else ~/.local/share/argos-translate/packages)."""
+    if os.environ.get("ARGOS_PACKAGES_DIR"):
+        return Path(os.environ["ARGOS_PACKAGES_DIR"])
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "argos-translate" / "packages"
 
 
 def packages_dir() -> Path:
@@ -155,14 +174,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load(path: Path) -> InstalledModel:
+@functools.lru_cache(maxsize=64)
+def _fingerprint(model_bin: Path, mtime_ns: int) -> str:
+    """sha256 of a package we did not install (argostranslate's): hashed once per file version."""
+    return _sha256(model_bin)
+
+
+def _load(path: Path, source: str = "unknown") -> InstalledModel:
     metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
     provenance_path = path / PROVENANCE_FILE
     provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
-    fingerprint = provenance.get("model_sha256") or _sha256(path / "model" / "model.bin")
+    model_bin = path / "model" / "model.bin"
+    fingerprint = provenance.get("model_sha256") or _fingerprint(model_bin, model_bin.stat().st_mtime_ns)
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return InstalledModel(metadata["from_code"], metadata["to_code"], str(metadata.get("package_version") or "0"),
-                          path, provenance.get("source", "unknown"), fingerprint, size)
+                          path, provenance.get("source", source), fingerprint, size)
 
 
 def install_dropped(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
@@ -183,23 +209,30 @@ def install_dropped(on_error: Callable[[str], None] | None = None) -> list[Insta
 
 
 def installed_models(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
+    """Our installed packages, then argostranslate's (read-only), each folder in name order."""
     install_dropped(on_error)
-    if not packages_dir().is_dir():
-        return []
     found = []
-    for path in sorted(packages_dir().iterdir()):
-        if path.is_dir() and (path / "metadata.json").exists() and (path / "sentencepiece.model").exists():
-            try:
-                found.append(_load(path))
-            except (ValueError, KeyError, TypeError, OSError) as error:
-                if on_error:
-                    on_error(f"{path}: damaged installed package, remove it and add it again ({error})")
+    for folder, source in ((packages_dir(), "unknown"), (argos_packages_dir(), "argostranslate (read-only)")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_dir() and (path / "metadata.json").exists() and (path / "sentencepiece.model").exists() \
+                    and (path / "model" / "model.bin").exists():
+                try:
+                    found.append(_load(path, source))
+                except (ValueError, KeyError, TypeError, OSError) as error:
+                    if on_error:
+                        on_error(f"{path}: damaged installed package, remove it and add it again ({error})")
     return found
 
 
 def models_to_english(on_error: Callable[[str], None] | None = None) -> dict[str, InstalledModel]:
-    """Installed X->en packages by source language."""
-    return {m.from_code: m for m in installed_models(on_error) if m.to_code == "en"}
+    """Installed X->en packages by source language; ours win over argostranslate's for the same pair."""
+    chosen: dict[str, InstalledModel] = {}
+    for model in installed_models(on_error):
+        if model.to_code == "en":
+            chosen.setdefault(model.from_code, model)
+    return chosen
 
 
 # --- the argos package index ---------------------------------------------------------------

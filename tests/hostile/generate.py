@@ -22,9 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SEED_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "syria-2024-12"
-if not SEED_CORPUS.is_dir():
-    SEED_CORPUS = Path(__file__).resolve().parents[2] / "samples" / "syria-2024-12"
+SEED_CORPUS = Path(__file__).resolve().parents[2] / "workbench" / "samples" / "syria-2024-12"
 
 AR = "ar-assad-forces-withdraw-daraa.txt"
 JA = "ja-rebels-enter-damascus.txt"

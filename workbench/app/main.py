@@ -2,9 +2,9 @@
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent.parent
-if str(REPO) not in sys.path:  # streamlit puts only this file's folder on the path
-    sys.path.insert(0, str(REPO))
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # a source tree, or site-packages when installed
+if PACKAGE_PARENT not in sys.path:  # streamlit puts only this file's folder on the path
+    sys.path.insert(0, PACKAGE_PARENT)
 
 import streamlit as st  # noqa: E402
 

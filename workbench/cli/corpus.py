@@ -90,7 +90,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "detect the language of each document and sentence, split sentences with character spans,\n"
             "and mark boilerplate. Unchanged files are skipped; changed files are replaced.\n"
             "Exit code 0 when every file was ingested, 1 when some were skipped.\n\n"
-            "example: python -m workbench ingest samples/syria-2024-12")
+            "example: python -m workbench ingest workbench/samples/syria-2024-12")
     p.add_argument("folder", help="folder of articles")
     p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: 20)")

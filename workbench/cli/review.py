@@ -13,8 +13,15 @@ from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, sh
 from .corpus import run_ingest
 from .translation import run_translate
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "syria-2024-12"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "syria-2024-12"
 APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
+# The settings of the project's .streamlit/config.toml, given as flags: an installed workbench runs
+# from any folder, and Streamlit reads config.toml only from the current folder and ~/.streamlit.
+# (tests/test_cli.py checks that the two agree.)
+STREAMLIT_OPTIONS = {
+    "server.headless": "true", "server.runOnSave": "false", "server.fileWatcherType": "none",
+    "browser.gatherUsageStats": "false", "client.toolbarMode": "minimal", "theme.base": "light",
+}
 
 
 def cmd_export(args) -> int:
@@ -33,16 +40,14 @@ def cmd_ui(args) -> int:
     workspace = store.workspace_dir(args.workspace).resolve()
     store.connect(workspace)
     env = {**os.environ, "WORKBENCH_WORKSPACE": str(workspace)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-               "--server.address", args.address, "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
+    options = {**STREAMLIT_OPTIONS, "server.port": str(args.port), "server.address": args.address}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP),
+               *(item for name, value in options.items() for item in (f"--{name}", value))]
     console.print(f"workbench UI on http://{args.address}:{args.port} (workspace {shown(workspace)}); "
                   "Ctrl+C stops it")
-    # The project's .streamlit/config.toml applies: run from the project folder. Streamlit
-    # replaces this process, so stopping this process (Ctrl+C, a supervisor's SIGTERM) stops it.
+    # Streamlit replaces this process, so stopping this process (Ctrl+C, a supervisor's SIGTERM) stops it.
     sys.stdout.flush()
     sys.stderr.flush()
-    os.chdir(APP.parents[2])
     os.execve(sys.executable, command, env)
 
 
@@ -91,7 +96,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "Ingest FOLDER (default: the built-in samples), translate it where models are installed, group\n"
             "stories, align every cross-language pair, link facts across documents, and start the UI.\n\n"
             "example: python -m workbench start")
-    p.add_argument("folder", nargs="?", help="folder of articles (default: samples/syria-2024-12)")
+    p.add_argument("folder", nargs="?", help="folder of articles (default: workbench/samples/syria-2024-12)")
     p.add_argument("--embedder", help=EMBEDDER_HELP)
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="localhost")

@@ -18,7 +18,8 @@ def cmd_models_list(args) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    table = Table(title=f"Translation models in {models.packages_dir()}")
+    table = Table(title=f"Translation models in {shown(models.packages_dir())} "
+                        f"(and argostranslate's, read-only, in {shown(models.argos_packages_dir())})")
     for column in ("pair", "version", "size", "source"):
         table.add_column(column)
     for r in rows:
@@ -61,7 +62,8 @@ def cmd_models_install(args) -> int:
 
 
 def decoding_options(args) -> translate.DecodingOptions:
-    return translate.DecodingOptions(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads)
+    return translate.DecodingOptions(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads,
+                                     max_batch_tokens=args.batch_tokens)
 
 
 def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64):
@@ -102,6 +104,9 @@ def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute-type", default=defaults.compute_type,
                    help="CTranslate2 compute type: int8 (default), int8_float32, float32, ...")
     p.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads (default: all cores)")
+    p.add_argument("--batch-tokens", type=int, default=defaults.max_batch_tokens, metavar="N",
+                   help=f"source tokens per CTranslate2 batch (default: {defaults.max_batch_tokens}); larger "
+                        "batches help long texts on small models, the output does not change")
 
 
 def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
@@ -129,7 +134,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "argos models, on this machine. Work is cached in the workspace: an interrupted run resumes, a\n"
             "rerun on an unchanged folder translates nothing. Writes OUT/<path>.en.txt per document and\n"
             "OUT/translations.jsonl. Exit code 1 when a language has no model (the rest still translates).\n\n"
-            "example: python -m workbench translate samples/syria-2024-12 --out out")
+            "example: python -m workbench translate workbench/samples/syria-2024-12 --out out")
     p.add_argument("folder", help="folder of articles")
     p.add_argument("--out", metavar="DIR", help="output folder (default: WORKSPACE/translations)")
     p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 2**20, help=argparse.SUPPRESS)

@@ -15,7 +15,7 @@ summaries = store.document_summaries(conn)
 
 if not summaries:
     st.info("The workspace is empty. Upload articles below, or ingest a folder from the command line: "
-            "`python -m workbench ingest samples/syria-2024-12`. Then translate and align them, and "
+            "`python -m workbench ingest workbench/samples/syria-2024-12`. Then translate and align them, and "
             "review the pairs on **Compare**.")
 else:
     aligned = len(review.aligned_pairs(conn))

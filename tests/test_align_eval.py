@@ -1,0 +1,38 @@
+"""The alignment metric (strict/lax after Veronis & Langlais, as Vecalign scores), on cases worked by hand."""
+from __future__ import annotations
+
+import pytest
+
+from workbench.align_eval import format_link, read_links, score
+
+GOLD = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((4,), (2, 3))]
+TEST = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ()), ((4,), (2,)), ((), (3,))]
+
+
+def test_strict_and_lax_scores_worked_by_hand():
+    # precision over the 6 test links: strict hits [0]:[0] and the omission [3]:[]; lax adds
+    # [1]:[1] (gold links source 1 to target 1) and [4]:[2]; omissions are never lax hits.
+    # recall over the 3 gold links that are not omissions, against the test's 3 non-omissions:
+    # strict [0]:[0]; lax also [1,2]:[1] (test links 1 to 1) and [4]:[2,3] (test links 4 to 2).
+    s = score([GOLD], [TEST])
+    assert (s.precision_strict, s.recall_strict, s.f1_strict) == pytest.approx((2 / 6, 1 / 3, 1 / 3))
+    assert (s.precision_lax, s.recall_lax, s.f1_lax) == pytest.approx((4 / 6, 1.0, 0.8))
+
+
+def test_a_perfect_alignment_scores_one_and_counts_are_summed_over_documents():
+    perfect = score([GOLD, GOLD], [GOLD, GOLD])
+    assert perfect.f1_strict == perfect.f1_lax == 1.0
+    # micro average: the second document's one wrong link of one weighs 1 in 7 links, not 1/2
+    mixed = score([GOLD, [((0,), (0,))]], [GOLD, [((0,), (1,))]])
+    assert mixed.precision_strict == pytest.approx(4 / 5) and mixed.recall_strict == pytest.approx(3 / 4)
+    assert score([[]], [[]]).f1_strict == 0.0
+
+
+def test_links_read_and_written_in_vecalign_format(tmp_path):
+    path = tmp_path / "001.align"
+    path.write_text("".join(format_link(link) + "\n" for link in GOLD))
+    assert path.read_text().splitlines()[1:3] == ["[1,2]:[1]", "[3]:[]"]
+    assert read_links(path) == GOLD
+    path.write_text("[0]:[0]\n[1]-[1]\n")
+    with pytest.raises(ValueError, match="001.align:2"):
+        read_links(path)

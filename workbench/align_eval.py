@@ -1,0 +1,91 @@
+"""Sentence-alignment quality as the alignment literature reports it (Vecalign, Bertalign).
+
+A link is a pair of sentence-id tuples, ``((0, 1), (0,))`` = source lines 0 and 1 <-> target line 0;
+an omission has one empty side. Strict and lax precision / recall / F1 after Veronis & Langlais
+(2000), as Vecalign's scorer computes them:
+
+- precision is over the test links, omissions included; recall over the gold links that are not
+  omissions, against the test links that are not omissions (an omission is neither found nor missed);
+- strict: a link counts when gold has exactly that link; lax: when some gold link shares a source
+  sentence with it and links one of its target sentences (for an omission, never);
+- counts are summed over documents before dividing (micro average), and a ratio with nothing to
+  count is 0.
+"""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+Link = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision_strict: float
+    recall_strict: float
+    f1_strict: float
+    precision_lax: float
+    recall_lax: float
+    f1_lax: float
+
+
+def read_links(path: Path) -> list[Link]:
+    """Vecalign's format: one ``[0,1]:[0]`` per line."""
+    links = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            src, tgt = line.split(":")
+            links.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
+        except (ValueError, SyntaxError):
+            raise ValueError(f"{path}:{number}: not a link like [0,1]:[2]: {line!r}") from None
+    return links
+
+
+def format_link(link: Link) -> str:
+    return f"[{','.join(map(str, link[0]))}]:[{','.join(map(str, link[1]))}]"
+
+
+def _hits(reference: Iterable[Link], candidates: Iterable[Link]) -> tuple[int, int, int]:
+    """(candidates, strict hits, lax hits) of ``candidates`` against ``reference``."""
+    reference = {link for link in reference if link[0] or link[1]}
+    targets_of_source: dict[int, set[int]] = defaultdict(set)
+    for src, tgt in reference:
+        for i in src:
+            targets_of_source[i].update(tgt)
+    total = strict = lax = 0
+    for src, tgt in {link for link in candidates if link[0] or link[1]}:
+        total += 1
+        if (src, tgt) in reference:
+            strict += 1
+            lax += 1
+        elif set(tgt) & set().union(*(targets_of_source[i] for i in src)):
+            lax += 1
+    return total, strict, lax
+
+
+def score(gold: list[list[Link]], test: list[list[Link]]) -> Scores:
+    """Scores of the test alignments of several documents against their gold."""
+    if len(gold) != len(test):
+        raise ValueError(f"{len(gold)} gold documents but {len(test)} test documents")
+    p_total = p_strict = p_lax = r_total = r_strict = r_lax = 0
+    for gold_links, test_links in zip(gold, test):
+        total, strict, lax = _hits(gold_links, test_links)
+        p_total, p_strict, p_lax = p_total + total, p_strict + strict, p_lax + lax
+        both = [link for link in test_links if link[0] and link[1]]
+        total, strict, lax = _hits(both, [link for link in gold_links if link[0] and link[1]])
+        r_total, r_strict, r_lax = r_total + total, r_strict + strict, r_lax + lax
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else 0.0
+
+    def f1(p: float, r: float) -> float:
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    ps, rs = ratio(p_strict, p_total), ratio(r_strict, r_total)
+    pl, rl = ratio(p_lax, p_total), ratio(r_lax, r_total)
+    return Scores(ps, rs, f1(ps, rs), pl, rl, f1(pl, rl))
