@@ -28,7 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from workbench import store  # noqa: E402
+from workbench import align_eval, store  # noqa: E402
 from workbench.align import AlignParams, Side, align  # noqa: E402
 from workbench.embed import get_embedder  # noqa: E402
 
@@ -116,43 +116,14 @@ def gold_alignment(src: list[list[int]], tgt: list[list[int]]) -> list[tuple[tup
     return [(tuple(sorted(s)), tuple(sorted(t))) for s, t in groups.values()]
 
 
-def counts(gold, test) -> list[int]:
-    """Vecalign's strict/lax true and false positives of ``test`` units against ``gold``."""
-    gold = {(tuple(s), tuple(t)) for s, t in gold if s or t}
-    test = {(tuple(s), tuple(t)) for s, t in test if s or t}
-    tgt_of_src = defaultdict(set)
-    for s, t in gold:
-        for i in s:
-            tgt_of_src[i].update(t)
-    tp_strict = fp_strict = tp_lax = fp_lax = 0
-    for s, t in test:
-        if (s, t) in gold:
-            tp_strict += 1
-            tp_lax += 1
-        elif s and set(t) & set().union(*(tgt_of_src[i] for i in s)):
-            fp_strict += 1
-            tp_lax += 1
-        else:
-            fp_strict += 1
-            fp_lax += 1
-    return [tp_strict, fp_strict, tp_lax, fp_lax]
-
-
 def score(cases: list[tuple[list, list]]) -> dict[str, float]:
-    p = [0, 0, 0, 0]
-    r = [0, 0, 0, 0]
-    for gold, test in cases:
-        p = [x + y for x, y in zip(p, counts(gold, test))]
-        r = [x + y for x, y in zip(r, counts([u for u in test if u[0] and u[1]], [u for u in gold if u[0] and u[1]]))]
+    """Strict/lax scores pooled over (gold, test) cases (workbench.align_eval, Vecalign's definition)."""
+    def links(units):
+        return [(tuple(s), tuple(t)) for s, t in units]
 
-    def ratio(a, b):
-        return a / (a + b) if a + b else 0.0
-
-    def f1(a, b):
-        return 2 * a * b / (a + b) if a + b else 0.0
-
-    ps, pl, rs, rl = ratio(p[0], p[1]), ratio(p[2], p[3]), ratio(r[0], r[1]), ratio(r[2], r[3])
-    return {"p_strict": ps, "r_strict": rs, "f1_strict": f1(ps, rs), "f1_lax": f1(pl, rl)}
+    result = align_eval.score([links(g) for g, _ in cases], [links(t) for _, t in cases])
+    return {"p_strict": result.precision_strict, "r_strict": result.recall_strict, "f1_strict": result.f1_strict,
+            "f1_lax": result.f1_lax}
 
 
 # --- Gale-Church (1993): length-based monotonic DP --------------------------------------------
@@ -211,10 +182,50 @@ def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
     return [sep.join(lines[k] for k in unit) for unit in units]
 
 
+DEFAULT_MAC_DEV = REPO.parent / "shared" / "data" / "align-dev" / "mac-dev"
+
+
+def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str) -> list[str]:
+    """MAC-Dev (zh-en novels, hand-made gold): embeddings only, then with the line-by-line machine
+    translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them."""
+    chapters = sorted(path.name for path in (folder / "zh").iterdir() if path.name.isdigit())
+    rows = [f"MAC-Dev ({len(chapters)} chapters), --mode {mode}, embedder {embedder.name}, {params}", "",
+            "| English side | chapter | zh | en | mode chosen | strict P | strict R | strict F1 | lax F1 |",
+            "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+    pooled: dict[str, list] = defaultdict(list)
+    for english in (False, True):
+        for chapter in chapters:
+            zh = (folder / "zh" / chapter).read_text(encoding="utf-8").splitlines()
+            en = (folder / "en" / chapter).read_text(encoding="utf-8").splitlines()
+            trans = (folder / "zh" / f"{chapter}.trans").read_text(encoding="utf-8").splitlines()
+            gold = align_eval.read_links(folder / "gold" / f"{chapter}.align")
+            result = align(Side(zh, "zh", trans if english else [None] * len(zh)), Side(en, "en", en),
+                           embedder, conn, mode, params)
+            test = [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units]
+            label = "zh .trans" if english else "none"
+            pooled[label].append((gold, test))
+            if english:
+                pooled["Gale-Church"].append((gold, gale_church([len(t) for t in zh], [len(t) for t in en])))
+            s = score([(gold, test)])
+            rows.append(f"| {label} | {chapter} | {len(zh)} | {len(en)} | {result.mode} | {s['p_strict']:.3f} | "
+                        f"{s['r_strict']:.3f} | {s['f1_strict']:.3f} | {s['f1_lax']:.3f} |")
+            print(f"  MAC-Dev {chapter} English={english}: {s['f1_strict']:.3f}", file=sys.stderr, flush=True)
+    rows.append("")
+    for label, cases in pooled.items():
+        s = score(cases)
+        rows.append(f"MAC-Dev pooled, {label}: strict P {s['p_strict']:.3f} R {s['r_strict']:.3f} "
+                    f"F1 {s['f1_strict']:.3f}, lax F1 {s['f1_lax']:.3f}")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["dev", "devtest"], default="dev")
     parser.add_argument("--flores", metavar="DIR", help=f"FLORES-200 folder (default: {DEFAULT_FLORES})")
+    parser.add_argument("--mac-dev", metavar="DIR", nargs="?", const=str(DEFAULT_MAC_DEV),
+                        help=f"evaluate on MAC-Dev instead of FLORES (default folder: {DEFAULT_MAC_DEV})")
+    parser.add_argument("--mode", choices=["auto", "parallel", "comparable"], default="auto",
+                        help="aligner mode for MAC-Dev (default: auto, what users get)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
@@ -223,11 +234,14 @@ def main() -> None:
                         help="override an AlignParams field (tuning on dev), e.g. --param gap=0.01")
     args = parser.parse_args()
 
-    lines, articles = load(flores_dir(args.flores), args.split)
     embedder = get_embedder(args.embedder)
     conn = store.connect(args.cache)
     defaults = AlignParams()
     params = AlignParams(**{k: type(getattr(defaults, k))(v) for k, v in (item.split("=", 1) for item in args.param)})
+    if args.mac_dev:
+        print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode)))
+        return
+    lines, articles = load(flores_dir(args.flores), args.split)
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
