@@ -28,8 +28,8 @@ def test_pip_install_gives_a_workbench_command_that_runs_anywhere(tmp_path):
     # environment sees them, so pip resolves them without downloading and installs only workbench.
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python, command = venv / "bin" / "python", venv / "bin" / "workbench"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-build-isolation", str(source)], check=True,
-                   capture_output=True)
+    installing = subprocess.run([python, "-m", "pip", "install", "-q", str(source)], capture_output=True, text=True)
+    assert installing.returncode == 0, installing.stderr[-3000:]
     site_packages = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                         capture_output=True, text=True, check=True).stdout.strip())
     installed = site_packages / "workbench"
