@@ -1,19 +1,22 @@
 """Cross-lingual sentence alignment of two documents.
 
 Scores: cosine similarity of multilingual embeddings of the originals (and of the English
-translations where both sides have them), made comparable across sentences with a margin
-against each sentence's nearest neighbours (as in margin-based bitext mining), plus a small
-bonus for shared numbers and names.
+translations where both sides have them), of single sentences and of blocks of consecutive
+sentences (block vectors composed from the sentences' own, as Vecalign's overlap embeddings but
+with no model call per block), made comparable with a margin against each block's nearest
+neighbours of the same shape (margin-based bitext mining), plus a small bonus for shared numbers
+and names.
 
-Two aligners over that score matrix:
-- parallel: a monotonic dynamic program (as Vecalign/Bertalign) with 1-1, 1-2, 2-1 units and
-  omissions; a pair is worth aligning when its margin beats a threshold, less a Gale-Church
-  style penalty when its lengths are out of proportion. Merged blocks are scored with the
-  embedding of the two sentences' concatenation. Each DP row is vectorised: skipping target
-  sentences costs a constant each, so a row is one cumulative maximum.
+Two aligners over those scores:
+- parallel: a monotonic dynamic program (as Vecalign/Bertalign) with units of up to four
+  sentences a side (1-1 ... 1-4, 2-3, 4-1) and omissions. A unit is worth linking when its margin
+  beats a threshold taken from this pair's own margins (a percentile, as Vecalign's deletion
+  penalty), less a Gale-Church style penalty where lengths are trusted. Each DP row is
+  vectorised: omitting target sentences earns nothing, so a row is one cumulative maximum.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold, with a neighbouring sentence merged in where it prefers the same counterpart.
-``auto`` picks one per document pair from how monotonic the strong matches are.
+``auto`` decides from the order of the strong matches; with too few of them to tell, it runs
+both aligners and keeps the one whose links are better supported (``Alignment.mode_reason``).
 """
 from __future__ import annotations
 
@@ -33,15 +36,12 @@ _NO_SPACE_LANGS = {"ja", "zh", "th"}
 @dataclass(frozen=True)
 class AlignParams:
     knn: int = 4  # neighbours in the margin
-    # DP values: a unit earns (margin - gap - merge_penalty if 2 sentences on a side); every
-    # omitted sentence costs ``skip``. So a 1-1 pair is kept when its margin beats gap - 2*skip,
-    # and a merge wins over 1-1 + omission when its margin beats the 1-1's by merge_penalty - skip.
-    gap: float = 0.005
-    skip: float = 0.005
-    merge_penalty: float = 0.005
-    # A merged block's concatenation embeds only a little closer than its better half; when both
-    # halves match the counterpart on their own, that is evidence for the merge too.
-    merge_evidence: float = 0.5
+    # Parallel DP: units of up to max_block sentences a side (a + b <= max_block + 1); a unit of
+    # a + b sentences earns (a + b) / 2 * (margin - threshold), the threshold being a percentile
+    # of this pair's margins (omission_threshold); an omitted sentence earns nothing.
+    max_block: int = 4
+    omission_percentile: float = 20.0
+    size_exponent: float = 0.4
     # Translations keep lengths in proportion (Gale-Church): in the DP, a unit whose character
     # lengths disagree with the documents' overall ratio loses this much per unit of |log ratio|.
     # Only where the strong matches show it: rewrites (RMS log-ratio ~0.8 on the seed ja-fr) do
@@ -51,6 +51,7 @@ class AlignParams:
     length_spread_full: float = 0.25
     length_spread_none: float = 0.5
     match_threshold: float = 0.01  # comparable mode: margin needed for a link
+    join_margin: float = 0.005  # comparable mode: margin a neighbour needs to join its sentence's unit
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
     strong_match: float = 0.03  # auto: margin of the matches whose order decides the mode
@@ -89,6 +90,7 @@ class Alignment:
     mode: str
     monotonicity: float
     used_english: bool = False  # both sides' English translations were part of the score
+    mode_reason: str = ""  # why auto mode chose this mode, in words
 
 
 def neighbourhoods(sim: np.ndarray, knn: int) -> tuple[np.ndarray, np.ndarray]:
@@ -105,66 +107,78 @@ def margins(sim: np.ndarray, knn: int) -> np.ndarray:
     return sim - (rows[:, None] + columns[None, :]) / 2
 
 
+def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
+    """Vectors of every run of ``size`` consecutive sentences, composed from the sentences' own:
+    their length-weighted sum, normalised. (An embedding of the joined text is only a little
+    better, and costs a model call per block: measured on MAC-Dev and FLORES dev in RESULTS.md.)"""
+    count = len(vectors) - size + 1
+    if count <= 0:
+        return np.zeros((0, vectors.shape[1]), np.float32)
+    weighted = vectors * np.sqrt(lengths)[:, None]
+    summed = sum(weighted[k:k + count] for k in range(size))
+    return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+
+
+def _window_mean(values: np.ndarray, size: int) -> np.ndarray:
+    count = len(values) - size + 1
+    return sum(values[k:k + count] for k in range(size)) / size if count > 0 else np.zeros(0)
+
+
+def _window_max(matrix: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    n, m = matrix.shape[0] - rows + 1, matrix.shape[1] - columns + 1
+    out = np.full((max(n, 0), max(m, 0)), -np.inf)
+    for a in range(rows):
+        for b in range(columns):
+            out = np.maximum(out, matrix[a:a + n, b:b + m])
+    return out
+
+
 class Scorer:
-    """Margin-normalised similarities of single sentences and of 2-sentence blocks."""
+    """Margin-normalised similarities of single sentences and of blocks of up to ``max_block``
+    consecutive sentences a side (block vectors composed from sentence vectors, as overlap
+    embeddings in Vecalign but without a model call per block)."""
 
     def __init__(self, src: Side, tgt: Side, embedder: Embedder, conn, params: AlignParams):
         self.params = params
         n, m = len(src.texts), len(tgt.texts)
-
-        def embed(texts):
-            return embed_cached(conn, embedder, texts)
-
-        s1, t1 = embed(src.texts), embed(tgt.texts)
-        s2 = embed([src.joined(i) for i in range(n - 1)]) if n > 1 else None
-        t2 = embed([tgt.joined(j) for j in range(m - 1)]) if m > 1 else None
-        self.sim11 = s1 @ t1.T
-        self.sim21 = s2 @ t1.T if s2 is not None else np.zeros((0, m))
-        self.sim12 = s1 @ t2.T if t2 is not None else np.zeros((n, 0))
+        self.src_lengths = np.array([len(t) for t in src.texts], float) + 1
+        self.tgt_lengths = np.array([len(t) for t in tgt.texts], float) + 1
+        self.views = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts), 1.0)]
         with_english = all(e is not None for e in src.english) and all(e is not None for e in tgt.english)
-        if with_english and params.english_weight > 0 and n and m:
+        self.used_english = with_english and params.english_weight > 0 and n > 0 and m > 0
+        if self.used_english:
             w = params.english_weight
-            se, te = embed(src.english), embed(tgt.english)
-            self.sim11 = (1 - w) * self.sim11 + w * (se @ te.T)
-            if n > 1:
-                self.sim21 = (1 - w) * self.sim21 + w * (embed([src.joined_english(i) for i in range(n - 1)]) @ te.T)
-            if m > 1:
-                self.sim12 = (1 - w) * self.sim12 + w * (se @ embed([tgt.joined_english(j) for j in range(m - 1)]).T)
-        self.used_english = with_english
-        self.hood_src, self.hood_tgt = neighbourhoods(self.sim11, params.knn)
+            self.views = [(self.views[0][0], self.views[0][1], 1 - w),
+                          (embed_cached(conn, embedder, src.english), embed_cached(conn, embedder, tgt.english), w)]
+        self.sim11 = self.similarity(1, 1)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
-        bonus = np.array([[anchor_bonus(a, b) for b in self.tgt_anchors] for a in self.src_anchors]).reshape(n, m)
-        hoods = (self.hood_src[:, None] + self.hood_tgt[None, :]) / 2
-        self.margin11 = self.sim11 - hoods + params.anchor_weight * bonus
-        pair_src = (self.hood_src[:-1] + self.hood_src[1:]) / 2
-        pair_tgt = (self.hood_tgt[:-1] + self.hood_tgt[1:]) / 2
-        self.margin21 = self.sim21 - (pair_src[:, None] + self.hood_tgt[None, :]) / 2
-        self.margin12 = self.sim12 - (self.hood_src[:, None] + pair_tgt[None, :]) / 2
-        if n > 1:
-            both = np.minimum(self.margin11[:-1], self.margin11[1:])
-            self.margin21 = self.margin21 + params.merge_evidence * np.maximum(both, 0)
-        if m > 1:
-            both = np.minimum(self.margin11[:, :-1], self.margin11[:, 1:])
-            self.margin12 = self.margin12 + params.merge_evidence * np.maximum(both, 0)
+        self.bonus11 = np.array([[anchor_bonus(a, b) for b in self.tgt_anchors]
+                                 for a in self.src_anchors]).reshape(n, m)
+        self._margins: dict[tuple[int, int], np.ndarray] = {}
+        self.margin11 = self.margin(1, 1)
 
-    def length_penalties(self, src: Side, tgt: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """|log| of each candidate unit's length ratio against the documents' ratio: 1-1, 2-1, 1-2."""
-        ls = np.array([len(t) for t in src.texts], float) + 1
-        lt = np.array([len(t) for t in tgt.texts], float) + 1
-        ratio = lt.sum() / ls.sum()
+    def similarity(self, a: int, b: int) -> np.ndarray:
+        """Cosine of every block of ``a`` source sentences with every block of ``b`` target ones."""
+        total = 0
+        for src_vectors, tgt_vectors, weight in self.views:
+            total = total + weight * (_blocks(src_vectors, self.src_lengths, a)
+                                      @ _blocks(tgt_vectors, self.tgt_lengths, b).T)
+        return np.asarray(total)
 
-        def off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            return np.abs(np.log(b[None, :] / (a[:, None] * ratio)))
-
-        return off(ls, lt), off(ls[:-1] + ls[1:], lt), off(ls, lt[:-1] + lt[1:])
+    def margin(self, a: int, b: int) -> np.ndarray:
+        """Similarity minus the mean of each block's nearest neighbours among blocks of the same
+        shape (composed blocks are smoother than sentences: each shape has its own baseline), plus
+        the best anchor agreement inside."""
+        if (a, b) not in self._margins:
+            sim = self.similarity(a, b)
+            rows, columns = neighbourhoods(sim, self.params.knn)
+            bonus = self.params.anchor_weight * _window_max(self.bonus11, a, b)
+            self._margins[(a, b)] = sim - (rows[:, None] + columns[None, :]) / 2 + bonus
+        return self._margins[(a, b)]
 
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
-        if len(src_ids) == 2:
-            return float(self.margin21[src_ids[0], tgt_ids[0]])
-        if len(tgt_ids) == 2:
-            return float(self.margin12[src_ids[0], tgt_ids[0]])
-        return float(self.margin11[src_ids[0], tgt_ids[0]])
+        return float(self.margin(len(src_ids), len(tgt_ids))[src_ids[0], tgt_ids[0]])
 
     def confidence(self, margin: float) -> float:
         p = self.params
@@ -187,58 +201,72 @@ def _merge_anchors(items: list[Anchors]) -> Anchors:
 
 # --- parallel: monotonic DP ------------------------------------------------------------------
 
-_SKIP_SRC, _SKIP_TGT, _ONE_ONE, _ONE_TWO, _TWO_ONE = 1, 2, 3, 4, 5
-_STEP = {_SKIP_SRC: (1, 0), _SKIP_TGT: (0, 1), _ONE_ONE: (1, 1), _ONE_TWO: (1, 2), _TWO_ONE: (2, 1)}
-
-
-def length_trust(scorer: Scorer, off11: np.ndarray) -> float:
+def length_trust(scorer: Scorer) -> float:
     """How far lengths can be trusted, in [0, 1], from the length ratios of the strong matches."""
     p = scorer.params
     strong = matches(scorer, p.strong_match)
     if len(strong) < 3:
         return 0.0
-    spread = float(np.sqrt(np.mean([off11[i, j] ** 2 for i, j in strong])))
+    ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
+    off = [math.log(scorer.tgt_lengths[j] / (scorer.src_lengths[i] * ratio)) for i, j in strong]
+    spread = float(np.sqrt(np.mean(np.square(off))))
     return float(np.clip((p.length_spread_none - spread) / (p.length_spread_none - p.length_spread_full), 0, 1))
 
 
+def unit_shapes(max_block: int) -> list[tuple[int, int]]:
+    """Linked unit shapes (a source, b target sentences) with a + b <= max_block + 1, as Bertalign."""
+    return [(a, b) for a in range(1, max_block + 1) for b in range(1, max_block + 1) if a + b <= max_block + 1]
+
+
+def omission_threshold(scorer: Scorer) -> float:
+    """The margin a unit must reach to beat leaving its sentences unaligned, from this pair's own
+    data (as Vecalign's deletion penalty): a percentile of the margins of all sentence pairs, which
+    are nearly all pairs of unrelated sentences. Linking is worth it where a pair looks better than
+    most chance pairs do."""
+    return float(np.percentile(scorer.margin11, scorer.params.omission_percentile))
+
+
 def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
+    """The best in-order sequence of units: each earns (a + b) / 2 * (margin - threshold), less a
+    length penalty where lengths are trusted; an omitted sentence earns nothing."""
     p = scorer.params
     n, m = len(src.texts), len(tgt.texts)
-    off11, off21, off12 = scorer.length_penalties(src, tgt)
-    weight = p.length_weight * length_trust(scorer, off11)
-    gain11 = scorer.margin11 - p.gap - weight * off11
-    gain21 = scorer.margin21 - p.gap - p.merge_penalty - weight * off21
-    gain12 = scorer.margin12 - p.gap - p.merge_penalty - weight * off12
-    columns = np.arange(m + 1) * p.skip
+    threshold = omission_threshold(scorer)
+    ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
+    length_weight = p.length_weight * length_trust(scorer)
+    gains = {}
+    for a, b in unit_shapes(p.max_block):
+        if a > n or b > m:
+            continue
+        src_len = _window_mean(scorer.src_lengths, a) * a
+        tgt_len = _window_mean(scorer.tgt_lengths, b) * b
+        off = np.abs(np.log(tgt_len[None, :] / (src_len[:, None] * ratio)))
+        gains[(a, b)] = ((a + b) / 2) ** p.size_exponent * (scorer.margin(a, b) - threshold) - length_weight * off
     best = np.full((n + 1, m + 1), -np.inf)
-    move = np.zeros((n + 1, m + 1), np.int8)
-    best[0, :] = -columns
-    move[0, 1:] = _SKIP_TGT
+    move = np.zeros((n + 1, m + 1, 2), np.int8)  # (a, b) of the step into each cell
+    best[0, :] = 0.0
+    move[0, 1:] = (0, 1)
     for i in range(1, n + 1):
-        candidates = best[i - 1] - p.skip  # skip source sentence i-1
-        moves = np.full(m + 1, _SKIP_SRC, np.int8)
-        options = [(_ONE_ONE, best[i - 1, :-1] + gain11[i - 1], 1)]
-        if m >= 2:
-            options.append((_ONE_TWO, best[i - 1, :-2] + gain12[i - 1], 2))
-        if i >= 2:
-            options.append((_TWO_ONE, best[i - 2, :-1] + gain21[i - 2], 1))
-        for code, values, offset in options:
-            better = values > candidates[offset:]
-            candidates[offset:][better] = values[better]
-            moves[offset:][better] = code
-        # skipping target sentences costs `skip` each, so the row's best is a running maximum
-        # of candidates shifted by the column's skip cost (one vectorised pass, no inner loop)
-        shifted = candidates + columns
-        running = np.maximum.accumulate(shifted)
-        moves[running > shifted] = _SKIP_TGT  # compared before shifting back: exact in floating point
-        best[i], move[i] = running - columns, moves
+        row = best[i - 1].copy()  # omit source sentence i-1
+        steps = np.zeros((m + 1, 2), np.int8)
+        steps[:] = (1, 0)
+        for (a, b), gain in gains.items():
+            if a > i:
+                continue
+            values = best[i - a, :m + 1 - b] + gain[i - a]  # into cells j = b..m
+            better = values > row[b:]
+            row[b:][better] = values[better]
+            steps[b:][better] = (a, b)
+        # omitting target sentences earns nothing: the row's best is a running maximum
+        running = np.maximum.accumulate(row)
+        steps[running > row] = (0, 1)
+        best[i], move[i] = running, steps
     units: list[AlignedUnit] = []
     i, j = n, m
     while i > 0 or j > 0:
-        code = move[i, j] if i > 0 else _SKIP_TGT
-        di, dj = _STEP[int(code)]
-        units.append(scorer.unit(list(range(i - di, i)), list(range(j - dj, j))))
-        i, j = i - di, j - dj
+        a, b = (int(x) for x in move[i, j]) if i > 0 else (0, 1)
+        units.append(scorer.unit(list(range(i - a, i)), list(range(j - b, j))))
+        i, j = i - a, j - b
     return units[::-1]
 
 
@@ -263,16 +291,16 @@ def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
     # merged block matches better than the single sentence did, joins the unit
     for i, j in pairs:
         for k in (i - 1, i + 1):
-            if 0 <= k < n and k not in tgt_of and margin[k].argmax() == j and margin[k, j] >= p.gap:
+            if 0 <= k < n and k not in tgt_of and margin[k].argmax() == j and margin[k, j] >= p.join_margin:
                 lo = min(i, k)
-                if lo < n - 1 and scorer.margin21[lo, j] > margin[i, j]:
+                if lo < n - 1 and scorer.margin(2, 1)[lo, j] > margin[i, j]:
                     src_of[j] = sorted({i, k})
                     tgt_of[k] = [j]
                     break
         for k in (j - 1, j + 1):
-            if 0 <= k < m and k not in src_of and margin[:, k].argmax() == i and margin[i, k] >= p.gap:
+            if 0 <= k < m and k not in src_of and margin[:, k].argmax() == i and margin[i, k] >= p.join_margin:
                 lo = min(j, k)
-                if lo < m - 1 and len(src_of[j]) == 1 and scorer.margin12[i, lo] > margin[i, j]:
+                if lo < m - 1 and len(src_of[j]) == 1 and scorer.margin(1, 2)[i, lo] > margin[i, j]:
                     src_of[k] = src_of[j]
                     tgt_of[i] = sorted({j, k})
                     break
@@ -311,11 +339,28 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     n, m = len(src.texts), len(tgt.texts)
     if n == 0 or m == 0:
         units = [AlignedUnit([i], [], 1.0) for i in range(n)] + [AlignedUnit([], [j], 1.0) for j in range(m)]
-        return Alignment(units, "parallel" if mode == "auto" else mode, 0.0)
+        return Alignment(units, "parallel" if mode == "auto" else mode, 0.0, mode_reason="a side has no sentences")
     scorer = Scorer(src, tgt, embedder, conn, params)
     strong = matches(scorer, params.strong_match)
     order = monotonicity(strong)
-    if mode == "auto":  # a couple of matches are in order by chance: it takes a few to call it parallel
-        mode = "parallel" if len(strong) >= 3 and order >= params.monotonic_ratio else "comparable"
+    reason = f"{mode} as asked"
+    if mode == "auto" and len(strong) >= 3:  # the order of the strong matches is the evidence
+        mode = "parallel" if order >= params.monotonic_ratio else "comparable"
+        reason = f"{len(strong)} strong matches, {order:.0%} of them in order"
+    elif mode == "auto":  # too few strong matches to tell: both aligners, the better-supported wins
+        parallel, comparable = monotonic(scorer, src, tgt), non_monotonic(scorer, n, m)
+        threshold = omission_threshold(scorer)
+        in_order, reordered = support(parallel, threshold), support(comparable, threshold)
+        mode, units = ("parallel", parallel) if in_order >= reordered else ("comparable", comparable)
+        reason = (f"only {len(strong)} strong matches: both aligners run, {mode} better supported "
+                  f"(parallel {in_order:.3f}, comparable {reordered:.3f})")
+        return Alignment(units, mode, order, scorer.used_english, reason)
     units = monotonic(scorer, src, tgt) if mode == "parallel" else non_monotonic(scorer, n, m)
-    return Alignment(units, mode, order, scorer.used_english)
+    return Alignment(units, mode, order, scorer.used_english, reason)
+
+
+def support(units: list[AlignedUnit], threshold: float) -> float:
+    """How much of both documents an alignment links, and how clearly: the sentences of each
+    linked unit times its margin above the omission threshold, summed."""
+    return sum((len(u.src_ids) + len(u.tgt_ids)) * max((u.margin or 0.0) - threshold, 0.0)
+               for u in units if u.src_ids and u.tgt_ids)

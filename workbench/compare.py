@@ -101,7 +101,8 @@ def align_documents(conn: sqlite3.Connection, a: Document, b: Document, embedder
     src, tgt = document_side(conn, a), document_side(conn, b)
     result = align(src.side, tgt.side, embedder, conn, mode, params)
     sig = signature(embedder, params, [src, tgt], result.mode)
-    sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english)
+    sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english,
+                          mode_reason=result.mode_reason)
     sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)

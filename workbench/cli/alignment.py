@@ -57,7 +57,7 @@ def cmd_align(args) -> int:
     _report_lost_decisions(conn, a, b)
     records = aligned.records()
     console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
-                  f"(monotonicity {aligned.result.monotonicity:.2f}), {len(records)} units, "
+                  f"({shown(aligned.result.mode_reason)}), {len(records)} units, "
                   f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
                   f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
     write_jsonl(args.out, records)
