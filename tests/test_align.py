@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_japanese_and_french_renderings_align(seeded, embedder):
     for r in records:
         assert "".join(ja_text[a:b] for a, b in r["src_spans"]) == r["src_text"]
         assert " ".join(fr_text[a:b] for a, b in r["tgt_spans"]) == r["tgt_text"]
-        assert 0.0 <= r["score"] <= 1.0
+        assert 0.0 <= r["score"] <= 1.0 if r["kind"] != "boilerplate" else r["score"] is None
     pairs = [r for r in records if r["src_ids"] and r["tgt_ids"]]
     assert len(pairs) >= 12
     soldiers = unit_of[sentence_index(ja, "約2,000人のアサド兵")]
@@ -154,7 +155,12 @@ def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, works
     assert signature["embedder"] == embedder.name and signature["aligner"]["mode"] == "parallel"
     assert signature["translation_models"] == [] and records[0]["src_en"] is None
     assert signature["aligner"]["english_used"] is False
-    assert {r["kind"] for r in records} >= {"1-1", "1-0"}
+    assert {r["kind"] for r in records} >= {"1-1", "1-0", "boilerplate"}
+    for side, name in (("src", JA), ("tgt", FR)):  # every sentence of both, once: boilerplate is not dropped
+        placed = [i for r in records for i in r[f"{side}_ids"]]
+        assert sorted(placed) == list(range(len(store.document(seeded, name).sentences)))
+    assert [r["tgt_text"] for r in records if r["kind"] == "boilerplate"] == [
+        s.text for s in store.document(seeded, FR).sentences if s.boilerplate]
     err = " ".join(capsys.readouterr().err.split())
     assert "mode parallel" in err
     assert cli.main(["align", "nope.txt", str(CORPUS / FR)]) == 2
@@ -168,10 +174,34 @@ def test_a_local_sentence_transformers_model_plugs_in(workspace, tmp_path, capsy
     records = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines()]
     assert records and all(r["signature"]["embedder"] == f"st:{model}" for r in records)
     conn = store.connect(workspace)
-    content = {s.index for s in store.document(conn, JA).sentences if not s.boilerplate}
-    assert {i for r in records for i in r["src_ids"]} == content  # every sentence placed once
+    placed = sorted(i for r in records for i in r["src_ids"])
+    assert placed == list(range(len(store.document(conn, JA).sentences)))  # every sentence placed once
     vectors = conn.execute("SELECT vector FROM embedding_cache WHERE model = ?", (f"st:{model}",)).fetchall()
     assert len(vectors) > 40 and {len(v[0]) for v in vectors} == {32 * 4}  # 32 float32s, this model's size
     assert cli.main(["align", JA, FR, "--embedder", f"st:{tmp_path / 'nowhere'}"]) == 2
     err = capsys.readouterr().err
     assert "is not a sentence-transformers model folder" in " ".join(err.split()) and "Traceback" not in err
+
+
+def test_align_many_pairs_of_line_files_in_one_run(workspace, tmp_path, monkeypatch, capsys):
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()
+    monkeypatch.chdir(tmp_path)
+    for lang, lines in (("fr", french), ("en", english)):
+        Path(lang).mkdir()
+        for chapter, start in (("1", 0), ("2", 30)):  # one file per chapter, one sentence per line
+            Path(lang, chapter).write_text("\n".join(lines[start:start + 30]) + "\n", encoding="utf-8")
+    Path("pairs.tsv").write_text("# French and English chapters\nfr/1\ten/1\tchapter-1.jsonl\nfr/2\ten/2\n",
+                                 encoding="utf-8")
+    assert cli.main(["align", "--pairs", "pairs.tsv", "--one-sentence-per-line", "--out", "rest.jsonl"]) == 0
+    first = [json.loads(line) for line in Path("chapter-1.jsonl").read_text(encoding="utf-8").splitlines()]
+    rest = [json.loads(line) for line in Path("rest.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(r["src_doc"], r["tgt_doc"]) for r in first} == {("fr/1", "en/1")}
+    assert {(r["src_doc"], r["tgt_doc"]) for r in rest} == {("fr/2", "en/2")}
+    for records in (first, rest):  # sentence ids are line numbers: FLORES line i is line i in both
+        assert sum(r["src_ids"] == r["tgt_ids"] and len(r["src_ids"]) == 1 for r in records) >= 28
+    Path("bad.tsv").write_text("fr/1\ten/1\nfr/2 en/2\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["align", "--pairs", "bad.tsv"]) == 2
+    assert "bad.tsv, line 2: expected DOC_A<tab>DOC_B" in " ".join(capsys.readouterr().err.split())
+    assert cli.main(["align", "fr/1", "--pairs", "pairs.tsv"]) == 2

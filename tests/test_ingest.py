@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from workbench import cli, ingest, store
+from workbench.segment import SegmentOptions
 
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
@@ -61,15 +62,16 @@ def test_boilerplate_marked_not_deleted(seeded):
     assert any(s.boilerplate and s.text.startswith("Още:") for s in bg.sentences)  # "read more" link
 
 
-def test_reingest_unchanged_changes_nothing_and_changed_file_is_replaced(seeded, tmp_path):
-    conn, _ = seeded
+def test_reingest_unchanged_changes_nothing_and_changed_file_is_replaced(workspace, tmp_path):
+    conn = store.connect(workspace)
+    folder = tmp_path / "copy"
+    shutil.copytree(CORPUS, folder)
+    ingest.ingest_folder(conn, folder)
     before = conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
-    again = ingest.ingest_folder(conn, CORPUS)
+    again = ingest.ingest_folder(conn, folder)
     assert {r.status for r in again} == {"unchanged"}
     assert conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == before
 
-    folder = tmp_path / "copy"
-    shutil.copytree(CORPUS, folder)
     (folder / FR).write_text(article(FR) + "\nUne phrase ajoutée à la fin de l'article.\n", encoding="utf-8")
     results = {r.path: r for r in ingest.ingest_folder(conn, folder)}
     assert results[FR].status == "changed" and results[JA].status == "unchanged"
@@ -77,6 +79,60 @@ def test_reingest_unchanged_changes_nothing_and_changed_file_is_replaced(seeded,
     fr = store.document(conn, FR)
     assert fr.sentences[-1].text == "Une phrase ajoutée à la fin de l'article."
     assert conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == before + 1
+
+    moved = folder.rename(tmp_path / "moved")  # the same articles in another place: the same documents
+    assert {r.status for r in ingest.ingest_folder(conn, moved)} == {"unchanged"}
+    assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 5
+    assert store.document(conn, FR).source == str((moved / FR).resolve())
+    # the same bytes split otherwise are a changed document, not an unchanged one
+    resplit = ingest.ingest_folder(conn, moved, options=SegmentOptions(one_per_line=True))
+    assert {r.path: r.status for r in resplit}[FR] == "changed"
+
+
+def test_files_with_one_name_in_two_folders_stay_two_documents(workspace, tmp_path, monkeypatch, capsys):
+    for folder, name in (("ja", JA), ("fr", FR)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "005").write_text(article(name), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["align", "ja/005", "fr/005", "--out", "units.jsonl"]) == 0
+    conn = store.connect(workspace)
+    assert sorted((d.path, d.lang) for d in store.documents(conn)) == [("fr/005", "fr"), ("ja/005", "ja")]
+    records = [json.loads(line) for line in (tmp_path / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(r["src_doc"], r["tgt_doc"]) for r in records} == {("ja/005", "fr/005")}
+    # folders ingested one by one: the second "a.txt" takes its folder into its label
+    for folder, name in (("x", JA), ("y", FR)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(article(name), encoding="utf-8")
+        ingest.ingest_folder(conn, tmp_path / folder)
+    assert store.document(conn, "a.txt").lang == "ja" and store.document(conn, "y/a.txt").lang == "fr"
+    assert store.document(conn, str(tmp_path / "x" / "a.txt")).path == "a.txt"  # found by its full path too
+
+
+def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text("Il pleut.\n  Il fait froid. Le vent souffle.  \n\n***\nFin.\n", encoding="utf-8")
+    lines = ingest.read_document(path, tmp_path, options=SegmentOptions(one_per_line=True))
+    assert [s.text for s in lines.sentences] == ["Il pleut.", "Il fait froid. Le vent souffle.", "***", "Fin."]
+    assert all(lines.text[s.start:s.end] == s.text for s in lines.sentences)
+    assert not any(s.boilerplate for s in lines.sentences)  # a scene break is not web furniture
+    split = ingest.read_document(path, tmp_path)
+    assert len(split.sentences) == 5
+
+
+def test_boilerplate_is_only_web_furniture(tmp_path):
+    path = tmp_path / "essay.txt"
+    path.write_text(
+        "A Study of Reading Habits\n"
+        "Many scholars subscribe to the view that reading habits are formed early in life.\n"
+        "\"Wake up!\"\n\"Wake up!\"\n"
+        "Subscribe to our newsletter for weekly updates.\n"
+        "Our Newsletter:\n"
+        "The newsletter was founded in 1990 by three teachers.\n", encoding="utf-8")
+    doc = ingest.read_document(path, tmp_path)
+    marked = [s.text for s in doc.sentences if s.boilerplate]
+    assert marked == ["Subscribe to our newsletter for weekly updates.", "Our Newsletter:"]
+    kept = ingest.read_document(path, tmp_path, options=SegmentOptions(keep_boilerplate=True))
+    assert not any(s.boilerplate for s in kept.sentences)
 
 
 ENCODINGS = [

@@ -9,11 +9,19 @@ import unicodedata
 
 _AD_MARKER = re.compile(r"^\s*\[ad_\d+\]\s*$", re.I)
 _BARE_TWEET_LINK = re.compile(r"^\s*(https?://)?pic\.twitter\.com/\S+", re.I)
-_NEWSLETTER = re.compile(
-    r"\b(newsletter|sign up|subscribe|abonnez-vous|inscrivez-vous)\b"
-    r"|قم بالتسجيل|نشرة .{0,40}الإخبارية|абонирайте се|подпишитесь|メルマガ|ニュースレター",
+# A newsletter promo is a call to action. Other languages' forms below are imperatives already;
+# English "subscribe" is a verb of ordinary prose too ("scholars who subscribe to this view"), so
+# it counts only at the start of a sentence or as "subscribe to our / now / here".
+_CALL_TO_ACTION = re.compile(
+    r"^\W*(subscribe|sign up)\b|\b(subscribe|sign up)\s+(to our|for our|now|today|here|for free)\b"
+    r"|\b(abonnez-vous|inscrivez-vous)\b|قم بالتسجيل|абонирайте се|подпишитесь|メルマガ登録",
     re.I,
 )
+# A newsletter's name as a header over its sign-up form: "Middle East Eye new newsletter:"
+_NEWSLETTER_HEADER = re.compile(r"newsletter|lettre d'information|نشرة .{0,40}الإخبارية|бюлетин|рассылка|ニュースレター",
+                                re.I)
+_MAX_HEADER_WORDS = 8
+_MAX_PROMO_WORDS = 45  # the seed Arabic sign-up line has 27 words; prose that mentions subscribing runs on
 _READ_MORE = re.compile(
     r"^\s*(read more|read also|see also|related|lire aussi|à lire aussi|още|прочетете още|"
     r"читайте также|اقرأ أيضا|اقرأ أيضاً|あわせて読みたい|関連記事)\s*[:：]",
@@ -33,11 +41,15 @@ def _fold(text: str) -> str:
 
 
 def is_boilerplate_sentence(text: str) -> bool:
+    """Clearly web furniture: ad slots, bare tweet attributions, newsletter calls to action and
+    headers, read-more links. Punctuation-only lines are not: in a book they are scene breaks
+    that the translation has too."""
+    words = len(text.split())
     return bool(
-        not any(ch.isalnum() for ch in text)  # separators and stray symbols: nothing to translate or align
-        or _AD_MARKER.match(text)
+        _AD_MARKER.match(text)
         or _BARE_TWEET_LINK.match(text)
-        or _NEWSLETTER.search(text)
+        or (_CALL_TO_ACTION.search(text) and words <= _MAX_PROMO_WORDS)
+        or (_NEWSLETTER_HEADER.search(text) and text.rstrip().endswith((":", "：")) and words <= _MAX_HEADER_WORDS)
         or _READ_MORE.match(text)
     )
 
@@ -47,6 +59,11 @@ def is_comments_trailer(line: str) -> bool:
     return bool(_COMMENTS_TRAILER.match(line))
 
 
-def repeats_previous(line: str, previous: str | None) -> bool:
-    """A title line repeated right below itself (as scraped pages often do)."""
-    return previous is not None and bool(line.strip()) and _fold(line) == _fold(previous)
+TITLE_LINES = 3  # a scraped page repeats its title within its first lines, not further down
+
+
+def repeats_title(line: str, previous: str | None, paragraph: int) -> bool:
+    """A title line repeated right below itself, near the top (as scraped pages often do).
+    Further down, a line equal to the one before is the text's own ("Wake up!" / "Wake up!")."""
+    return (paragraph < TITLE_LINES and previous is not None and bool(line.strip())
+            and _fold(line) == _fold(previous))

@@ -17,7 +17,7 @@ from . import __version__, store
 from .align import Alignment, AlignParams, Scorer, Side, align, margins
 from .anchors import anchors, number_flags
 from .embed import Embedder, embed_cached
-from .records import AlignedUnit, Document, Link
+from .records import AlignedUnit, Document, Link, Sentence
 from .translate import english_of
 
 
@@ -53,8 +53,16 @@ class DocumentAlignment:
     signature: dict
 
     def records(self) -> list[dict]:
-        """One JSON-ready object per aligned unit, with sentence ids and character spans."""
-        return [unit_record(self.src, self.tgt, unit, self.signature) for unit in self.result.units]
+        """One JSON-ready object per aligned unit, with sentence ids and character spans, and one
+        per boilerplate sentence (kind "boilerplate", not aligned) where it stands in its document,
+        so that every sentence of both documents is in the output."""
+        records = [unit_record(self.src, self.tgt, unit, self.signature) for unit in self.result.units]
+        for side, ds in (("src", self.src), ("tgt", self.tgt)):
+            for sentence in (s for s in ds.doc.sentences if s.boilerplate):
+                before = [k for k, r in enumerate(records) if any(i < sentence.index for i in r[f"{side}_ids"])]
+                records.insert(before[-1] + 1 if before else 0,
+                               boilerplate_record(self.src, self.tgt, side, sentence, self.signature))
+        return records
 
 
 def unit_record(src: DocumentSide, tgt: DocumentSide, unit: AlignedUnit, signature: dict | None = None) -> dict:
@@ -72,6 +80,20 @@ def unit_record(src: DocumentSide, tgt: DocumentSide, unit: AlignedUnit, signatu
               "src_spans": src_spans, "tgt_spans": tgt_spans, "src_text": src_text, "tgt_text": tgt_text,
               "src_en": src_en, "tgt_en": tgt_en, "kind": f"{len(src_ids)}-{len(tgt_ids)}",
               "score": unit.score, "flags": unit.flags}
+    if signature is not None:
+        record["signature"] = signature
+    return record
+
+
+def boilerplate_record(src: DocumentSide, tgt: DocumentSide, side: str, sentence: Sentence,
+                       signature: dict | None = None) -> dict:
+    """A boilerplate sentence as an output unit of its own: nothing on the other side, no score."""
+    ids = {"src": [], "tgt": [], side: [sentence.index]}
+    spans = {"src": [], "tgt": [], side: [[sentence.start, sentence.end]]}
+    text = {"src": "", "tgt": "", side: sentence.text}
+    record = {"src_doc": src.doc.path, "tgt_doc": tgt.doc.path, "src_ids": ids["src"], "tgt_ids": ids["tgt"],
+              "src_spans": spans["src"], "tgt_spans": spans["tgt"], "src_text": text["src"], "tgt_text": text["tgt"],
+              "src_en": None, "tgt_en": None, "kind": "boilerplate", "score": None, "flags": []}
     if signature is not None:
         record["signature"] = signature
     return record

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from . import language, store
 from .records import Document, Skipped
-from .segment import segment
+from .segment import SegmentOptions, segment
 from .visible import path_text
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm"}
@@ -160,7 +160,9 @@ def html_to_text(markup: str) -> tuple[str, str]:
     return text, title
 
 
-def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                  options: SegmentOptions = SegmentOptions()) -> Document:
+    """One file as a document; its label is its path under ``root``."""
     _refuse_unreadable(path, root)
     size = path.stat().st_size
     if size > max_bytes:
@@ -177,7 +179,7 @@ def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) ->
     doc_lang, _ = language.detect(text)
     if doc_lang == language.UNDETERMINED:
         warnings.append("language could not be determined; stored as 'und'")
-    sentences = segment(text, doc_lang)
+    sentences = segment(text, doc_lang, options)
     if not title:
         title = next((s.text for s in sentences), "")[:200]
     return Document(
@@ -194,10 +196,11 @@ def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) ->
     )
 
 
-def read_folder(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | Skipped]:
+def read_folder(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                options: SegmentOptions = SegmentOptions()) -> Iterator[Document | Skipped]:
     for path in find_files(folder):
         try:
-            yield read_document(path, folder, max_bytes)
+            yield read_document(path, folder, max_bytes, options)
         except IngestError as error:
             yield Skipped(path_text(path.relative_to(folder).as_posix()), str(error))
         except OSError as error:
@@ -216,10 +219,11 @@ class IngestResult:
 
 
 def ingest_folder(conn: sqlite3.Connection, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES,
-                  on_file: Callable[[str], None] | None = None) -> list[IngestResult]:
+                  on_file: Callable[[str], None] | None = None,
+                  options: SegmentOptions = SegmentOptions()) -> list[IngestResult]:
     """Read every supported file under ``folder`` into the workspace; unchanged files are not touched."""
     results = []
-    for item in read_folder(folder, max_bytes):
+    for item in read_folder(folder, max_bytes, options):
         if isinstance(item, Skipped):
             results.append(IngestResult(item.path, "skipped", reason=item.reason))
         else:

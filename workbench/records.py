@@ -21,8 +21,8 @@ class Sentence:
 
 @dataclass
 class Document:
-    path: str  # relative to the ingested folder; the document's identity in a workspace
-    source: str  # absolute path it was read from
+    path: str  # its label: the path under the ingested folder, longer where two files share it
+    source: str  # absolute path it was read from: the document's identity in a workspace
     sha256: str
     size: int
     encoding: str

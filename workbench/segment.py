@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import pysbd
 from pysbd.languages import LANGUAGE_CODES
@@ -99,16 +100,31 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
-def segment(text: str, doc_lang: str) -> list[Sentence]:
+@dataclass(frozen=True)
+class SegmentOptions:
+    """How a text becomes sentences. ``one_per_line``: the file is already split (as the
+    benchmarks' files and most bitext are), each non-blank line is one sentence.
+    ``keep_boilerplate``: mark nothing as web furniture."""
+    one_per_line: bool = False
+    keep_boilerplate: bool = False
+
+
+def segment(text: str, doc_lang: str, options: SegmentOptions = SegmentOptions()) -> list[Sentence]:
     spans: list[tuple[int, int, int, bool]] = []  # start, end, paragraph, boilerplate
     previous_line: str | None = None
     in_comments = False
     for paragraph, match in enumerate(m for m in _LINE.finditer(text) if m.group().strip()):
         line = match.group()
-        repeated = boilerplate.repeats_previous(line, previous_line)
+        if options.one_per_line:
+            stripped = line.strip()
+            pieces = [(line.index(stripped), line.index(stripped) + len(stripped))]
+        else:
+            pieces = split_line(line, doc_lang)
+        repeated = boilerplate.repeats_title(line, previous_line, paragraph)
         in_comments = in_comments or boilerplate.is_comments_trailer(line)
-        for start, end in split_line(line, doc_lang):
-            marked = repeated or in_comments or boilerplate.is_boilerplate_sentence(line[start:end])
+        for start, end in pieces:
+            marked = not options.keep_boilerplate and (
+                repeated or in_comments or boilerplate.is_boilerplate_sentence(line[start:end]))
             spans.append((match.start() + start, match.start() + end, paragraph, marked))
         previous_line = line
     languages = sentence_languages([text[start:end] for start, end, _, _ in spans], doc_lang)

@@ -160,16 +160,26 @@ class transaction:
 # --- documents and sentences -------------------------------------------------------------
 
 def save_document(conn: sqlite3.Connection, doc: Document) -> str:
-    """Store a document; returns "new", "changed" or "unchanged". A changed file is replaced whole."""
-    row = conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
-    if row and row["sha256"] == doc.sha256:
-        doc.id = row["id"]
+    """Store a document; returns "new", "changed" or "unchanged". A changed file (other bytes, or
+    the same bytes split differently) is replaced whole.
+
+    A document is the file at its full path (``source``). A file at a new path is a stored
+    document when it has that document's label and either its bytes (the folder copied) or the
+    stored file is gone (the folder moved, perhaps edited since).
+    Two files with one label ("de/005", "fr/005" ingested as "005") keep both: the newcomer's label
+    takes as many parent folders as it needs to be unique.
+    """
+    row = _stored_row(conn, doc)
+    if row and row["sha256"] == doc.sha256 and _spans(conn, row["id"]) == _spans_of(doc):
+        doc.id, doc.path = row["id"], row["path"]
+        if row["source"] != doc.source:
+            conn.execute("UPDATE documents SET source = ? WHERE id = ?", (doc.source, doc.id))
         return "unchanged"
     fields = (doc.source, doc.sha256, doc.size, doc.encoding, doc.lang, doc.title, doc.text,
               json.dumps(doc.warnings), now())
     with transaction(conn):
         if row:
-            doc.id = row["id"]
+            doc.id, doc.path = row["id"], row["path"]
             conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc.id,))
             conn.execute("DELETE FROM alignments WHERE src_doc = ? OR tgt_doc = ?", (doc.id, doc.id))
             conn.execute("DELETE FROM links WHERE doc = ? OR other_doc = ?", (doc.id, doc.id))
@@ -177,6 +187,7 @@ def save_document(conn: sqlite3.Connection, doc: Document) -> str:
                 "UPDATE documents SET source=?, sha256=?, size=?, encoding=?, lang=?, title=?, text=?,"
                 " warnings=?, ingested_at=? WHERE id=?", (*fields, doc.id))
         else:
+            doc.path = _free_label(conn, doc)
             doc.id = conn.execute(
                 "INSERT INTO documents (path, source, sha256, size, encoding, lang, title, text, warnings,"
                 " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)", (doc.path, *fields)).lastrowid
@@ -185,6 +196,36 @@ def save_document(conn: sqlite3.Connection, doc: Document) -> str:
             [(doc.id, s.index, s.start, s.end, s.paragraph, s.lang, s.text, int(s.boilerplate))
              for s in doc.sentences])
     return "changed" if row else "new"
+
+
+def _stored_row(conn: sqlite3.Connection, doc: Document) -> sqlite3.Row | None:
+    """The stored version of ``doc``: the same file, or the same label and bytes read from elsewhere."""
+    row = conn.execute("SELECT id, path, source, sha256 FROM documents WHERE source = ?", (doc.source,)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT id, path, source, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
+        moved = row is not None and (row["sha256"] == doc.sha256 or not Path(row["source"]).exists())
+        row = row if moved else None
+    return row
+
+
+def _free_label(conn: sqlite3.Connection, doc: Document) -> str:
+    """``doc.path``, or the shortest longer tail of its source path that no other document has."""
+    parts = Path(doc.source).parts
+    label = doc.path
+    for size in range(len(Path(doc.path).parts) + 1, len(parts) + 1):
+        if conn.execute("SELECT 1 FROM documents WHERE path = ?", (label,)).fetchone() is None:
+            return label
+        label = Path(*parts[-size:]).as_posix()
+    return doc.source
+
+
+def _spans(conn: sqlite3.Connection, doc_id: int) -> list[tuple[int, int, bool]]:
+    rows = conn.execute("SELECT start, end, boilerplate FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,))
+    return [(r[0], r[1], bool(r[2])) for r in rows]
+
+
+def _spans_of(doc: Document) -> list[tuple[int, int, bool]]:
+    return [(s.start, s.end, s.boilerplate) for s in doc.sentences]
 
 
 def _document_from_row(row: sqlite3.Row, sentences: list[Sentence]) -> Document:
@@ -200,7 +241,8 @@ def sentences_of(conn: sqlite3.Connection, doc_id: int) -> list[Sentence]:
 
 
 def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
-    """A document by id or by path (relative path, or any path ending with it)."""
+    """A document by id, label, full path, or the end of a label ("005" for "de/005") that only one
+    document has."""
     ref = str(ref)
     row = None
     if ref.isdigit():
@@ -208,6 +250,10 @@ def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
     if row is None:
         row = conn.execute("SELECT * FROM documents WHERE path = ? OR source = ?",
                            (ref, str(Path(ref).resolve()))).fetchone()
+    if row is None:  # a shorter tail of a label, when only one document has it
+        tails = [r["id"] for r in conn.execute("SELECT id, path FROM documents") if r["path"].endswith("/" + ref)]
+        if len(tails) == 1:
+            row = conn.execute("SELECT * FROM documents WHERE id = ?", (tails[0],)).fetchone()
     if row is None:
         return None
     return _document_from_row(row, sentences_of(conn, row["id"]))

@@ -8,12 +8,14 @@ from rich.table import Table
 
 from .. import compare, ingest, review, store
 from ..align import MODES
+from ..segment import SegmentOptions
 from ..visible import printable
 from .common import (
     EMBEDDER_HELP,
     EXIT_OK,
     AddCommand,
     UsageError,
+    add_segment_options,
     console,
     embedder_of,
     out,
@@ -23,17 +25,20 @@ from .common import (
 )
 
 
-def _document_or_ingest(conn, ref: str):
-    """A stored document, or a file path ingested on the fly."""
-    doc = store.document(conn, ref)
-    if doc is None and Path(ref).is_file():
-        path = Path(ref)
+def _document_or_ingest(conn, ref: str, options: SegmentOptions = SegmentOptions()):
+    """A file (ingested on the fly, labelled by its path from here, so de/005 and fr/005 stay two
+    documents), else a stored document by id or label."""
+    path = Path(ref)
+    if path.is_file():
+        root = Path.cwd() if path.resolve().is_relative_to(Path.cwd().resolve()) else path.resolve().parent
         try:
-            new = ingest.read_document(path, path.parent)
+            new = ingest.read_document(path.resolve(), root.resolve(), options=options)
         except ingest.IngestError as error:
             raise UsageError(f"{ref}: {error}") from None
         store.save_document(conn, new)
         doc = store.document(conn, new.id)
+    else:
+        doc = store.document(conn, ref)
     if doc is None:
         raise UsageError(f"no document {ref!r} in the workspace and no such file")
     return doc
@@ -50,17 +55,52 @@ def _report_lost_decisions(conn, a, b) -> None:
                           soft_wrap=True, markup=False)
 
 
+def read_pairs(path: str) -> list[tuple[str, str, str | None]]:
+    """Rows of a pairs file: DOC_A <tab> DOC_B [<tab> OUT.jsonl]; blank lines and # comments skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read the pairs file: {error}") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) not in (2, 3) or not all(fields):
+            raise UsageError(f"{path}, line {number}: expected DOC_A<tab>DOC_B or DOC_A<tab>DOC_B<tab>OUT, "
+                             f"found {len(fields)} field(s)")
+        rows.append((fields[0], fields[1], fields[2] if len(fields) == 3 else None))
+    if not rows:
+        raise UsageError(f"{path}: no pairs in the file")
+    return rows
+
+
 def cmd_align(args) -> int:
+    if args.pairs and (args.doc_a or args.doc_b):
+        raise UsageError("give either two documents or --pairs FILE, not both")
+    if not args.pairs and not (args.doc_a and args.doc_b):
+        raise UsageError("give two documents to align (or --pairs FILE)")
+    rows = read_pairs(args.pairs) if args.pairs else [(args.doc_a, args.doc_b, None)]
     conn = store.connect(args.workspace)
-    a, b = _document_or_ingest(conn, args.doc_a), _document_or_ingest(conn, args.doc_b)
-    aligned = compare.align_documents(conn, a, b, embedder_of(args), args.mode)
-    _report_lost_decisions(conn, a, b)
-    records = aligned.records()
-    console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
-                  f"({shown(aligned.result.mode_reason)}), {len(records)} units, "
-                  f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
-                  f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
-    write_jsonl(args.out, records)
+    options = SegmentOptions(args.one_sentence_per_line, args.keep_boilerplate)
+    docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
+            for a, b, target in rows]  # every file is checked before the model loads
+    embedder = embedder_of(args)
+    collected: list[dict] = []
+    for a, b, target in docs:
+        aligned = compare.align_documents(conn, a, b, embedder, args.mode)
+        _report_lost_decisions(conn, a, b)
+        records = aligned.records()
+        console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
+                      f"({shown(aligned.result.mode_reason)}), {len(records)} units, "
+                      f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
+                      f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
+        if target:
+            write_jsonl(target, records)
+        else:
+            collected.extend(records)
+    if collected or not args.pairs:
+        write_jsonl(args.out, collected)
     return EXIT_OK
 
 
@@ -118,13 +158,20 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "path in the workspace, or a file (ingested on the fly). Modes: parallel (translations: monotonic,\n"
             "with 1-2/2-1 merges and omissions), comparable (different outlets: reordered, partial overlap),\n"
             "auto (default: chosen from how monotonic the strong matches are). One JSON object per unit.\n\n"
+            "Files given here are ingested on the fly, labelled by their path from the current folder.\n"
+            "Boilerplate sentences are not aligned; they are in the output as units of kind \"boilerplate\".\n\n"
             "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt \\\n"
-            "             --out pairs.jsonl")
-    p.add_argument("doc_a")
-    p.add_argument("doc_b")
+            "             --out pairs.jsonl\n"
+            "example: python -m workbench align zh/001 en/001 --one-sentence-per-line --mode parallel")
+    p.add_argument("doc_a", nargs="?")
+    p.add_argument("doc_b", nargs="?")
+    p.add_argument("--pairs", metavar="FILE",
+                   help="align many pairs in one run (the model loads once): one pair per line, "
+                        "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
     p.add_argument("--embedder", help=EMBEDDER_HELP)
+    add_segment_options(p)
 
     p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair",
             "Group the workspace's documents into stories (documents reporting the same events) and align\n"

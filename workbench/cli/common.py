@@ -48,6 +48,15 @@ def warn(message: str) -> None:
     console.print(f"[yellow]warning:[/] {shown(message)}", soft_wrap=True)
 
 
+def add_segment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--one-sentence-per-line", action="store_true",
+                        help="the files are already split: each non-blank line is one sentence, "
+                             "and sentence ids are line numbers (counting non-blank lines)")
+    parser.add_argument("--keep-boilerplate", action="store_true",
+                        help="mark nothing as web furniture (ads, tweet links, newsletter promos, "
+                             "read-more links, repeated titles, comment sections)")
+
+
 def embedder_of(args) -> Embedder:
     try:
         return get_embedder(args.embedder)

@@ -7,17 +7,30 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import ingest, store
-from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, UsageError, console, out, print_json, progress_bar, shown
+from ..segment import SegmentOptions
+from .common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    AddCommand,
+    UsageError,
+    add_segment_options,
+    console,
+    out,
+    print_json,
+    progress_bar,
+    shown,
+)
 
 
-def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestResult], int]:
+def run_ingest(conn, folder: Path, max_mb: float,
+               options: SegmentOptions = SegmentOptions()) -> tuple[list[ingest.IngestResult], int]:
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     files = ingest.find_files(folder)
     with progress_bar() as bar:
         task = bar.add_task("ingest", total=len(files), rate="")
         results = ingest.ingest_folder(conn, folder, int(max_mb * 1024 * 1024),
-                                       on_file=lambda path: bar.advance(task))
+                                       on_file=lambda path: bar.advance(task), options=options)
     table = Table(title=f"Ingested {folder}")
     for column in ("file", "language", "encoding", "sentences", "status"):
         table.add_column(column)
@@ -35,7 +48,8 @@ def run_ingest(conn, folder: Path, max_mb: float) -> tuple[list[ingest.IngestRes
 
 
 def cmd_ingest(args) -> int:
-    return run_ingest(store.connect(args.workspace), Path(args.folder), args.max_mb)[1]
+    options = SegmentOptions(args.one_sentence_per_line, args.keep_boilerplate)
+    return run_ingest(store.connect(args.workspace), Path(args.folder), args.max_mb, options)[1]
 
 
 def cmd_documents(args) -> int:
@@ -94,6 +108,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("folder", help="folder of articles")
     p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 1024 / 1024,
                    help="skip files larger than this many megabytes (default: 20)")
+    add_segment_options(p)
 
     p = add("documents", cmd_documents, "list the documents in the workspace")
     p.add_argument("--json", action="store_true", help="print a JSON array")
