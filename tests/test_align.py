@@ -8,7 +8,7 @@ import pytest
 
 from workbench import cli, compare, ingest, store
 from workbench.align import Side, align
-from workbench.anchors import anchors, number_flags, numbers, skeleton
+from workbench.anchors import anchors, names, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
 
 from conftest import AR2, BG, CORPUS, FLORES, FR, JA, from_template
@@ -49,6 +49,12 @@ def test_numbers_agree_across_scripts_and_conventions():
     assert number_flags(anchors("約2,000人"), anchors("des soldats")) == ["number_one_sided"]
     assert skeleton("Homs") == skeleton("Хомс") == skeleton("ホムス")
     assert skeleton("Palmyra") == skeleton("パルミラ") == skeleton("Палмира")
+    # Arabic script has no capitals: its words of four letters or more are candidates, article removed
+    assert skeleton("Darayya") == skeleton("داريا") == skeleton("ダライヤ") == skeleton("Дарая")
+    assert skeleton("Aleppo") == skeleton("حلب") == skeleton("アレッポ") == skeleton("Алепо")
+    assert names("دخلت قوات المعارضة إلى داريا") & names("Les rebelles contrôlent Darayya.")
+    assert names("انسحبت القوات إلى العراق") & names("Près de 2 000 soldats auraient fui vers l’Irak.")
+    assert not names("في من على إلى عن")  # function words are not names
 
 
 def test_japanese_and_french_renderings_align(seeded, embedder):

@@ -3,14 +3,16 @@
 Numbers: Arabic-Indic and full-width digits, "2,000" / "2 000" / "2.000", Japanese 万/億/千,
 cheap spelled-out numbers ("a thousand", "mille", "хиляда", "ألف") and month names (dates agree
 across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024").
-Names: capitalised Latin and Cyrillic words and katakana runs, reduced to a Latin consonant
-skeleton so that "Homs", "Хомс" and "ホムス" meet.
+Names: capitalised Latin and Cyrillic words, katakana runs and Arabic-script words, romanised and
+reduced to a consonant skeleton so that "Homs", "Хомс", "ホムス" and "حمص" meet.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from anyascii import anyascii
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９",
                         "012345678901234567890123456789")
@@ -79,40 +81,31 @@ def numbers(text: str) -> set[float]:
 
 # --- names ------------------------------------------------------------------------------
 
-_CYRILLIC = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюяёыэ",
-                     ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
-                      "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "", "yu", "ya", "yo", "y", "e"]))
-_KATAKANA_CONSONANT = {}
-for _row, _consonant in (("アイウエオ", ""), ("カキクケコ", "k"), ("ガギグゲゴ", "g"), ("サシスセソ", "s"),
-                         ("ザジズゼゾ", "z"), ("タチツテト", "t"), ("ダヂヅデド", "d"), ("ナニヌネノ", "n"),
-                         ("ハヒフヘホ", "h"), ("バビブベボ", "b"), ("パピプペポ", "p"), ("マミムメモ", "m"),
-                         ("ヤユヨ", "y"), ("ラリルレロ", "r"), ("ワヲ", "w"), ("ン", "n"), ("ヴ", "v")):
-    for _kana in _row:
-        _KATAKANA_CONSONANT[_kana] = _consonant
 _LATIN_NAME = re.compile(r"\b[A-Z][\w'-]{2,}")
 _CYRILLIC_NAME = re.compile(r"\b[А-ЯЁ][а-яёА-ЯЁ-]{2,}")
 _KATAKANA_RUN = re.compile(r"[\u30a0-\u30ff]{3,}")
+# Arabic script has no capitals: every word of four or more letters is a candidate (the function
+# words, في من على إلى عن, are shorter), its article and conjunction prefixes taken off.
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a\u0671-\u06d3]{4,}")
+_ARABIC_PREFIX = re.compile(r"^(?:وال|بال|فال|كال|لل|ال)")
 _SAME_SOUND = str.maketrans({"f": "h", "v": "b", "w": "", "y": "", "q": "k", "c": "k", "j": "g", "x": "ks",
                              "l": "r", "p": "b", "t": "d", "z": "s", "h": ""})
 
 
 def skeleton(word: str) -> str:
-    """A rough consonant skeleton, script-neutral: 'Homs' -> 'ms', 'Хомс' -> 'ms', 'ホムス' -> 'ms'."""
-    latin = []
-    for ch in unicodedata.normalize("NFC", word.casefold()):
-        if ch in _CYRILLIC:
-            latin.append(_CYRILLIC[ch])
-        elif ch in _KATAKANA_CONSONANT:
-            latin.append(_KATAKANA_CONSONANT[ch])
-        else:  # Latin with accents: keep the base letter
-            latin.extend(c for c in unicodedata.normalize("NFKD", ch) if "a" <= c <= "z")
-    consonants = re.sub(r"[aeiou]", "", "".join(latin)).translate(_SAME_SOUND)
+    """A rough consonant skeleton, script-neutral: 'Homs', 'Хомс', 'ホムス' and 'حمص' -> 'ms'.
+    Any script is romanised by anyascii; vowels, which scripts write differently or not at all,
+    are dropped and sounds that romanisations confuse are merged."""
+    romanised = anyascii(unicodedata.normalize("NFC", word).replace("ッ", "")).casefold()  # ッ: a doubling
+    latin = re.sub(r"[^a-z]", "", romanised).replace("kh", "h")  # Хомс, خ: "kh" in anyascii, "h" in English
+    consonants = re.sub(r"[aeiou]", "", latin).translate(_SAME_SOUND)
     return re.sub(r"(.)\1+", r"\1", consonants)
 
 
 def names(text: str) -> set[str]:
     """Skeletons of the proper names in ``text`` (sentence-initial words included: cheap and noisy)."""
     words = _LATIN_NAME.findall(text) + _CYRILLIC_NAME.findall(text) + _KATAKANA_RUN.findall(text)
+    words += [_ARABIC_PREFIX.sub("", w) for w in _ARABIC_WORD.findall(text)]
     return {s for s in map(skeleton, words) if len(s) >= 2}
 
 
