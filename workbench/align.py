@@ -109,8 +109,9 @@ def margins(sim: np.ndarray, knn: int) -> np.ndarray:
 
 def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
     """Vectors of every run of ``size`` consecutive sentences, composed from the sentences' own:
-    their length-weighted sum, normalised. (An embedding of the joined text is only a little
-    better, and costs a model call per block: measured on MAC-Dev and FLORES dev in RESULTS.md.)"""
+    their sqrt-length-weighted sum, normalised. An embedding of each joined text instead is only a
+    little better and costs a model call per block: MAC-Dev strict F1 0.822 against 0.807, without
+    English (RESULTS.md); weights of length^0 .. length^1 move it by at most 0.01."""
     count = len(vectors) - size + 1
     if count <= 0:
         return np.zeros((0, vectors.shape[1]), np.float32)
