@@ -83,7 +83,7 @@ def test_reingest_unchanged_changes_nothing_and_changed_file_is_replaced(workspa
     moved = folder.rename(tmp_path / "moved")  # the same articles in another place: the same documents
     assert {r.status for r in ingest.ingest_folder(conn, moved)} == {"unchanged"}
     assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 5
-    assert store.document(conn, FR).source == str((moved / FR).resolve())
+    assert store.document(conn, FR).source == str(moved / FR)
     # the same bytes split otherwise are a changed document, not an unchanged one
     resplit = ingest.ingest_folder(conn, moved, options=SegmentOptions(one_per_line=True))
     assert {r.path: r.status for r in resplit}[FR] == "changed"

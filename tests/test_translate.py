@@ -15,7 +15,8 @@ import zipfile
 
 import pytest
 
-from workbench import cli, models, review, store, translate
+from workbench import cli, compare, ingest, models, review, store, translate
+from workbench.embed import get_embedder
 
 from conftest import BG, CORPUS, FR, JA, REPO, article, install, japanese_editions, read_jsonl
 from fixtures.build_argos_model import build_package
@@ -167,6 +168,11 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
     command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
                "--commit-every", "4", "--threads", "1"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    analyst = store.connect(workspace)  # two editions aligned, for a decision made during the run
+    ingest.ingest_folder(analyst, folder)
+    first, second = store.documents(analyst)[:2]
+    compare.align_documents(analyst, first, second, get_embedder(), "parallel")
+    unit = review.load_pair(analyst, first.id, second.id).units[0]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = workspace / store.DB_NAME
     committed = 0
@@ -181,8 +187,7 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
                 pass
     assert process.poll() is None, "the run ended before it could be interrupted"
     # an analyst's decision written while the translation commits its batches is not lost
-    analyst = store.connect(workspace)
-    review.decide(analyst, 1, 2, review.ReviewUnit(0, [0], [0], 0.9, []), "accepted", note="during translate")
+    review.decide(analyst, first.id, second.id, unit, "accepted", note="during translate")
     process.send_signal(signal.SIGKILL)
     process.wait()
     with sqlite3.connect(db) as conn:
@@ -199,7 +204,7 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
     assert all(r["en"] == r["text"] for r in rows)
     assert len(list(out.glob("*.en.txt"))) == 8
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT note FROM reviews").fetchall() == [("during translate",)]
+        assert conn.execute("SELECT note FROM decisions").fetchall() == [("during translate",)]
 
 
 def test_alignment_uses_the_english_side_when_models_are_installed(workspace, models_dir, fixture_models, tmp_path):

@@ -39,7 +39,7 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[d
         position_src = {index: p for p, index in enumerate(src.indices)}
         position_tgt = {index: p for p, index in enumerate(tgt.indices)}
         for unit in pair.units:
-            if reviewed_only and unit.status not in ("accepted", "edited"):
+            if reviewed_only and unit.status != "accepted":  # relinks are proposals until accepted
                 continue
             aligned = AlignedUnit([position_src[i] for i in unit.src_ids], [position_tgt[j] for j in unit.tgt_ids],
                                   unit.score, unit.flags)

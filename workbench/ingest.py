@@ -5,6 +5,7 @@ Bad files never stop a folder: each becomes a ``Skipped`` with the reason.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import unicodedata
@@ -184,7 +185,7 @@ def read_document(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES,
         title = next((s.text for s in sentences), "")[:200]
     return Document(
         path=path_text(path.relative_to(root).as_posix()),
-        source=path_text(path.resolve()),
+        source=path_text(os.path.abspath(path)),  # as named: a link is a document of its own
         sha256=hashlib.sha256(data).hexdigest(),
         size=size,
         encoding=encoding,

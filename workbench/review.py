@@ -1,18 +1,25 @@
 """Analyst review of aligned units: decisions, notes and relinks, persisted as they are made.
 
-Decisions are keyed by a unit's content (document pair + sentence ids), not by its position, so
-they survive a re-alignment wherever the aligner produces the same unit again.
+A decision names its sentences by content (``store.sentence_keys``: a hash of the text and its
+occurrence number), never by position: when a file changes it follows its sentences wherever they
+still are, and where a sentence it names is gone or changed it is *orphaned* (kept, listed with
+the texts it was made on, never shown on other text).
+
+Relinks (merge, split, move) are proposals: their units are ``edited``, still unreviewed, until
+someone accepts them. Every decision, note and relink is an event in the review log (who, when,
+before and after), and the last one can be undone.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from . import store
 from .anchors import anchors, number_flags
 
-STATUSES = ("accepted", "rejected", "edited")
+STATUSES = ("accepted", "rejected", "edited")  # edited: relinked by an analyst, a proposal until accepted
+DECIDED = ("accepted", "rejected")
 
 
 @dataclass
@@ -31,6 +38,24 @@ class ReviewUnit:
     def kind(self) -> str:
         return f"{len(self.src_ids)}-{len(self.tgt_ids)}"
 
+    @property
+    def reviewed(self) -> bool:
+        """Accepted or rejected; a relinked (edited) unit still waits for a decision."""
+        return self.status in DECIDED
+
+
+@dataclass
+class DocumentKeys:
+    """A stored document's sentences by position: their content keys and texts."""
+    keys: dict[int, str]
+    texts: dict[int, str]
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, doc_id: int) -> DocumentKeys:
+        rows = conn.execute("SELECT idx, text FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,)).fetchall()
+        return cls(dict(zip([r[0] for r in rows], store.sentence_keys([r[1] for r in rows]))),
+                   {r[0]: r[1] for r in rows})
+
 
 @dataclass
 class PairReview:
@@ -39,27 +64,31 @@ class PairReview:
     tgt_doc: int
     mode: str
     signature: dict
+    src: DocumentKeys
+    tgt: DocumentKeys
     units: list[ReviewUnit] = field(default_factory=list)
 
-
-def _key(src_ids: list[int], tgt_ids: list[int]) -> tuple[str, str]:
-    return json.dumps(sorted(src_ids)), json.dumps(sorted(tgt_ids))
+    def key(self, src_ids: list[int], tgt_ids: list[int]) -> tuple[str, str]:
+        """The content key of a unit: its sentences' keys, in reading order, on each side."""
+        return (json.dumps([self.src.keys[i] for i in sorted(src_ids)]),
+                json.dumps([self.tgt.keys[j] for j in sorted(tgt_ids)]))
 
 
 def load_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairReview | None:
     row = conn.execute("SELECT * FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc)).fetchone()
     if row is None:
         return None
-    reviews = {(r["src_ids"], r["tgt_ids"]): r for r in conn.execute(
-        "SELECT * FROM reviews WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))}
-    pair = PairReview(row["id"], src_doc, tgt_doc, row["mode"], json.loads(row["signature"]))
+    pair = PairReview(row["id"], src_doc, tgt_doc, row["mode"], json.loads(row["signature"]),
+                      DocumentKeys.load(conn, src_doc), DocumentKeys.load(conn, tgt_doc))
+    decisions = {(r["src_keys"], r["tgt_keys"]): r for r in conn.execute(
+        "SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))}
     for u in conn.execute("SELECT * FROM units WHERE alignment_id = ? ORDER BY position", (row["id"],)):
-        src_ids, tgt_ids = json.loads(u["src_ids"]), json.loads(u["tgt_ids"])
-        review = reviews.get(_key(src_ids, tgt_ids))
-        unit = ReviewUnit(u["position"], src_ids, tgt_ids, u["score"], json.loads(u["flags"]))
-        if review is not None:
-            unit.status, unit.note = review["status"], review["note"]
-            unit.reviewer, unit.updated_at = review["reviewer"], review["updated_at"]
+        unit = ReviewUnit(u["position"], json.loads(u["src_ids"]), json.loads(u["tgt_ids"]), u["score"],
+                          json.loads(u["flags"]))
+        decision = decisions.get(pair.key(unit.src_ids, unit.tgt_ids))
+        if decision is not None:
+            unit.status, unit.note = decision["status"], decision["note"]
+            unit.reviewer, unit.updated_at = decision["reviewer"], decision["updated_at"]
         pair.units.append(unit)
     return pair
 
@@ -68,60 +97,167 @@ def aligned_pairs(conn: sqlite3.Connection) -> list[tuple[int, int]]:
     return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments ORDER BY id")]
 
 
+# --- decisions and the log -----------------------------------------------------------------
+
+def _decision(pair: PairReview, unit: ReviewUnit, status: str, note: str, reviewer: str) -> dict:
+    src_keys, tgt_keys = pair.key(unit.src_ids, unit.tgt_ids)
+    return {"src_doc": pair.src_doc, "tgt_doc": pair.tgt_doc, "src_keys": src_keys, "tgt_keys": tgt_keys,
+            "src_texts": json.dumps([pair.src.texts[i] for i in sorted(unit.src_ids)], ensure_ascii=False),
+            "tgt_texts": json.dumps([pair.tgt.texts[j] for j in sorted(unit.tgt_ids)], ensure_ascii=False),
+            "status": status, "note": note, "reviewer": reviewer, "updated_at": store.now()}
+
+
+def _stored_decision(conn: sqlite3.Connection, pair: PairReview, key: tuple[str, str]) -> dict | None:
+    row = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
+                       (pair.src_doc, pair.tgt_doc, *key)).fetchone()
+    return dict(row) if row else None
+
+
+def _write_decision(conn: sqlite3.Connection, pair: PairReview, key: tuple[str, str], row: dict | None) -> None:
+    conn.execute("DELETE FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
+                 (pair.src_doc, pair.tgt_doc, *key))
+    if row is not None:
+        conn.execute("INSERT INTO decisions (src_doc, tgt_doc, src_keys, tgt_keys, src_texts, tgt_texts, status, "
+                     "note, reviewer, updated_at) VALUES (:src_doc, :tgt_doc, :src_keys, :tgt_keys, :src_texts, "
+                     ":tgt_texts, :status, :note, :reviewer, :updated_at)", row)
+
+
+def _log(conn: sqlite3.Connection, pair: PairReview, action: str, reviewer: str, before: dict, after: dict) -> None:
+    conn.execute("INSERT INTO review_log (at, reviewer, src_doc, tgt_doc, action, before, after) "
+                 "VALUES (?,?,?,?,?,?,?)", (store.now(), reviewer, pair.src_doc, pair.tgt_doc, action,
+                                            json.dumps(before, ensure_ascii=False),
+                                            json.dumps(after, ensure_ascii=False)))
+
+
+def _apply(conn: sqlite3.Connection, pair: PairReview, action: str, reviewer: str,
+           changes: list[tuple[ReviewUnit, dict | None]], units: list[ReviewUnit] | None = None) -> None:
+    """One logged, atomic review action: decisions written (a row, or None to remove one) and,
+    for a relink, the pair's new units."""
+    before: dict = {"decisions": {}}
+    after: dict = {"decisions": {}}
+    with store.transaction(conn):
+        if units is not None:
+            before.update(alignment_id=pair.alignment_id, units=[_unit_row(u) for u in pair.units])
+            after.update(alignment_id=pair.alignment_id, units=[_unit_row(u) for u in units])
+            _write_units(conn, pair.alignment_id, after["units"])
+        for unit, row in changes:
+            key = pair.key(unit.src_ids, unit.tgt_ids)
+            name = json.dumps(key)
+            before["decisions"].setdefault(name, _stored_decision(conn, pair, key))
+            _write_decision(conn, pair, key, row)
+            after["decisions"][name] = row
+        _log(conn, pair, action, reviewer, before, after)
+
+
+def _unit_row(unit: ReviewUnit) -> dict:
+    return {"src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids, "score": unit.score, "flags": unit.flags}
+
+
+def _write_units(conn: sqlite3.Connection, alignment_id: int, rows: list[dict]) -> None:
+    conn.execute("DELETE FROM units WHERE alignment_id = ?", (alignment_id,))
+    conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
+        (alignment_id, position, json.dumps(r["src_ids"]), json.dumps(r["tgt_ids"]), r["score"], json.dumps(r["flags"]))
+        for position, r in enumerate(rows)])
+
+
 def decide(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, unit: ReviewUnit, status: str | None = None,
            note: str | None = None, reviewer: str = "") -> None:
-    """Record a decision and/or a note on one unit, at once (one committed write)."""
+    """Record a decision ("" sets the unit back to unreviewed) and/or a note on one unit, at once
+    (one committed, logged write)."""
     if status is not None and status not in STATUSES + ("",):
-        raise ValueError(f"status must be one of {STATUSES}")
-    src_key, tgt_key = _key(unit.src_ids, unit.tgt_ids)
+        raise ValueError(f"status must be one of {', '.join(STATUSES)} or '' (unreviewed)")
+    pair = _pair_of(conn, src_doc, tgt_doc)
     status = unit.status if status is None else status
     note = unit.note if note is None else note
-    with store.transaction(conn):
-        conn.execute(
-            "INSERT INTO reviews VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (src_doc, tgt_doc, src_ids, tgt_ids) "
-            "DO UPDATE SET status = excluded.status, note = excluded.note, reviewer = excluded.reviewer, "
-            "updated_at = excluded.updated_at",
-            (src_doc, tgt_doc, src_key, tgt_key, status, note, reviewer, store.now()))
+    action = "note" if status == unit.status else (status or "reset")
+    row = _decision(pair, unit, status, note, reviewer) if status or note else None
+    _apply(conn, pair, action, reviewer, [(unit, row)])
     unit.status, unit.note, unit.reviewer = status, note, reviewer
 
 
+def _pair_of(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairReview:
+    pair = load_pair(conn, src_doc, tgt_doc)
+    if pair is None:
+        raise ValueError("these two documents are not aligned")
+    return pair
+
+
 def accept_all_above(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: str = "") -> int:
-    """Accept every unreviewed unit before ``position``; returns how many."""
-    todo = [u for u in pair.units if u.position < position and not u.status]
+    """Accept every unreviewed unit before ``position`` (one logged action); returns how many."""
+    todo = [u for u in pair.units if u.position < position and not u.reviewed]
+    if todo:
+        _apply(conn, pair, "accept-above", reviewer,
+               [(u, _decision(pair, u, "accepted", u.note, reviewer)) for u in todo])
     for unit in todo:
-        decide(conn, pair.src_doc, pair.tgt_doc, unit, "accepted", reviewer=reviewer)
+        unit.status, unit.reviewer = "accepted", reviewer
+    return len(todo)
+
+
+def accept_where(conn: sqlite3.Connection, pair: PairReview, min_confidence: float, unflagged: bool,
+                 reviewer: str = "") -> int:
+    """Bulk review: accept the unreviewed linked units at or above a confidence (and without flags)."""
+    todo = [u for u in pair.units if not u.reviewed and u.src_ids and u.tgt_ids and u.score >= min_confidence
+            and not (unflagged and u.flags)]
+    if todo:
+        _apply(conn, pair, "accept-bulk", reviewer,
+               [(u, _decision(pair, u, "accepted", u.note, reviewer)) for u in todo])
     return len(todo)
 
 
 def next_unreviewed(pair: PairReview, after: int = -1) -> ReviewUnit | None:
-    return next((u for u in pair.units if u.position > after and not u.status), None)
+    return next((u for u in pair.units if u.position > after and not u.reviewed), None)
+
+
+def undo(conn: sqlite3.Connection, reviewer: str = "", src_doc: int | None = None,
+         tgt_doc: int | None = None) -> dict:
+    """Undo the last review action not undone yet (of one pair, if given); returns its log row."""
+    query = "SELECT * FROM review_log WHERE undone = 0 AND action != 'undo'"
+    args: tuple = ()
+    if src_doc is not None and tgt_doc is not None:
+        query += " AND src_doc = ? AND tgt_doc = ?"
+        args = (src_doc, tgt_doc)
+    event = conn.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
+    if event is None:
+        raise ValueError("nothing to undo")
+    pair = _pair_of(conn, event["src_doc"], event["tgt_doc"])
+    before = json.loads(event["before"])
+    if "units" in before and before["alignment_id"] != pair.alignment_id:
+        raise ValueError(f"the {event['action']} of {event['at']} cannot be undone: the pair has been aligned "
+                         "again since")
+    with store.transaction(conn):
+        if "units" in before:
+            _write_units(conn, pair.alignment_id, before["units"])
+        for name, row in before["decisions"].items():
+            _write_decision(conn, pair, tuple(json.loads(name)), row)  # type: ignore[arg-type]
+        conn.execute("UPDATE review_log SET undone = 1 WHERE id = ?", (event["id"],))
+        _log(conn, pair, "undo", reviewer, {}, {"event": event["id"], "action": event["action"]})
+    return dict(event)
+
+
+def log(conn: sqlite3.Connection) -> list[dict]:
+    """The review log, oldest first: the audit trail of a review."""
+    rows = conn.execute("SELECT l.*, s.path AS src_path, t.path AS tgt_path FROM review_log l "
+                        "LEFT JOIN documents s ON s.id = l.src_doc LEFT JOIN documents t ON t.id = l.tgt_doc "
+                        "ORDER BY l.id").fetchall()
+    return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"]), "undone": bool(r["undone"])}
+            for r in rows]
 
 
 # --- relinks -----------------------------------------------------------------------------
 
-def _rewrite(conn: sqlite3.Connection, pair: PairReview, units: list[ReviewUnit], edited: list[ReviewUnit],
-             texts: tuple[dict[int, str], dict[int, str]], reviewer: str) -> None:
-    src_text, tgt_text = texts
+def _relink(conn: sqlite3.Connection, pair: PairReview, action: str, units: list[ReviewUnit],
+            edited: list[ReviewUnit], reviewer: str) -> None:
     for unit in edited:
-        a = anchors(" ".join(src_text[i] for i in unit.src_ids))
-        b = anchors(" ".join(tgt_text[j] for j in unit.tgt_ids))
+        a = anchors(" ".join(pair.src.texts[i] for i in unit.src_ids))
+        b = anchors(" ".join(pair.tgt.texts[j] for j in unit.tgt_ids))
         unit.flags = number_flags(a, b) if unit.src_ids and unit.tgt_ids else []
-    with store.transaction(conn):
-        conn.execute("DELETE FROM units WHERE alignment_id = ?", (pair.alignment_id,))
-        conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
-            (pair.alignment_id, position, json.dumps(u.src_ids), json.dumps(u.tgt_ids), u.score, json.dumps(u.flags))
-            for position, u in enumerate(units)])
-    for unit in edited:
-        decide(conn, pair.src_doc, pair.tgt_doc, unit, "edited", reviewer=reviewer)
+    _apply(conn, pair, action, reviewer,
+           [(u, _decision(pair, u, "edited", u.note, reviewer)) for u in edited], units)
     for position, unit in enumerate(units):
         unit.position = position
+    for unit in edited:
+        unit.status, unit.reviewer = "edited", reviewer
     pair.units = units
-
-
-def _texts(conn: sqlite3.Connection, pair: PairReview) -> tuple[dict[int, str], dict[int, str]]:
-    def of(doc: int) -> dict[int, str]:
-        return dict(conn.execute("SELECT idx, text FROM sentences WHERE doc_id = ?", (doc,)).fetchall())
-    return of(pair.src_doc), of(pair.tgt_doc)
 
 
 def merge_with_next(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: str = "") -> None:
@@ -131,21 +267,40 @@ def merge_with_next(conn: sqlite3.Connection, pair: PairReview, position: int, r
     a, b = pair.units[position], pair.units[position + 1]
     merged = ReviewUnit(position, sorted(a.src_ids + b.src_ids), sorted(a.tgt_ids + b.tgt_ids),
                         round(min(a.score, b.score), 4), [])
-    units = pair.units[:position] + [merged] + pair.units[position + 2:]
-    _rewrite(conn, pair, units, [merged], _texts(conn, pair), reviewer)
+    _relink(conn, pair, "merge", pair.units[:position] + [merged] + pair.units[position + 2:], [merged], reviewer)
 
 
 def split(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: str = "") -> None:
-    """Break an n:m unit into 1-1 pairs in reading order; what is left over becomes omissions."""
+    """Undo a merge: a unit made by merging two units becomes those two again, with their own
+    decisions. Any other unit of several sentences becomes one unit per sentence, each without a
+    counterpart: a split never invents a link (merge or move sentences to pair them)."""
     unit = pair.units[position]
-    pieces = [ReviewUnit(position, [s], [t], unit.score, []) for s, t in zip(unit.src_ids, unit.tgt_ids)]
-    k = len(pieces)
-    pieces += [ReviewUnit(position, [s], [], unit.score, []) for s in unit.src_ids[k:]]
-    pieces += [ReviewUnit(position, [], [t], unit.score, []) for t in unit.tgt_ids[k:]]
-    if len(pieces) < 2:
-        raise ValueError("a unit with one sentence per side cannot be split")
-    units = pair.units[:position] + pieces + pair.units[position + 1:]
-    _rewrite(conn, pair, units, pieces, _texts(conn, pair), reviewer)
+    merged_from = _merged_from(conn, pair, unit)
+    if merged_from is not None:
+        pieces = [ReviewUnit(position, r["src_ids"], r["tgt_ids"], r["score"], r["flags"]) for r in merged_from]
+        units = pair.units[:position] + pieces + pair.units[position + 1:]
+        _apply(conn, pair, "split", reviewer, [(unit, None)], units)
+        restored = _pair_of(conn, pair.src_doc, pair.tgt_doc)
+        pair.units = restored.units
+        return
+    if len(unit.src_ids) + len(unit.tgt_ids) < 2:
+        raise ValueError("a unit of one sentence cannot be split")
+    pieces = ([ReviewUnit(position, [s], [], unit.score, []) for s in unit.src_ids]
+              + [ReviewUnit(position, [], [t], unit.score, []) for t in unit.tgt_ids])
+    _relink(conn, pair, "split", pair.units[:position] + pieces + pair.units[position + 1:], pieces, reviewer)
+
+
+def _merged_from(conn: sqlite3.Connection, pair: PairReview, unit: ReviewUnit) -> list[dict] | None:
+    """The two units a merge (still in effect, on this alignment) made ``unit`` from."""
+    for event in conn.execute("SELECT * FROM review_log WHERE src_doc = ? AND tgt_doc = ? AND action = 'merge' "
+                              "AND undone = 0 ORDER BY id DESC", (pair.src_doc, pair.tgt_doc)):
+        before, after = json.loads(event["before"]), json.loads(event["after"])
+        if before["alignment_id"] != pair.alignment_id:
+            continue
+        made = [r for r in after["units"] if r not in before["units"]]
+        if [(r["src_ids"], r["tgt_ids"]) for r in made] == [(unit.src_ids, unit.tgt_ids)]:
+            return [r for r in before["units"] if r not in after["units"]]
+    return None
 
 
 def move_sentence(conn: sqlite3.Connection, pair: PairReview, position: int, side: str, direction: int,
@@ -161,15 +316,51 @@ def move_sentence(conn: sqlite3.Connection, pair: PairReview, position: int, sid
     if not ids:
         raise ValueError(f"the unit has no {side} sentence to move")
     moved = ids[0] if direction < 0 else ids[-1]
-    setattr(unit, f"{side}_ids", [i for i in ids if i != moved])
-    setattr(neighbour, f"{side}_ids", sorted(getattr(neighbour, f"{side}_ids") + [moved]))
-    units = [u for u in pair.units if u.src_ids or u.tgt_ids]
-    _rewrite(conn, pair, units, [u for u in (unit, neighbour) if u in units], _texts(conn, pair), reviewer)
+    changed = [ReviewUnit(u.position, list(u.src_ids), list(u.tgt_ids), u.score, u.flags) for u in (unit, neighbour)]
+    setattr(changed[0], f"{side}_ids", [i for i in ids if i != moved])
+    setattr(changed[1], f"{side}_ids", sorted(getattr(neighbour, f"{side}_ids") + [moved]))
+    replaced = {unit.position: changed[0], neighbour.position: changed[1]}
+    units = [replaced.get(u.position, u) for u in pair.units]
+    units = [u for u in units if u.src_ids or u.tgt_ids]
+    _relink(conn, pair, "move", units, [u for u in changed if u in units], reviewer)
 
+
+# --- decisions the current alignment does not show ------------------------------------------
 
 def decisions_not_kept(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> list[dict]:
-    """Reviews on units that the current alignment no longer has (after a re-alignment)."""
+    """Decisions on sentences the documents still hold, in units the current alignment no longer has
+    (after a re-alignment). Orphaned decisions (sentences gone) are listed by ``orphaned``."""
     pair = load_pair(conn, src_doc, tgt_doc)
-    present = {_key(u.src_ids, u.tgt_ids) for u in pair.units} if pair else set()
-    rows = conn.execute("SELECT * FROM reviews WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))
-    return [dict(r) for r in rows if (r["src_ids"], r["tgt_ids"]) not in present and r["status"]]
+    if pair is None:
+        return []
+    present = {pair.key(u.src_ids, u.tgt_ids) for u in pair.units}
+    src_keys, tgt_keys = set(pair.src.keys.values()), set(pair.tgt.keys.values())
+    rows = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))
+    return [_shown(r) for r in rows if r["status"] and (r["src_keys"], r["tgt_keys"]) not in present
+            and set(json.loads(r["src_keys"])) <= src_keys and set(json.loads(r["tgt_keys"])) <= tgt_keys]
+
+
+def orphaned(conn: sqlite3.Connection) -> list[dict]:
+    """Decisions naming a sentence that is no longer in its document (changed or deleted): kept,
+    with the texts they were made on, and never shown on other text."""
+    found = []
+    keys: dict[int, set[str]] = {}
+    paths = dict(conn.execute("SELECT id, path FROM documents").fetchall())
+    for row in conn.execute("SELECT * FROM decisions ORDER BY src_doc, tgt_doc, updated_at"):
+        for doc in (row["src_doc"], row["tgt_doc"]):
+            if doc not in keys:
+                keys[doc] = set(DocumentKeys.load(conn, doc).keys.values())
+        if not (set(json.loads(row["src_keys"])) <= keys[row["src_doc"]]
+                and set(json.loads(row["tgt_keys"])) <= keys[row["tgt_doc"]]):
+            found.append({**_shown(row), "src_path": paths.get(row["src_doc"]), "tgt_path": paths.get(row["tgt_doc"])})
+    return found
+
+
+def _shown(row: sqlite3.Row) -> dict:
+    return {"src_doc": row["src_doc"], "tgt_doc": row["tgt_doc"], "src_texts": json.loads(row["src_texts"]),
+            "tgt_texts": json.loads(row["tgt_texts"]), "status": row["status"], "note": row["note"],
+            "reviewer": row["reviewer"], "updated_at": row["updated_at"]}
+
+
+def unit_dict(unit: ReviewUnit) -> dict:
+    return asdict(unit) | {"kind": unit.kind, "reviewed": unit.reviewed}

@@ -5,6 +5,7 @@ interrupted run keeps everything it finished.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -79,7 +80,7 @@ CREATE TABLE IF NOT EXISTS units (
     flags TEXT NOT NULL,
     PRIMARY KEY (alignment_id, position)
 );
--- Analyst decisions, keyed by the unit's content so that they outlive a re-alignment.
+-- Analyst decisions by sentence positions (replaced by `decisions` in migration 1).
 CREATE TABLE IF NOT EXISTS reviews (
     src_doc INTEGER NOT NULL,
     tgt_doc INTEGER NOT NULL,
@@ -137,10 +138,94 @@ def connect(workspace: str | os.PathLike | None = None) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(SCHEMA)
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            conn.executescript(SCHEMA)  # the first version; migrate() takes it up from there
+        migrate(conn)
     except (sqlite3.DatabaseError, OSError) as error:
         raise WorkspaceError(f"cannot open the workspace database {path}: {error}") from None
     return conn
+
+
+# --- migrations ----------------------------------------------------------------------------
+# SCHEMA is the first version (a workspace made before migrations has it, user_version 0);
+# each migration takes a workspace one version up, in one transaction, and is never edited
+# once released: a new change is a new migration.
+
+def sentence_keys(texts: list[str]) -> list[str]:
+    """Content identity of a document's sentences: a hash of the text and which occurrence of that
+    text it is (the second "Wake up!" is ":1"). It survives insertions and deletions elsewhere."""
+    seen: dict[str, int] = {}
+    keys = []
+    for text in texts:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        keys.append(f"{digest}:{seen.get(digest, 0)}")
+        seen[digest] = seen.get(digest, 0) + 1
+    return keys
+
+
+def _to_v1(conn: sqlite3.Connection) -> None:
+    """Decisions by sentence content instead of positions; the review log; indexes for deletes."""
+    conn.execute("""CREATE TABLE decisions (
+        src_doc INTEGER NOT NULL,
+        tgt_doc INTEGER NOT NULL,
+        src_keys TEXT NOT NULL,   -- JSON list of sentence_keys, in reading order
+        tgt_keys TEXT NOT NULL,
+        src_texts TEXT NOT NULL,  -- JSON list of the sentences as decided on (shown when orphaned)
+        tgt_texts TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('', 'accepted', 'rejected', 'edited')),
+        note TEXT NOT NULL DEFAULT '',
+        reviewer TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (src_doc, tgt_doc, src_keys, tgt_keys))""")
+    conn.execute("""CREATE TABLE review_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        src_doc INTEGER NOT NULL,
+        tgt_doc INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        before TEXT NOT NULL,     -- JSON: what the action replaced (decisions, and units for relinks)
+        after TEXT NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)))""")
+    # The old decisions were made on the sentences the documents hold now (a changed file
+    # has kept its positions since), so positions become content keys through today's texts.
+    texts: dict[int, dict[int, str]] = {}
+    keys: dict[int, dict[int, str]] = {}
+    for (doc_id,) in conn.execute("SELECT id FROM documents").fetchall():
+        rows = conn.execute("SELECT idx, text FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,)).fetchall()
+        texts[doc_id] = {r[0]: r[1] for r in rows}
+        keys[doc_id] = dict(zip([r[0] for r in rows], sentence_keys([r[1] for r in rows])))
+    for row in conn.execute("SELECT * FROM reviews").fetchall():
+        side = {}
+        for name, doc in (("src", row["src_doc"]), ("tgt", row["tgt_doc"])):
+            ids = json.loads(row[f"{name}_ids"])
+            side[name] = ([keys.get(doc, {}).get(i, f"missing:{i}") for i in ids],
+                          [texts.get(doc, {}).get(i, "") for i in ids])
+        conn.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (row["src_doc"], row["tgt_doc"], json.dumps(side["src"][0]), json.dumps(side["tgt"][0]),
+                      json.dumps(side["src"][1], ensure_ascii=False), json.dumps(side["tgt"][1], ensure_ascii=False),
+                      row["status"], row["note"], row["reviewer"], row["updated_at"]))
+    conn.execute("DROP TABLE reviews")
+    conn.execute("CREATE INDEX links_other_doc ON links (other_doc)")
+    conn.execute("CREATE INDEX alignments_tgt_doc ON alignments (tgt_doc)")
+    conn.execute("CREATE INDEX decisions_pair ON decisions (src_doc, tgt_doc)")
+
+
+MIGRATIONS = [_to_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the workspace up to SCHEMA_VERSION, one committed step at a time."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"made by a newer workbench (schema {version}, this one knows up to "
+                                    f"{SCHEMA_VERSION}): upgrade the workbench")
+    for number in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] == number:  # not done by a concurrent opener
+                MIGRATIONS[number](conn)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
 
 
 class transaction:
@@ -249,7 +334,7 @@ def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
         row = conn.execute("SELECT * FROM documents WHERE id = ?", (int(ref),)).fetchone()
     if row is None:
         row = conn.execute("SELECT * FROM documents WHERE path = ? OR source = ?",
-                           (ref, str(Path(ref).resolve()))).fetchone()
+                           (ref, os.path.abspath(ref))).fetchone()
     if row is None:  # a shorter tail of a label, when only one document has it
         tails = [r["id"] for r in conn.execute("SELECT id, path FROM documents") if r["path"].endswith("/" + ref)]
         if len(tails) == 1:

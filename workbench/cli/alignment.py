@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.table import Table
@@ -30,9 +31,10 @@ def _document_or_ingest(conn, ref: str, options: SegmentOptions = SegmentOptions
     documents), else a stored document by id or label."""
     path = Path(ref)
     if path.is_file():
-        root = Path.cwd() if path.resolve().is_relative_to(Path.cwd().resolve()) else path.resolve().parent
+        path = Path(os.path.abspath(path))
+        root = Path.cwd() if path.is_relative_to(Path.cwd()) else path.parent
         try:
-            new = ingest.read_document(path.resolve(), root.resolve(), options=options)
+            new = ingest.read_document(path, root, options=options)
         except ingest.IngestError as error:
             raise UsageError(f"{ref}: {error}") from None
         store.save_document(conn, new)
@@ -50,9 +52,9 @@ def _report_lost_decisions(conn, a, b) -> None:
         console.print(f"[yellow]{len(lost)} review decision(s) on {shown(a.path)} <-> {shown(b.path)} were on units this "
                       f"alignment no longer has (kept in the store, not shown):[/]", soft_wrap=True)
         for row in lost:
-            console.print(f"  {row['status']}: {printable(a.path)} {row['src_ids']} <-> {printable(b.path)} "
-                          f"{row['tgt_ids']}" + (f" note: {printable(row['note'])}" if row["note"] else ""),
-                          soft_wrap=True, markup=False)
+            console.print(f"  {row['status']}: {printable(' '.join(row['src_texts']))[:80]!r} <-> "
+                          f"{printable(' '.join(row['tgt_texts']))[:80]!r}"
+                          + (f" note: {printable(row['note'])}" if row["note"] else ""), soft_wrap=True, markup=False)
 
 
 def read_pairs(path: str) -> list[tuple[str, str, str | None]]:

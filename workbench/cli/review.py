@@ -78,14 +78,14 @@ def cmd_start(args) -> int:
 def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     """Add this module's commands to the parser."""
     p = add("export", cmd_export, "export aligned pairs to CSV, JSONL or TMX 1.4",
-            "Export every aligned unit (or only accepted and edited ones) with texts, spans, English,\n"
+            "Export every aligned unit (or only accepted ones) with texts, spans, English,\n"
             "confidence, flags, review status and the run signature. TMX: one <tu> per unit, n:m units\n"
             "joined into one <seg> per side; characters XML 1.0 cannot hold (control characters) become\n"
             "<ph type=\"x-xml-char\">U+0007</ph>. CSV: a text starting with = + - @ gets a leading ' so that\n"
             "spreadsheets show it rather than run it as a formula. JSONL keeps every text exactly.\n\n"
             "example: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
     p.add_argument("--format", choices=export.FORMATS, required=True)
-    p.add_argument("--reviewed-only", action="store_true", help="only accepted or edited units")
+    p.add_argument("--reviewed-only", action="store_true", help="only accepted units (relinked ones once accepted)")
     p.add_argument("--out", required=True, metavar="FILE")
 
     p = add("ui", cmd_ui, "review alignments in the browser (Streamlit)")

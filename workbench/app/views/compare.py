@@ -60,7 +60,7 @@ if stored is None:
     st.stop()
 
 src_en, tgt_en = english_of(conn, src_doc.id), english_of(conn, tgt_doc.id)
-reviewed = sum(1 for u in stored.units if u.status)
+reviewed = sum(1 for u in stored.units if u.reviewed)
 st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} reviewed · "
            f"embedder {stored.signature.get('embedder')} · "
            f"translation models: {', '.join(stored.signature.get('translation_models') or ['none'])}")
@@ -129,7 +129,7 @@ flagged_only = filters[1].toggle("Flagged only")
 unreviewed_only = filters[2].toggle("Unreviewed only")
 units = [u for u in stored.units
          if (not low_only or u.score < LOW_CONFIDENCE) and (not flagged_only or u.flags)
-         and (not unreviewed_only or not u.status)]
+         and (not unreviewed_only or not u.reviewed)]
 pages = max(1, (len(units) + PAGE_SIZE - 1) // PAGE_SIZE)
 if not 1 <= st.session_state.get("page", 1) <= pages:
     st.session_state["page"] = 1

@@ -7,7 +7,7 @@ from workbench.app.common import connect
 conn = connect()
 st.title("Export")
 fmt = st.radio("Format", export.FORMATS, horizontal=True)
-reviewed_only = st.checkbox("Reviewed pairs only (accepted or edited)", value=True)
+reviewed_only = st.checkbox("Accepted pairs only", value=True)
 rows = export.export_rows(conn, reviewed_only)
 st.write(f"{len(rows)} unit(s) to export")
 st.download_button(f"Download {fmt.upper()}", data=export.render(rows, fmt), file_name=f"workbench-pairs.{fmt}",
