@@ -156,7 +156,11 @@ def populated(tmp_path, monkeypatch, embedding_template):
 
 
 def run_page(page: str, **query) -> AppTest:
+    """A page of the app under AppTest; query params as the URL would give them (a reviewer
+    named unless reviewer="" is passed)."""
+    query.setdefault("reviewer", "tester")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
     at.run()
     if page != PAGES[0]:
         at.switch_page(page)

@@ -244,3 +244,36 @@ def test_packages_installed_by_argostranslate_are_used_read_only(workspace, mode
     english = (tmp_path / "out" / f"{JA}.en.txt").read_text(encoding="utf-8")
     assert "ダマスカス" in english  # the copy model: the English is the source, piece by piece
     assert {p: p.stat().st_mtime_ns for p in argos.rglob("*")} == before  # nothing written there
+
+
+def test_english_follows_the_installed_model(workspace, models_dir, fixture_models, tmp_path, capsys):
+    """A new fr->en package (another version, other weights) makes its language's English again;
+    --redo makes all of it again."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(CORPUS / FR, folder / FR)
+    install(models_dir, fixture_models, "fr")
+    assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out")]) == 0
+    conn = store.connect(workspace)
+    doc = store.document(conn, FR)
+    first = translate.english_of(conn, doc.id)
+    content = sum(1 for s in doc.sentences if not s.boilerplate)
+    assert len(first) == content and all(en == doc.sentences[i].text for i, (en, _) in first.items())
+
+    newer = build_package(tmp_path / "fr_en-1.1.argosmodel", "fr", "en", kind="map", size="tiny",
+                          word_map={"rebelles": "rebels"}, version="1.1")
+    assert cli.main(["models", "add", str(newer)]) == 0
+    capsys.readouterr()
+    assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{content} of them had English from another model" in err
+    second = translate.english_of(conn, doc.id)
+    models_used = {model for _, model in second.values()}
+    assert len(models_used) == 1 and models_used != {model for _, model in first.values()}
+    assert sum(second[i][0] != first[i][0] for i in first) > content // 2  # the other model's English
+
+    assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out")]) == 0  # nothing left to do
+    assert f"translated 0 sentences, 0 from cache, {content} done in earlier runs" in " ".join(
+        capsys.readouterr().err.split())
+    assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out"), "--redo"]) == 0
+    assert f"translated {content} sentences, 0 from cache" in " ".join(capsys.readouterr().err.split())

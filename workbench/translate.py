@@ -161,6 +161,7 @@ class TranslateReport:
     cached: int = 0  # filled from the translation cache
     done_before: int = 0  # already translated by an earlier (maybe interrupted) run
     english: int = 0  # English (or language-less) sentences passed through
+    retranslated: int = 0  # of those translated or cached: made before by another model (or --redo)
     missing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # lang -> doc paths
 
     def missing_lines(self) -> list[str]:
@@ -173,18 +174,37 @@ def _cache_key(translator: Translator, text: str) -> str:
     return hashlib.sha256(f"{translator.cache_id}\n{text}".encode()).hexdigest()
 
 
-def _pending(conn: sqlite3.Connection, doc: Document) -> list[Sentence]:
-    done = {row[0] for row in conn.execute("SELECT idx FROM translations WHERE doc_id = ?", (doc.id,))}
-    return [s for s in doc.sentences if not s.boilerplate and s.index not in done]
+def _pending(conn: sqlite3.Connection, doc: Document, translators: dict[str, Translator],
+             redo: bool = False) -> tuple[list[Sentence], int]:
+    """Sentences to translate: not translated yet, or translated by another model than the one now
+    installed for their language (a new version, other weights), or all with ``redo``; and how
+    many of them are such retranslations."""
+    made_by = dict(conn.execute("SELECT idx, model FROM translations WHERE doc_id = ?", (doc.id,)).fetchall())
+    pending, stale = [], 0
+    for s in doc.sentences:
+        if s.boilerplate:
+            continue
+        current = translators[s.lang].model_id if s.lang in translators else None
+        outdated = s.index in made_by and made_by[s.index] is not None and (
+            redo or (current is not None and made_by[s.index] != current))
+        if s.index not in made_by or outdated:
+            pending.append(s)
+            stale += outdated
+    return pending, stale
 
 
-def count_pending(conn: sqlite3.Connection, docs: Iterable[Document], translators: dict[str, Translator]) -> int:
-    return sum(1 for doc in docs for s in _pending(conn, doc) if s.lang not in PASS_THROUGH and s.lang in translators)
+def count_pending(conn: sqlite3.Connection, docs: Iterable[Document], translators: dict[str, Translator],
+                  redo: bool = False) -> int:
+    return sum(1 for doc in docs for s in _pending(conn, doc, translators, redo)[0]
+               if s.lang not in PASS_THROUGH and s.lang in translators)
 
 
 def translate_documents(conn: sqlite3.Connection, docs: list[Document], translators: dict[str, Translator],
-                        on_progress: Callable[[int], None] | None = None, commit_every: int = 64) -> TranslateReport:
-    """Put every non-boilerplate, non-English sentence of ``docs`` into English.
+                        on_progress: Callable[[int], None] | None = None, commit_every: int = 64,
+                        redo: bool = False) -> TranslateReport:
+    """Put every non-boilerplate, non-English sentence of ``docs`` into English; English made by
+    another model than the one installed now is made again (all of it with ``redo``, which also
+    bypasses the translation cache).
 
     Work is committed every ``commit_every`` sentences, so an interrupted run loses at most one
     batch and the next run continues from there.
@@ -192,7 +212,8 @@ def translate_documents(conn: sqlite3.Connection, docs: list[Document], translat
     report = TranslateReport()
     work: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))  # lang->text->sites
     for doc in docs:
-        pending = _pending(conn, doc)
+        pending, stale = _pending(conn, doc, translators, redo)
+        report.retranslated += stale
         content = sum(1 for s in doc.sentences if not s.boilerplate)
         report.done_before += content - len(pending)
         english = [s for s in pending if s.lang in PASS_THROUGH]
@@ -212,7 +233,7 @@ def translate_documents(conn: sqlite3.Connection, docs: list[Document], translat
         translator = translators[lang]
         texts = sorted(sites_by_text, key=len)  # similar lengths batch well
         keys = {text: _cache_key(translator, text) for text in texts}
-        cached = _cached(conn, list(keys.values()))
+        cached = {} if redo else _cached(conn, list(keys.values()))
         hits = [text for text in texts if keys[text] in cached]
         _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False)
         report.cached += sum(len(sites_by_text[text]) for text in hits)

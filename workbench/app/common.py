@@ -63,7 +63,7 @@ def current_stories(conn: sqlite3.Connection) -> tuple[list[list[int]], list[tup
 
 
 def reviewer() -> str:
-    return st.session_state.get("reviewer", "")
+    return st.session_state.get("reviewer", "").strip()
 
 
 def doc_label(doc: Document) -> str:

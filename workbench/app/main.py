@@ -19,7 +19,14 @@ pages = [
     st.Page("views/search.py", title="Search", icon=":material/search:"),
     st.Page("views/export.py", title="Export", icon=":material/download:"),
 ]
+# The reviewer's name lives in the session and in the URL (?reviewer=...), so that a reload or a
+# bookmark of this browser keeps it; decisions are refused until there is one.
+if not st.session_state.get("reviewer"):
+    st.session_state["reviewer"] = st.query_params.get("reviewer", "")
+if st.session_state["reviewer"].strip():
+    st.query_params["reviewer"] = st.session_state["reviewer"].strip()
 with st.sidebar:
-    st.text_input("Reviewer", key="reviewer", help="Your name, stored with each decision")
+    st.text_input("Reviewer", key="reviewer", placeholder="your name",
+                  help="Your name, stored with each decision; needed before the first one")
     st.caption(f"Workspace: `{workspace()}`")
 st.navigation(pages).run()

@@ -8,7 +8,7 @@ import sys
 
 from .. import __version__
 from ..store import WorkspaceError
-from . import alignment, corpus, review, translation
+from . import alignment, corpus, decisions, review, translation
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, EXIT_WORKSPACE, UsageError, console, shown
 
 FLOW = """\
@@ -25,6 +25,9 @@ report the same story, then review the pairs in the browser and export them.
   python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
   python -m workbench links --out links.jsonl             each sentence as reported in the other documents
   python -m workbench ui                                  review side by side in the browser
+  python -m workbench review list ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt
+  python -m workbench review accept ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt 3 4 --note checked
+  python -m workbench review undo                          take back the last decision or relink
   python -m workbench export --format tmx --reviewed-only --out pairs.tmx
 
 Or all at once, on the built-in samples: python -m workbench start
@@ -55,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module in (corpus, translation, alignment, review):
+    for module in (corpus, translation, alignment, review, decisions):
         module.register(add, sub, common)
     return parser
 

@@ -66,9 +66,9 @@ def decoding_options(args) -> translate.DecodingOptions:
                                      max_batch_tokens=args.batch_tokens)
 
 
-def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64):
+def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64, redo: bool = False):
     translators = translate.translators_to_english(options, on_error=warn)
-    total = translate.count_pending(conn, docs, translators)
+    total = translate.count_pending(conn, docs, translators, redo)
     with progress_bar() as bar:
         task = bar.add_task("translate", total=total, rate="")
 
@@ -78,9 +78,12 @@ def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: 
             if elapsed > 0:
                 bar.update(task, rate=f"{bar.tasks[task].completed / elapsed:.1f} sent/s")
 
-        report = translate.translate_documents(conn, docs, translators, advance, commit_every)
+        report = translate.translate_documents(conn, docs, translators, advance, commit_every, redo)
     console.print(f"translated {report.translated} sentences, {report.cached} from cache, "
                   f"{report.done_before} done in earlier runs, {report.english} English passed through")
+    if report.retranslated:
+        console.print(f"{report.retranslated} of them had English from another model (or --redo) and were "
+                      "translated again; `align-all` re-aligns the pairs that used it, decisions kept")
     for line in report.missing_lines():
         console.print(f"[yellow]{shown(line)}[/]", soft_wrap=True)
     return report
@@ -91,7 +94,7 @@ def cmd_translate(args) -> int:
     results, code = run_ingest(conn, Path(args.folder), args.max_mb)
     ids = [r.doc_id for r in results if r.doc_id is not None]
     docs = [store.document(conn, doc_id) for doc_id in ids]
-    report = run_translate(conn, docs, decoding_options(args), args.commit_every)
+    report = run_translate(conn, docs, decoding_options(args), args.commit_every, args.redo)
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
     written = translate.write_outputs(conn, docs, out_dir)
     console.print(f"wrote {len(written) - 1} English texts and {shown(out_dir / 'translations.jsonl')}")
@@ -139,5 +142,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default: WORKSPACE/translations)")
     p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 2**20, help=argparse.SUPPRESS)
     add_decoding_arguments(p)
+    p.add_argument("--redo", action="store_true",
+                   help="translate every sentence again, bypassing the cache (English made by another model "
+                        "than the installed one is redone anyway)")
     p.add_argument("--commit-every", type=int, default=64, metavar="N",
                    help="save results every N sentences (default: 64)")

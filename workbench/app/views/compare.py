@@ -3,7 +3,7 @@ import streamlit as st
 
 from workbench import compare, review, store
 from workbench.anchors import numbers
-from workbench.app.common import band_html, connect, current_stories, doc_label, embedder, reviewer, side_html
+from workbench.app.common import band_html, connect, current_stories, doc_label, embedder, plain_md, reviewer, side_html
 from workbench.translate import english_of
 
 PAGE_SIZE = 25
@@ -101,6 +101,30 @@ def decide_focused(unit: review.ReviewUnit, status: str | None) -> None:
     st.session_state["focus"] = unit.position
 
 
+def undo_last() -> None:
+    try:
+        event = review.undo(conn, reviewer(), pair[0], pair[1])
+        st.session_state["flash"] = f"Undone: {event['action']} by {event['reviewer'] or 'no name'} at {event['at']}"
+    except ValueError as error:
+        st.session_state["flash"] = str(error)
+
+
+anonymous = not reviewer()
+if anonymous:
+    st.info("Enter your name under **Reviewer** in the sidebar to review: every decision records who made it.")
+tools = st.columns([1, 3])
+tools[0].button("Undo last action", key="undo", icon=":material/undo:", on_click=undo_last, disabled=anonymous,
+                help="Take back the last decision, note, bulk accept or relink on this pair")
+not_shown = [d for d in review.orphaned(conn) if (d["src_doc"], d["tgt_doc"]) == pair]
+not_shown += review.decisions_not_kept(conn, *pair)
+if not_shown:
+    with tools[1].expander(f"{len(not_shown)} decision(s) not shown: their sentences changed, or the units were "
+                           "aligned differently since"):
+        for d in not_shown:
+            st.markdown(f"**{plain_md(d['status'] or 'note')}** by {plain_md(d['reviewer'] or 'no name')} "
+                        f"({plain_md(d['updated_at'])}): {plain_md(' '.join(d['src_texts']))} ↔ "
+                        f"{plain_md(' '.join(d['tgt_texts']))}" + (f" — {plain_md(d['note'])}" if d["note"] else ""))
+
 if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
@@ -115,9 +139,9 @@ if focused is not None:
         show_sides(focused, left, right)
         keys = st.columns([1, 1, 1, 3])
         keys[0].button("Accept", key="focus-accept", shortcut="a", type="primary", icon=":material/check:",
-                       on_click=decide_focused, args=(focused, "accepted"))
+                       on_click=decide_focused, args=(focused, "accepted"), disabled=anonymous)
         keys[1].button("Reject", key="focus-reject", shortcut="x", icon=":material/close:",
-                       on_click=decide_focused, args=(focused, "rejected"))
+                       on_click=decide_focused, args=(focused, "rejected"), disabled=anonymous)
         keys[2].button("Skip", key="focus-skip", shortcut="n", icon=":material/skip_next:",
                        on_click=decide_focused, args=(focused, None))
 else:
@@ -140,31 +164,35 @@ for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         band, left, right, actions = st.columns([0.5, 4.5, 4.5, 3])
         band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
         show_sides(unit, left, right)
-        status = unit.status or "unreviewed"
+        status = {"": "unreviewed", "edited": "relinked, not yet accepted"}.get(unit.status, unit.status)
         actions.caption(f"#{unit.position} · {unit.kind} · **{status}**"
                         + (f" · {', '.join(unit.flags)}" if unit.flags else ""))
         buttons = actions.columns(2)
         buttons[0].button("Accept", key=f"accept-{unit.position}", icon=":material/check:",
                           on_click=review.decide, args=(conn, pair[0], pair[1], unit, "accepted"),
-                          kwargs={"reviewer": reviewer()})
+                          kwargs={"reviewer": reviewer()}, disabled=anonymous)
         buttons[1].button("Reject", key=f"reject-{unit.position}", icon=":material/close:",
                           on_click=review.decide, args=(conn, pair[0], pair[1], unit, "rejected"),
-                          kwargs={"reviewer": reviewer()})
+                          kwargs={"reviewer": reviewer()}, disabled=anonymous)
         with actions.popover("Relink · note", icon=":material/edit:"):
             note = st.text_input("Note", value=unit.note, key=f"note-{unit.position}")
-            if st.button("Save note", key=f"save-note-{unit.position}"):
+            if st.button("Save note", key=f"save-note-{unit.position}", disabled=anonymous):
                 review.decide(conn, pair[0], pair[1], unit, note=note, reviewer=reviewer())
                 st.rerun()
-            st.button("Merge with next unit", key=f"merge-{unit.position}",
+            if unit.status:
+                st.button("Back to unreviewed", key=f"reset-{unit.position}", disabled=anonymous,
+                          on_click=review.decide, args=(conn, pair[0], pair[1], unit, ""),
+                          kwargs={"reviewer": reviewer()})
+            st.button("Merge with next unit", key=f"merge-{unit.position}", disabled=anonymous,
                       on_click=act, args=(review.merge_with_next, unit.position))
-            st.button("Split into 1-1 pairs", key=f"split-{unit.position}",
-                      on_click=act, args=(review.split, unit.position))
+            st.button("Split (undoes a merge; else one unit per sentence)", key=f"split-{unit.position}",
+                      disabled=anonymous, on_click=act, args=(review.split, unit.position))
             for side, name in (("src", "left"), ("tgt", "right")):
-                st.button(f"Move first {name} sentence up", key=f"up-{side}-{unit.position}",
+                st.button(f"Move first {name} sentence up", key=f"up-{side}-{unit.position}", disabled=anonymous,
                           on_click=act, args=(review.move_sentence, unit.position, side, -1))
-                st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}",
+                st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}", disabled=anonymous,
                           on_click=act, args=(review.move_sentence, unit.position, side, 1))
-            st.button("Accept all above", key=f"above-{unit.position}",
+            st.button("Accept all above", key=f"above-{unit.position}", disabled=anonymous,
                       on_click=review.accept_all_above, args=(conn, stored, unit.position),
                       kwargs={"reviewer": reviewer()})
 
