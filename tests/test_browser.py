@@ -75,11 +75,16 @@ def test_accept_survives_a_reload(server, page):
     page.goto(f"{url}/compare?src={ja.id}&tgt={fr.id}")
     page.get_by_text("no counterpart").first.wait_for(timeout=90_000)
     first_unit = page.locator(".st-key-unit-0")
+    assert first_unit.get_by_role("button", name="Accept").is_disabled()  # no reviewer name yet
+    page.get_by_role("textbox", name="Reviewer").fill("ana")
+    page.get_by_role("textbox", name="Reviewer").press("Enter")
     first_unit.get_by_role("button", name="Accept").click()
     first_unit.get_by_text("accepted").wait_for(timeout=30_000)
-    assert review.load_pair(conn, ja.id, fr.id).units[0].status == "accepted"
-    page.reload()
+    unit = review.load_pair(conn, ja.id, fr.id).units[0]
+    assert (unit.status, unit.reviewer) == ("accepted", "ana")
+    page.reload()  # the name is kept (in the URL) and so is the decision
     page.locator(".st-key-unit-0").get_by_text("accepted").wait_for(timeout=90_000)
+    assert page.get_by_role("textbox", name="Reviewer").input_value() == "ana"
     page.locator(".st-key-unit-0").get_by_role("button", name="Accept").wait_for(timeout=30_000)
     # the keyboard: "a" accepts the next unreviewed unit (the focus panel), here unit 1
     page.get_by_role("heading", name="Compare").click()
