@@ -82,9 +82,11 @@ def test_accept_survives_a_reload(server, page):
     first_unit.get_by_text("accepted").wait_for(timeout=30_000)
     unit = review.load_pair(conn, ja.id, fr.id).units[0]
     assert (unit.status, unit.reviewer) == ("accepted", "ana")
-    page.reload()  # the name is kept (in the URL) and so is the decision
+    page.wait_for_url("**reviewer=ana**", timeout=30_000)  # the name is kept in the URL ...
+    page.reload()  # ... so a reload keeps it, and the decision
     page.locator(".st-key-unit-0").get_by_text("accepted").wait_for(timeout=90_000)
-    assert page.get_by_role("textbox", name="Reviewer").input_value() == "ana"
+    from playwright.sync_api import expect
+    expect(page.get_by_role("textbox", name="Reviewer")).to_have_value("ana", timeout=30_000)
     page.locator(".st-key-unit-0").get_by_role("button", name="Accept").wait_for(timeout=30_000)
     # the keyboard: "a" accepts the next unreviewed unit (the focus panel), here unit 1
     page.get_by_role("heading", name="Compare").click()

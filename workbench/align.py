@@ -122,7 +122,9 @@ def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
 
 def _window_mean(values: np.ndarray, size: int) -> np.ndarray:
     count = len(values) - size + 1
-    return sum(values[k:k + count] for k in range(size)) / size if count > 0 else np.zeros(0)
+    if count <= 0:
+        return np.zeros(0)
+    return np.mean([values[k:k + count] for k in range(size)], axis=0)
 
 
 def _window_max(matrix: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -149,8 +151,10 @@ class Scorer:
         self.used_english = with_english and params.english_weight > 0 and n > 0 and m > 0
         if self.used_english:
             w = params.english_weight
+            src_english = [e for e in src.english if e is not None]  # all of them (with_english)
+            tgt_english = [e for e in tgt.english if e is not None]
             self.views = [(self.views[0][0], self.views[0][1], 1 - w),
-                          (embed_cached(conn, embedder, src.english), embed_cached(conn, embedder, tgt.english), w)]
+                          (embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w)]
         self.sim11 = self.similarity(1, 1)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
@@ -305,7 +309,7 @@ def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
                     src_of[k] = src_of[j]
                     tgt_of[i] = sorted({j, k})
                     break
-    units = {}
+    units: dict[tuple[tuple[int, ...], tuple[int, ...]], None] = {}  # an ordered set
     for i in range(n):
         if i in tgt_of:
             key = (tuple(src_of[tgt_of[i][0]]), tuple(tgt_of[i]))

@@ -17,19 +17,19 @@ from . import __version__, store
 from .align import Alignment, AlignParams, Scorer, Side, align, margins
 from .anchors import anchors, number_flags
 from .embed import Embedder, embed_cached
-from .records import AlignedUnit, Document, Link, Sentence
+from .records import AlignedUnit, Link, Sentence, StoredDocument
 from .translate import english_of
 
 
 @dataclass
 class DocumentSide:
-    doc: Document
+    doc: StoredDocument
     side: Side
     indices: list[int]  # position in side -> sentence index in the document
     models: set[str]  # translation models behind the English side
 
 
-def document_side(conn: sqlite3.Connection, doc: Document) -> DocumentSide:
+def document_side(conn: sqlite3.Connection, doc: StoredDocument) -> DocumentSide:
     content = [s for s in doc.sentences if not s.boilerplate]
     english = english_of(conn, doc.id)
     # an English sentence is its own English, translated or not
@@ -69,8 +69,8 @@ def unit_record(src: DocumentSide, tgt: DocumentSide, unit: AlignedUnit, signatu
     def side(ds: DocumentSide, positions: list[int]):
         ids = [ds.indices[p] for p in positions]
         sentences = [ds.doc.sentences[i] for i in ids]
-        english = [ds.side.english[p] for p in positions]
-        en = " ".join(english) if english and all(e is not None for e in english) else None
+        english = [e for e in (ds.side.english[p] for p in positions) if e is not None]
+        en = " ".join(english) if english and len(english) == len(positions) else None
         text = ds.side.separator.join(s.text for s in sentences)
         return ids, [[s.start, s.end] for s in sentences], text, en
 
@@ -91,9 +91,10 @@ def boilerplate_record(src: DocumentSide, tgt: DocumentSide, side: str, sentence
     ids = {"src": [], "tgt": [], side: [sentence.index]}
     spans = {"src": [], "tgt": [], side: [[sentence.start, sentence.end]]}
     text = {"src": "", "tgt": "", side: sentence.text}
-    record = {"src_doc": src.doc.path, "tgt_doc": tgt.doc.path, "src_ids": ids["src"], "tgt_ids": ids["tgt"],
-              "src_spans": spans["src"], "tgt_spans": spans["tgt"], "src_text": text["src"], "tgt_text": text["tgt"],
-              "src_en": None, "tgt_en": None, "kind": "boilerplate", "score": None, "flags": []}
+    record: dict = {"src_doc": src.doc.path, "tgt_doc": tgt.doc.path, "src_ids": ids["src"], "tgt_ids": ids["tgt"],
+                    "src_spans": spans["src"], "tgt_spans": spans["tgt"], "src_text": text["src"],
+                    "tgt_text": text["tgt"], "src_en": None, "tgt_en": None, "kind": "boilerplate", "score": None,
+                    "flags": []}
     if signature is not None:
         record["signature"] = signature
     return record
@@ -106,7 +107,7 @@ def inputs_digest(src: DocumentSide, tgt: DocumentSide, embedder: Embedder, para
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def is_current(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder, mode: str = "auto",
+def is_current(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder, mode: str = "auto",
                params: AlignParams = AlignParams()) -> bool:
     """Whether the stored alignment of ``a`` and ``b`` was made from the same inputs (so aligning
     again would give the same units, and would only undo an analyst's relinks)."""
@@ -117,7 +118,7 @@ def is_current(conn: sqlite3.Connection, a: Document, b: Document, embedder: Emb
     return json.loads(row[0]).get("inputs") == digest
 
 
-def align_documents(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder, mode: str = "auto",
+def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder, mode: str = "auto",
                     params: AlignParams = AlignParams()) -> DocumentAlignment:
     """Align two stored documents and store the units (analysts' reviews are kept by content)."""
     src, tgt = document_side(conn, a), document_side(conn, b)
@@ -159,7 +160,7 @@ EXHAUSTIVE_BELOW = 200  # documents; in larger workspaces only candidate pairs a
 CANDIDATE_NEIGHBOURS = 10  # nearest sentences (in other documents) that make two documents candidates
 
 
-def _content_vectors(conn: sqlite3.Connection, docs: list[Document], embedder: Embedder) -> list[np.ndarray]:
+def _content_vectors(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder) -> list[np.ndarray]:
     """Embeddings of each document's content sentences (one cache pass, one model call for all)."""
     texts = [[s.text for s in d.sentences if not s.boilerplate] for d in docs]
     flat = embed_cached(conn, embedder, [t for doc_texts in texts for t in doc_texts])
@@ -177,7 +178,7 @@ def _similarity(va: np.ndarray, vb: np.ndarray, same_language: bool, params: Ali
 
 
 def candidate_pairs(vectors: list[np.ndarray], neighbours: int = CANDIDATE_NEIGHBOURS) -> set[tuple[int, int]]:
-    """Document pairs (k < l) where a sentence of one is among the ``neighbours`` nearest sentences,
+    """StoredDocument pairs (k < l) where a sentence of one is among the ``neighbours`` nearest sentences,
     in other documents, of a sentence of the other. Documents about the same events share close
     sentences, so scoring only these pairs finds the stories at a fraction of all n^2/2 pairs."""
     if len(vectors) < 2 or not any(len(v) for v in vectors):
@@ -196,10 +197,10 @@ def candidate_pairs(vectors: list[np.ndarray], neighbours: int = CANDIDATE_NEIGH
     return pairs
 
 
-def story_groups(conn: sqlite3.Connection, docs: list[Document], embedder: Embedder,
+def story_groups(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder,
                  threshold: float = STORY_THRESHOLD, params: AlignParams = AlignParams(),
                  exhaustive_below: int = EXHAUSTIVE_BELOW,
-                 ) -> tuple[list[list[Document]], dict[tuple[int, int], float]]:
+                 ) -> tuple[list[list[StoredDocument]], dict[tuple[int, int], float]]:
     """Documents that report the same events, by average-linkage clustering of story similarity.
 
     Pairs above ``threshold`` are taken most similar first; two groups merge only when their
@@ -241,8 +242,8 @@ def story_groups(conn: sqlite3.Connection, docs: list[Document], embedder: Embed
     return sorted(groups, key=lambda g: (-len(g), g[0].path)), similarity
 
 
-def suggested_pairs(groups: list[list[Document]],
-                    similarity: dict[tuple[int, int], float]) -> list[tuple[Document, Document, float]]:
+def suggested_pairs(groups: list[list[StoredDocument]],
+                    similarity: dict[tuple[int, int], float]) -> list[tuple[StoredDocument, StoredDocument, float]]:
     """Cross-language pairs inside a story group, most similar first: the pairs worth aligning."""
     pairs = []
     for group in groups:
@@ -254,9 +255,9 @@ def suggested_pairs(groups: list[list[Document]],
     return sorted(pairs, key=lambda p: -p[2])
 
 
-def align_stories(conn: sqlite3.Connection, docs: list[Document], embedder: Embedder, mode: str = "auto",
-                  redo: bool = False, on_pair: Callable[[int, int, Document, Document, bool], None] | None = None,
-                  ) -> tuple[list[list[Document]], list[tuple[Document, Document]]]:
+def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder, mode: str = "auto",
+                  redo: bool = False, on_pair: Callable[[int, int, StoredDocument, StoredDocument, bool], None] | None = None,
+                  ) -> tuple[list[list[StoredDocument]], list[tuple[StoredDocument, StoredDocument]]]:
     """Group ``docs`` into stories and align every cross-language pair in a story. A pair already
     aligned from the same inputs is kept as stored (with the analysts' relinks) unless ``redo``.
     ``on_pair(done, total, a, b, kept)`` follows progress. Returns the groups and the pairs, most
@@ -274,7 +275,7 @@ def align_stories(conn: sqlite3.Connection, docs: list[Document], embedder: Embe
 
 # --- cross-document links ------------------------------------------------------------------------
 
-def links_between(conn: sqlite3.Connection, a: Document, b: Document, embedder: Embedder,
+def links_between(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder,
                   params: AlignParams = AlignParams()) -> list[Link]:
     """For each content sentence of ``a``, its best counterpart in ``b`` with confidence and flags."""
     src, tgt = document_side(conn, a), document_side(conn, b)
@@ -290,7 +291,7 @@ def links_between(conn: sqlite3.Connection, a: Document, b: Document, embedder: 
     return found
 
 
-def compute_links(conn: sqlite3.Connection, docs: list[Document], embedder: Embedder,
+def compute_links(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder,
                   params: AlignParams = AlignParams()) -> list[Link]:
     """Links from every document to every other-language document of its story; stored."""
     groups, _ = story_groups(conn, docs, embedder)

@@ -18,7 +18,7 @@ import pandas as pd
 from . import __version__, store
 from .compare import DocumentSide, document_side, unit_record
 from .records import AlignedUnit
-from .review import aligned_pairs, load_pair
+from .review import aligned_pair, aligned_pairs
 
 FORMATS = ("csv", "jsonl", "tmx")
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -31,10 +31,10 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[d
     rows = []
     sides: dict[int, DocumentSide] = {}
     for src_id, tgt_id in aligned_pairs(conn):
-        pair = load_pair(conn, src_id, tgt_id)
+        pair = aligned_pair(conn, src_id, tgt_id)
         for doc_id in (src_id, tgt_id):
             if doc_id not in sides:
-                sides[doc_id] = document_side(conn, store.document(conn, doc_id))
+                sides[doc_id] = document_side(conn, store.stored_document(conn, doc_id))
         src, tgt = sides[src_id], sides[tgt_id]
         position_src = {index: p for p, index in enumerate(src.indices)}
         position_tgt = {index: p for p, index in enumerate(tgt.indices)}
@@ -84,7 +84,7 @@ def segment_text(seg: ET.Element) -> str:
     parts = [seg.text or ""]
     for child in seg:
         if child.tag == "ph" and child.get("type") == ILLEGAL_CHAR_TYPE:
-            parts.append(chr(int(child.text[2:], 16)))
+            parts.append(chr(int((child.text or "U+FFFD")[2:], 16)))
         parts.append(child.tail or "")
     return "".join(parts)
 

@@ -228,9 +228,9 @@ def ingest_folder(conn: sqlite3.Connection, folder: Path, max_bytes: int = DEFAU
         if isinstance(item, Skipped):
             results.append(IngestResult(item.path, "skipped", reason=item.reason))
         else:
-            status = store.save_document(conn, item)
-            results.append(IngestResult(item.path, status, item.lang, item.encoding, len(item.sentences),
-                                        "; ".join(item.warnings), item.id))
+            status, stored = store.save_document(conn, item)
+            results.append(IngestResult(stored.path, status, item.lang, item.encoding, len(item.sentences),
+                                        "; ".join(item.warnings), stored.id))
         if on_file:
             on_file(item.path)
     return results

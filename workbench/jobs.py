@@ -28,8 +28,8 @@ def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
         raise ValueError(f"job kind must be one of {KINDS}")
     conn = store.connect(workspace)
     with store.transaction(conn):
-        job_id = conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
-                              (kind, json.dumps({"docs": doc_ids}), "queued", store.now())).lastrowid
+        job_id = int(conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
+                                  (kind, json.dumps({"docs": doc_ids}), "queued", store.now())).lastrowid or 0)
     log = store.workspace_dir(workspace) / f"job-{job_id}.log"
     # The worker imports this same workbench, whether it is installed or run from a source tree.
     importable = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),

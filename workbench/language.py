@@ -49,7 +49,7 @@ def dominant_script(text: str) -> str | None:
         script = _char_script(ch)
         if script:
             counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=counts.get) if counts else None
+    return max(counts, key=lambda script: counts[script]) if counts else None
 
 
 def script_of_language(lang: str) -> str:

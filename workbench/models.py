@@ -268,7 +268,10 @@ def install_from_index(codes: list[str], progress: Callable[[str, int, int], Non
         links = matches[0]["links"]
         with tempfile.TemporaryDirectory() as tmp:
             archive = Path(tmp) / f"translate-{code}_en.argosmodel"
-            link = _download(links, archive, lambda done, total, code=code: progress and progress(code, done, total))
+            def report(done: int, total: int, code: str = code) -> None:
+                if progress:
+                    progress(code, done, total)
+            link = _download(links, archive, report)
             installed.append(add_package(archive, source=link))
     return installed
 

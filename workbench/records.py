@@ -21,6 +21,7 @@ class Sentence:
 
 @dataclass
 class Document:
+    """A document as read from a file, not stored in a workspace yet."""
     path: str  # its label: the path under the ingested folder, longer where two files share it
     source: str  # absolute path it was read from: the document's identity in a workspace
     sha256: str
@@ -31,7 +32,12 @@ class Document:
     text: str
     sentences: list[Sentence] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    id: int | None = None
+
+
+@dataclass(kw_only=True)
+class StoredDocument(Document):
+    """A document in a workspace: it has an id (stable while its file is edited)."""
+    id: int
 
 
 @dataclass(frozen=True)

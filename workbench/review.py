@@ -166,7 +166,7 @@ def decide(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, unit: ReviewUni
     (one committed, logged write)."""
     if status is not None and status not in STATUSES + ("",):
         raise ValueError(f"status must be one of {', '.join(STATUSES)} or '' (unreviewed)")
-    pair = _pair_of(conn, src_doc, tgt_doc)
+    pair = aligned_pair(conn, src_doc, tgt_doc)
     status = unit.status if status is None else status
     note = unit.note if note is None else note
     action = "note" if status == unit.status else (status or "reset")
@@ -175,7 +175,8 @@ def decide(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, unit: ReviewUni
     unit.status, unit.note, unit.reviewer = status, note, reviewer
 
 
-def _pair_of(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairReview:
+def aligned_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairReview:
+    """The review of a pair known to be aligned (ValueError if it is not)."""
     pair = load_pair(conn, src_doc, tgt_doc)
     if pair is None:
         raise ValueError("these two documents are not aligned")
@@ -219,7 +220,7 @@ def undo(conn: sqlite3.Connection, reviewer: str = "", src_doc: int | None = Non
     event = conn.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
     if event is None:
         raise ValueError("nothing to undo")
-    pair = _pair_of(conn, event["src_doc"], event["tgt_doc"])
+    pair = aligned_pair(conn, event["src_doc"], event["tgt_doc"])
     before = json.loads(event["before"])
     if "units" in before and before["alignment_id"] != pair.alignment_id:
         raise ValueError(f"the {event['action']} of {event['at']} cannot be undone: the pair has been aligned "
@@ -280,7 +281,7 @@ def split(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: s
         pieces = [ReviewUnit(position, r["src_ids"], r["tgt_ids"], r["score"], r["flags"]) for r in merged_from]
         units = pair.units[:position] + pieces + pair.units[position + 1:]
         _apply(conn, pair, "split", reviewer, [(unit, None)], units)
-        restored = _pair_of(conn, pair.src_doc, pair.tgt_doc)
+        restored = aligned_pair(conn, pair.src_doc, pair.tgt_doc)
         pair.units = restored.units
         return
     if len(unit.src_ids) + len(unit.tgt_ids) < 2:

@@ -5,6 +5,7 @@ interrupted run keeps everything it finished.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -12,7 +13,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .records import Document, Sentence
+from .records import Document, Sentence, StoredDocument
 
 DB_NAME = "workbench.sqlite3"
 DEFAULT_WORKSPACE = "workspace"
@@ -244,8 +245,8 @@ class transaction:
 
 # --- documents and sentences -------------------------------------------------------------
 
-def save_document(conn: sqlite3.Connection, doc: Document) -> str:
-    """Store a document; returns "new", "changed" or "unchanged". A changed file (other bytes, or
+def save_document(conn: sqlite3.Connection, doc: Document) -> tuple[str, StoredDocument]:
+    """Store a document; returns "new", "changed" or "unchanged" and the stored document. A changed file (other bytes, or
     the same bytes split differently) is replaced whole.
 
     A document is the file at its full path (``source``). A file at a new path is a stored
@@ -256,31 +257,36 @@ def save_document(conn: sqlite3.Connection, doc: Document) -> str:
     """
     row = _stored_row(conn, doc)
     if row and row["sha256"] == doc.sha256 and _spans(conn, row["id"]) == _spans_of(doc):
-        doc.id, doc.path = row["id"], row["path"]
         if row["source"] != doc.source:
-            conn.execute("UPDATE documents SET source = ? WHERE id = ?", (doc.source, doc.id))
-        return "unchanged"
+            conn.execute("UPDATE documents SET source = ? WHERE id = ?", (doc.source, row["id"]))
+        return "unchanged", _stored(doc, row["id"], row["path"])
     fields = (doc.source, doc.sha256, doc.size, doc.encoding, doc.lang, doc.title, doc.text,
               json.dumps(doc.warnings), now())
     with transaction(conn):
         if row:
-            doc.id, doc.path = row["id"], row["path"]
-            conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc.id,))
-            conn.execute("DELETE FROM alignments WHERE src_doc = ? OR tgt_doc = ?", (doc.id, doc.id))
-            conn.execute("DELETE FROM links WHERE doc = ? OR other_doc = ?", (doc.id, doc.id))
+            stored = _stored(doc, row["id"], row["path"])
+            conn.execute("DELETE FROM sentences WHERE doc_id = ?", (stored.id,))
+            conn.execute("DELETE FROM alignments WHERE src_doc = ? OR tgt_doc = ?", (stored.id, stored.id))
+            conn.execute("DELETE FROM links WHERE doc = ? OR other_doc = ?", (stored.id, stored.id))
             conn.execute(
                 "UPDATE documents SET source=?, sha256=?, size=?, encoding=?, lang=?, title=?, text=?,"
-                " warnings=?, ingested_at=? WHERE id=?", (*fields, doc.id))
+                " warnings=?, ingested_at=? WHERE id=?", (*fields, stored.id))
         else:
-            doc.path = _free_label(conn, doc)
-            doc.id = conn.execute(
+            label = _free_label(conn, doc)
+            new_id = conn.execute(
                 "INSERT INTO documents (path, source, sha256, size, encoding, lang, title, text, warnings,"
-                " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)", (doc.path, *fields)).lastrowid
+                " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)", (label, *fields)).lastrowid
+            stored = _stored(doc, int(new_id or 0), label)
         conn.executemany(
             "INSERT INTO sentences VALUES (?,?,?,?,?,?,?,?)",
-            [(doc.id, s.index, s.start, s.end, s.paragraph, s.lang, s.text, int(s.boilerplate))
+            [(stored.id, s.index, s.start, s.end, s.paragraph, s.lang, s.text, int(s.boilerplate))
              for s in doc.sentences])
-    return "changed" if row else "new"
+    return ("changed" if row else "new"), stored
+
+
+def _stored(doc: Document, doc_id: int, label: str) -> StoredDocument:
+    values = {f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)}
+    return StoredDocument(**{**values, "path": label}, id=doc_id)
 
 
 def _stored_row(conn: sqlite3.Connection, doc: Document) -> sqlite3.Row | None:
@@ -313,8 +319,8 @@ def _spans_of(doc: Document) -> list[tuple[int, int, bool]]:
     return [(s.start, s.end, s.boilerplate) for s in doc.sentences]
 
 
-def _document_from_row(row: sqlite3.Row, sentences: list[Sentence]) -> Document:
-    return Document(path=row["path"], source=row["source"], sha256=row["sha256"], size=row["size"],
+def _document_from_row(row: sqlite3.Row, sentences: list[Sentence]) -> StoredDocument:
+    return StoredDocument(path=row["path"], source=row["source"], sha256=row["sha256"], size=row["size"],
                     encoding=row["encoding"], lang=row["lang"], title=row["title"], text=row["text"],
                     sentences=sentences, warnings=json.loads(row["warnings"]), id=row["id"])
 
@@ -325,7 +331,7 @@ def sentences_of(conn: sqlite3.Connection, doc_id: int) -> list[Sentence]:
                      lang=r["lang"], text=r["text"], boilerplate=bool(r["boilerplate"])) for r in rows]
 
 
-def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
+def document(conn: sqlite3.Connection, ref: str | int) -> StoredDocument | None:
     """A document by id, label, full path, or the end of a label ("005" for "de/005") that only one
     document has."""
     ref = str(ref)
@@ -344,7 +350,15 @@ def document(conn: sqlite3.Connection, ref: str | int) -> Document | None:
     return _document_from_row(row, sentences_of(conn, row["id"]))
 
 
-def documents(conn: sqlite3.Connection) -> list[Document]:
+def stored_document(conn: sqlite3.Connection, doc_id: int) -> StoredDocument:
+    """A document known to be stored (an id from the workspace itself)."""
+    doc = document(conn, doc_id)
+    if doc is None:
+        raise KeyError(f"no document {doc_id} in the workspace")
+    return doc
+
+
+def documents(conn: sqlite3.Connection) -> list[StoredDocument]:
     rows = conn.execute("SELECT * FROM documents ORDER BY path").fetchall()
     return [_document_from_row(row, sentences_of(conn, row["id"])) for row in rows]
 

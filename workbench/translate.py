@@ -14,13 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import store
 from .language import UNDETERMINED
 from .models import InstalledModel, models_to_english
 from .outputs import write_atomically
-from .records import Document, Sentence
+from .records import Sentence, StoredDocument
 
 ENGLISH = "en"
 # Sentences in no language (numbers, symbols, URLs) have nothing to translate either.
@@ -63,8 +63,9 @@ class ArgosTranslator:
         self.options = options
         self.model_id = model.id
         self.cache_id = f"{model.id}|{options.key()}"
-        self._engine = None
-        self._sp = None
+        # loaded on first use; ctranslate2 and sentencepiece ship no type information
+        self._engine: Any = None
+        self._sp: Any = None
 
     def _load(self) -> None:
         import ctranslate2
@@ -174,7 +175,7 @@ def _cache_key(translator: Translator, text: str) -> str:
     return hashlib.sha256(f"{translator.cache_id}\n{text}".encode()).hexdigest()
 
 
-def _pending(conn: sqlite3.Connection, doc: Document, translators: dict[str, Translator],
+def _pending(conn: sqlite3.Connection, doc: StoredDocument, translators: dict[str, Translator],
              redo: bool = False) -> tuple[list[Sentence], int]:
     """Sentences to translate: not translated yet, or translated by another model than the one now
     installed for their language (a new version, other weights), or all with ``redo``; and how
@@ -193,13 +194,13 @@ def _pending(conn: sqlite3.Connection, doc: Document, translators: dict[str, Tra
     return pending, stale
 
 
-def count_pending(conn: sqlite3.Connection, docs: Iterable[Document], translators: dict[str, Translator],
+def count_pending(conn: sqlite3.Connection, docs: Iterable[StoredDocument], translators: dict[str, Translator],
                   redo: bool = False) -> int:
     return sum(1 for doc in docs for s in _pending(conn, doc, translators, redo)[0]
                if s.lang not in PASS_THROUGH and s.lang in translators)
 
 
-def translate_documents(conn: sqlite3.Connection, docs: list[Document], translators: dict[str, Translator],
+def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], translators: dict[str, Translator],
                         on_progress: Callable[[int], None] | None = None, commit_every: int = 64,
                         redo: bool = False) -> TranslateReport:
     """Put every non-boilerplate, non-English sentence of ``docs`` into English; English made by
@@ -216,11 +217,11 @@ def translate_documents(conn: sqlite3.Connection, docs: list[Document], translat
         report.retranslated += stale
         content = sum(1 for s in doc.sentences if not s.boilerplate)
         report.done_before += content - len(pending)
-        english = [s for s in pending if s.lang in PASS_THROUGH]
+        passed = [s for s in pending if s.lang in PASS_THROUGH]
         with store.transaction(conn):
             conn.executemany("INSERT INTO translations VALUES (?,?,?,NULL)",
-                             [(doc.id, s.index, s.text) for s in english])
-        report.english += len(english)
+                             [(doc.id, s.index, s.text) for s in passed])
+        report.english += len(passed)
         for s in pending:
             if s.lang in PASS_THROUGH:
                 continue
@@ -233,7 +234,7 @@ def translate_documents(conn: sqlite3.Connection, docs: list[Document], translat
         translator = translators[lang]
         texts = sorted(sites_by_text, key=len)  # similar lengths batch well
         keys = {text: _cache_key(translator, text) for text in texts}
-        cached = {} if redo else _cached(conn, list(keys.values()))
+        cached: dict[str, str] = {} if redo else _cached(conn, list(keys.values()))
         hits = [text for text in texts if keys[text] in cached]
         _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False)
         report.cached += sum(len(sites_by_text[text]) for text in hits)
@@ -278,7 +279,7 @@ def english_of(conn: sqlite3.Connection, doc_id: int) -> dict[int, tuple[str, st
     return {idx: (en, model) for idx, en, model in rows}
 
 
-def english_text(doc: Document, english: dict[int, tuple[str, str | None]]) -> str:
+def english_text(doc: StoredDocument, english: dict[int, tuple[str, str | None]]) -> str:
     """The document in English, paragraph breaks as in the original; boilerplate left out."""
     parts: list[str] = []
     previous: Sentence | None = None
@@ -293,7 +294,7 @@ def english_text(doc: Document, english: dict[int, tuple[str, str | None]]) -> s
     return "".join(parts) + "\n"
 
 
-def write_outputs(conn: sqlite3.Connection, docs: list[Document], out: Path) -> list[Path]:
+def write_outputs(conn: sqlite3.Connection, docs: list[StoredDocument], out: Path) -> list[Path]:
     """``OUT/<path>.en.txt`` per fully translated document and ``OUT/translations.jsonl``."""
     written = []
     lines = []

@@ -10,6 +10,7 @@ import html
 import os
 import re
 import sqlite3
+from collections.abc import Set as AbstractSet
 
 import streamlit as st
 
@@ -88,7 +89,7 @@ def plain_md(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
 
 
-def highlight(text: str, values: set[float]) -> str:
+def highlight(text: str, values: AbstractSet[float]) -> str:
     """Escaped ``text`` with the numbers whose value is in ``values`` marked."""
     parts, cursor = [], 0
     for start, end, value in number_spans(text):
@@ -100,7 +101,7 @@ def highlight(text: str, values: set[float]) -> str:
     return "".join(parts)
 
 
-def side_html(texts: list[str], english: str | None, lang: str, marked: set[float] = frozenset()) -> str:
+def side_html(texts: list[str], english: str | None, lang: str, marked: AbstractSet[float] = frozenset()) -> str:
     if not texts:
         return '<div class="wb-gap">no counterpart</div>'
     direction = "rtl" if lang in RTL_LANGS else "auto"

@@ -37,10 +37,8 @@ def _document_or_ingest(conn, ref: str, options: SegmentOptions = SegmentOptions
             new = ingest.read_document(path, root, options=options)
         except ingest.IngestError as error:
             raise UsageError(f"{ref}: {error}") from None
-        store.save_document(conn, new)
-        doc = store.document(conn, new.id)
-    else:
-        doc = store.document(conn, ref)
+        return store.save_document(conn, new)[1]
+    doc = store.document(conn, ref)
     if doc is None:
         raise UsageError(f"no document {ref!r} in the workspace and no such file")
     return doc
@@ -119,7 +117,7 @@ def cmd_align_all(args) -> int:
         kept += was_kept
         if not was_kept:
             _report_lost_decisions(conn, a, b)
-        stored = review.load_pair(conn, a.id, b.id)
+        stored = review.aligned_pair(conn, a.id, b.id)
         paired = [u for u in stored.units if u.src_ids and u.tgt_ids]
         mean = sum(u.score for u in paired) / len(paired) if paired else 0.0
         table.add_row(f"{shown(a.path)} <-> {shown(b.path)}", stored.mode, str(len(stored.units)), str(len(paired)),

@@ -37,7 +37,7 @@ def _pair(conn, args) -> review.PairReview:
 def cmd_list(args) -> int:
     conn = store.connect(args.workspace)
     pair = _pair(conn, args)
-    rows = [{"unit": u.position, "kind": u.kind, "src_ids": u.src_ids, "tgt_ids": u.tgt_ids,
+    rows: list[dict] = [{"unit": u.position, "kind": u.kind, "src_ids": u.src_ids, "tgt_ids": u.tgt_ids,
              "src_text": " ".join(pair.src.texts[i] for i in u.src_ids),
              "tgt_text": " ".join(pair.tgt.texts[j] for j in u.tgt_ids),
              "confidence": u.score, "flags": u.flags, "status": u.status or "unreviewed",

@@ -93,7 +93,7 @@ def cmd_translate(args) -> int:
     conn = store.connect(args.workspace)
     results, code = run_ingest(conn, Path(args.folder), args.max_mb)
     ids = [r.doc_id for r in results if r.doc_id is not None]
-    docs = [store.document(conn, doc_id) for doc_id in ids]
+    docs = [store.stored_document(conn, doc_id) for doc_id in ids]
     report = run_translate(conn, docs, decoding_options(args), args.commit_every, args.redo)
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
     written = translate.write_outputs(conn, docs, out_dir)

@@ -193,8 +193,7 @@ for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
                 st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}", disabled=anonymous,
                           on_click=act, args=(review.move_sentence, unit.position, side, 1))
             st.button("Accept all above", key=f"above-{unit.position}", disabled=anonymous,
-                      on_click=review.accept_all_above, args=(conn, stored, unit.position),
-                      kwargs={"reviewer": reviewer()})
+                      on_click=act, args=(review.accept_all_above, unit.position))
 
 if not units:
     st.write("No unit matches the filters.")

@@ -15,8 +15,8 @@ if query:
     hits = search(conn, embedder() if by_meaning else None, query)
     st.caption(f"{len(hits)} sentence(s)")
     lang_of = {d["id"]: d["lang"] for d in store.document_summaries(conn)}
-    for path, group in groupby(sorted(hits, key=lambda h: (h.path, h.index)), key=lambda h: h.path):
-        group = list(group)
+    for path, grouped in groupby(sorted(hits, key=lambda h: (h.path, h.index)), key=lambda h: h.path):
+        group = list(grouped)
         st.subheader(f"{plain_md(path)} · {len(group)}")
         for hit in group:
             st.caption(f"sentence {hit.index} · {hit.how} · {hit.score:.2f}")
