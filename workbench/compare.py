@@ -301,9 +301,5 @@ def compute_links(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
             for b in group:
                 if a.id != b.id and a.lang != b.lang:
                     found.extend(links_between(conn, a, b, embedder, params))
-    with store.transaction(conn):
-        conn.execute("DELETE FROM links")
-        conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?)",
-                         [(k.doc, k.index, k.other_doc, k.other_index, k.score, json.dumps(list(k.flags)))
-                          for k in found])
+    store.replace_links(conn, found)
     return found

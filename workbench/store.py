@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .records import Document, Sentence, StoredDocument
+from .records import Document, Link, Sentence, StoredDocument
 
 DB_NAME = "workbench.sqlite3"
 DEFAULT_WORKSPACE = "workspace"
@@ -373,3 +373,29 @@ def document_summaries(conn: sqlite3.Connection) -> list[dict]:
                      WHERE t.doc_id = d.id AND NOT s.boilerplate) AS translated
            FROM documents d ORDER BY d.path""")
     return [dict(row) for row in rows]
+
+
+def documents_fingerprint(conn: sqlite3.Connection) -> tuple[tuple[int, str], ...]:
+    """Changes whenever a document is added, replaced or removed (for caches of derived views)."""
+    return tuple((r[0], r[1]) for r in conn.execute("SELECT id, sha256 FROM documents ORDER BY id"))
+
+
+# --- cross-document links ----------------------------------------------------------------------
+
+def replace_links(conn: sqlite3.Connection, found: list[Link]) -> None:
+    with transaction(conn):
+        conn.execute("DELETE FROM links")
+        conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?)",
+                         [(k.doc, k.index, k.other_doc, k.other_index, k.score, json.dumps(list(k.flags)))
+                          for k in found])
+
+
+def has_links(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM links LIMIT 1").fetchone() is not None
+
+
+def links_from(conn: sqlite3.Connection, doc_id: int, index: int) -> list[Link]:
+    """One sentence's best counterpart in each other document, most confident first."""
+    rows = conn.execute("SELECT * FROM links WHERE doc = ? AND idx = ? ORDER BY score DESC", (doc_id, index))
+    return [Link(r["doc"], r["idx"], r["other_doc"], r["other_idx"], r["score"], tuple(json.loads(r["flags"])))
+            for r in rows]

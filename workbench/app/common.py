@@ -59,8 +59,7 @@ def stories(workspace_path: str, fingerprint: tuple) -> tuple[list[list[int]], l
 
 
 def current_stories(conn: sqlite3.Connection) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    fingerprint = tuple(tuple(row) for row in conn.execute("SELECT id, sha256 FROM documents ORDER BY id"))
-    return stories(workspace(), fingerprint)
+    return stories(workspace(), store.documents_fingerprint(conn))
 
 
 def reviewer() -> str:

@@ -1,5 +1,4 @@
 """Facts: one sentence as reported in every other document of the workspace."""
-import json
 
 import streamlit as st
 
@@ -15,7 +14,7 @@ if len(docs) < 2:
     st.stop()
 by_id = {d.id: d for d in docs}
 
-if conn.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 0:
+if not store.has_links(conn):
     st.write("Cross-document links have not been computed yet.")
     if st.button("Compute links", type="primary"):
         with st.spinner("Linking every sentence to its best counterpart in each other document ..."):
@@ -30,14 +29,12 @@ st.markdown(side_html([sentence.text], english_of(conn, doc.id).get(sentence.ind
             unsafe_allow_html=True)  # side_html escapes the article text
 min_score = st.slider("Minimum confidence", 0.0, 1.0, 0.3, 0.05)
 
-rows = conn.execute("SELECT other_doc, other_idx, score, flags FROM links WHERE doc = ? AND idx = ? "
-                    "ORDER BY score DESC", (doc.id, sentence.index)).fetchall()
 shown = 0
-for other_id, other_idx, score, flags in rows:
+for link in store.links_from(conn, doc.id, sentence.index):
+    other_id, other_idx, score, flags = link.other_doc, link.other_index, link.score, link.flags
     if score < min_score or other_id not in by_id:
         continue
     other = by_id[other_id]
-    flags = json.loads(flags)
     with st.container(border=True):
         st.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
                    + (f" · {', '.join(flags)}" if flags else ""))
