@@ -111,11 +111,10 @@ def is_current(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, e
                params: AlignParams = AlignParams()) -> bool:
     """Whether the stored alignment of ``a`` and ``b`` was made from the same inputs (so aligning
     again would give the same units, and would only undo an analyst's relinks)."""
-    row = conn.execute("SELECT signature FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (a.id, b.id)).fetchone()
-    if row is None:
+    stored = store.alignment_signature(conn, a.id, b.id)
+    if stored is None:
         return False
-    digest = inputs_digest(document_side(conn, a), document_side(conn, b), embedder, params, mode)
-    return json.loads(row[0]).get("inputs") == digest
+    return stored.get("inputs") == inputs_digest(document_side(conn, a), document_side(conn, b), embedder, params, mode)
 
 
 def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder, mode: str = "auto",
@@ -133,17 +132,11 @@ def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
 
 
 def save_alignment(conn: sqlite3.Connection, aligned: DocumentAlignment) -> None:
-    with store.transaction(conn):
-        conn.execute("DELETE FROM alignments WHERE src_doc = ? AND tgt_doc = ?",
-                     (aligned.src.doc.id, aligned.tgt.doc.id))
-        alignment_id = conn.execute(
-            "INSERT INTO alignments (src_doc, tgt_doc, mode, signature, created_at) VALUES (?,?,?,?,?)",
-            (aligned.src.doc.id, aligned.tgt.doc.id, aligned.result.mode, json.dumps(aligned.signature),
-             store.now())).lastrowid
-        conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
-            (alignment_id, position, json.dumps([aligned.src.indices[p] for p in unit.src_ids]),
-             json.dumps([aligned.tgt.indices[p] for p in unit.tgt_ids]), unit.score, json.dumps(unit.flags))
-            for position, unit in enumerate(aligned.result.units)])
+    """Store the units with sentence indices of the documents (the aligner's are positions among
+    the content sentences)."""
+    store.replace_alignment(conn, aligned.src.doc.id, aligned.tgt.doc.id, aligned.result.mode, aligned.signature, [
+        ([aligned.src.indices[p] for p in unit.src_ids], [aligned.tgt.indices[p] for p in unit.tgt_ids],
+         unit.score, unit.flags) for unit in aligned.result.units])
 
 
 # --- stories ------------------------------------------------------------------------------

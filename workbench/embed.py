@@ -99,21 +99,15 @@ def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: lis
     found: dict[str, np.ndarray] = {h: _memory[(embedder.name, h)] for h in hashes if (embedder.name, h) in _memory}
     if conn is not None:
         unique = [h for h in dict.fromkeys(hashes) if h not in found]
-        for start in range(0, len(unique), 500):
-            part = unique[start:start + 500]
-            rows = conn.execute(
-                f"SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN "
-                f"({','.join('?' * len(part))})", [embedder.name, *part])
-            found.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+        found.update({h: np.frombuffer(v, dtype=np.float32)
+                      for h, v in store.cached_vectors(conn, embedder.name, unique).items()})
     missing = list(dict.fromkeys(t for t, h in zip(texts, hashes) if h not in found))
     if missing:
         vectors = embedder.embed(missing)
         new = {_text_hash(t): v for t, v in zip(missing, vectors)}
         found.update(new)
         if conn is not None:
-            with store.transaction(conn):
-                conn.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?,?,?)",
-                                 [(embedder.name, h, v.astype(np.float32).tobytes()) for h, v in new.items()])
+            store.save_vectors(conn, embedder.name, {h: v.astype(np.float32).tobytes() for h, v in new.items()})
     for h in hashes:
         _memory[(embedder.name, h)] = found[h]
         _memory.move_to_end((embedder.name, h))

@@ -5,7 +5,6 @@ for whoever looks next.
 """
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -27,9 +26,7 @@ def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
     if kind not in KINDS:
         raise ValueError(f"job kind must be one of {KINDS}")
     conn = store.connect(workspace)
-    with store.transaction(conn):
-        job_id = int(conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
-                                  (kind, json.dumps({"docs": doc_ids}), "queued", store.now())).lastrowid or 0)
+    job_id = store.create_job(conn, kind, {"docs": doc_ids})
     log = store.workspace_dir(workspace) / f"job-{job_id}.log"
     # The worker imports this same workbench, whether it is installed or run from a source tree.
     importable = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
@@ -39,49 +36,43 @@ def start(workspace: str | os.PathLike, kind: str, doc_ids: list[int]) -> int:
             [sys.executable, "-m", "workbench", "job", str(job_id), "--workspace", str(Path(workspace).resolve())],
             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ,
                                                                                   "PYTHONPATH": importable})
-    conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (process.pid, job_id))
+    store.update_job(conn, job_id, pid=process.pid)
     _workers[job_id] = process
     return job_id
-
-
-def _update(conn: sqlite3.Connection, job_id: int, **fields) -> None:
-    fields["updated_at"] = store.now()
-    assignments = ", ".join(f"{k} = ?" for k in fields)
-    conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
 
 def run(workspace: str | os.PathLike, job_id: int) -> int:
     """The worker: do the job, writing progress as it goes. Exit code 0 on success."""
     conn = store.connect(workspace)
-    job = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    job = store.job(conn, job_id)
     if job is None:
         return 2
-    docs = [store.document(conn, doc_id) for doc_id in json.loads(job["args"])["docs"]]
+    docs = [store.document(conn, doc_id) for doc_id in job["args"]["docs"]]
     docs = [d for d in docs if d is not None]
-    _update(conn, job_id, status="running", pid=os.getpid())
+    store.update_job(conn, job_id, status="running", pid=os.getpid())
     try:
         if job["kind"] == "translate":
             message = _translate(conn, job_id, docs)
         else:
             message = _align(conn, job_id, docs)
-        _update(conn, job_id, status="done", message=message)
+        store.update_job(conn, job_id, status="done", message=message)
         return 0
     except Exception as error:  # the job row must say what happened; the log has the rest
         traceback.print_exc()
-        _update(conn, job_id, status="failed", message=f"{type(error).__name__}: {error}")
+        store.update_job(conn, job_id, status="failed", message=f"{type(error).__name__}: {error}")
         return 1
 
 
 def _translate(conn: sqlite3.Connection, job_id: int, docs) -> str:
     translators = translate.translators_to_english()
     total = translate.count_pending(conn, docs, translators)
-    _update(conn, job_id, total=total)
+    store.update_job(conn, job_id, total=total)
     done = 0
 
     def progress(n: int) -> None:
         nonlocal done
         done += n
-        _update(conn, job_id, done=done)
+        store.update_job(conn, job_id, done=done)
 
     report = translate.translate_documents(conn, docs, translators, progress)
     parts = [f"translated {report.translated}, {report.cached} from cache, {report.english} English"]
@@ -92,15 +83,15 @@ def _align(conn: sqlite3.Connection, job_id: int, docs) -> str:
     embedder = get_embedder()
 
     def progress(done: int, total: int, a, b, kept: bool) -> None:
-        _update(conn, job_id, done=done, total=total + 1)  # + 1: the links
+        store.update_job(conn, job_id, done=done, total=total + 1)  # + 1: the links
 
     _, pairs = compare.align_stories(conn, docs, embedder, on_pair=progress)
     compare.compute_links(conn, store.documents(conn), embedder)
-    _update(conn, job_id, done=len(pairs) + 1)
+    store.update_job(conn, job_id, done=len(pairs) + 1)
     return f"aligned the {len(pairs)} cross-language pairs of {len(docs)} documents' stories; links updated"
 
 
-def _worker_gone(job: sqlite3.Row) -> str | None:
+def _worker_gone(job: dict) -> str | None:
     """Why an unfinished job's worker no longer runs (killed, crashed), or None if it may still run."""
     process = _workers.get(job["id"])
     if process is not None:
@@ -113,13 +104,12 @@ def _worker_gone(job: sqlite3.Row) -> str | None:
 
 def recent(conn: sqlite3.Connection, limit: int = 10) -> list[dict]:
     """The latest jobs; one whose worker was killed says so instead of running forever."""
-    rows = conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    for row in rows:
+    for row in store.recent_jobs(conn, limit):
         reason = row["status"] in UNFINISHED and _worker_gone(row)
         if reason:
             with store.transaction(conn):
-                still = conn.execute("SELECT status FROM jobs WHERE id = ?", (row["id"],)).fetchone()[0]
-                if still in UNFINISHED:  # the worker may have finished between the two reads
-                    _update(conn, row["id"], status="interrupted",
-                            message=f"{reason}; finished work is kept, start the job again to resume")
-    return [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+                still = store.job(conn, row["id"])
+                if still and still["status"] in UNFINISHED:  # the worker may have finished between the reads
+                    store.update_job(conn, row["id"], status="interrupted",
+                                     message=f"{reason}; finished work is kept, start the job again to resume")
+    return store.recent_jobs(conn, limit)

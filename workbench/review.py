@@ -52,9 +52,8 @@ class DocumentKeys:
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, doc_id: int) -> DocumentKeys:
-        rows = conn.execute("SELECT idx, text FROM sentences WHERE doc_id = ? ORDER BY idx", (doc_id,)).fetchall()
-        return cls(dict(zip([r[0] for r in rows], store.sentence_keys([r[1] for r in rows]))),
-                   {r[0]: r[1] for r in rows})
+        rows = store.sentence_texts(conn, doc_id)
+        return cls(dict(zip([i for i, _ in rows], store.sentence_keys([t for _, t in rows]))), dict(rows))
 
 
 @dataclass
@@ -75,16 +74,14 @@ class PairReview:
 
 
 def load_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairReview | None:
-    row = conn.execute("SELECT * FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc)).fetchone()
-    if row is None:
+    stored = store.alignment(conn, src_doc, tgt_doc)
+    if stored is None:
         return None
-    pair = PairReview(row["id"], src_doc, tgt_doc, row["mode"], json.loads(row["signature"]),
+    pair = PairReview(stored["id"], src_doc, tgt_doc, stored["mode"], stored["signature"],
                       DocumentKeys.load(conn, src_doc), DocumentKeys.load(conn, tgt_doc))
-    decisions = {(r["src_keys"], r["tgt_keys"]): r for r in conn.execute(
-        "SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))}
-    for u in conn.execute("SELECT * FROM units WHERE alignment_id = ? ORDER BY position", (row["id"],)):
-        unit = ReviewUnit(u["position"], json.loads(u["src_ids"]), json.loads(u["tgt_ids"]), u["score"],
-                          json.loads(u["flags"]))
+    decisions = {(r["src_keys"], r["tgt_keys"]): r for r in store.decisions(conn, src_doc, tgt_doc)}
+    for u in stored["units"]:
+        unit = ReviewUnit(u["position"], u["src_ids"], u["tgt_ids"], u["score"], u["flags"])
         decision = decisions.get(pair.key(unit.src_ids, unit.tgt_ids))
         if decision is not None:
             unit.status, unit.note = decision["status"], decision["note"]
@@ -93,8 +90,7 @@ def load_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairRevie
     return pair
 
 
-def aligned_pairs(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments ORDER BY id")]
+aligned_pairs = store.aligned_pairs
 
 
 # --- decisions and the log -----------------------------------------------------------------
@@ -107,28 +103,6 @@ def _decision(pair: PairReview, unit: ReviewUnit, status: str, note: str, review
             "status": status, "note": note, "reviewer": reviewer, "updated_at": store.now()}
 
 
-def _stored_decision(conn: sqlite3.Connection, pair: PairReview, key: tuple[str, str]) -> dict | None:
-    row = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
-                       (pair.src_doc, pair.tgt_doc, *key)).fetchone()
-    return dict(row) if row else None
-
-
-def _write_decision(conn: sqlite3.Connection, pair: PairReview, key: tuple[str, str], row: dict | None) -> None:
-    conn.execute("DELETE FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
-                 (pair.src_doc, pair.tgt_doc, *key))
-    if row is not None:
-        conn.execute("INSERT INTO decisions (src_doc, tgt_doc, src_keys, tgt_keys, src_texts, tgt_texts, status, "
-                     "note, reviewer, updated_at) VALUES (:src_doc, :tgt_doc, :src_keys, :tgt_keys, :src_texts, "
-                     ":tgt_texts, :status, :note, :reviewer, :updated_at)", row)
-
-
-def _log(conn: sqlite3.Connection, pair: PairReview, action: str, reviewer: str, before: dict, after: dict) -> None:
-    conn.execute("INSERT INTO review_log (at, reviewer, src_doc, tgt_doc, action, before, after) "
-                 "VALUES (?,?,?,?,?,?,?)", (store.now(), reviewer, pair.src_doc, pair.tgt_doc, action,
-                                            json.dumps(before, ensure_ascii=False),
-                                            json.dumps(after, ensure_ascii=False)))
-
-
 def _apply(conn: sqlite3.Connection, pair: PairReview, action: str, reviewer: str,
            changes: list[tuple[ReviewUnit, dict | None]], units: list[ReviewUnit] | None = None) -> None:
     """One logged, atomic review action: decisions written (a row, or None to remove one) and,
@@ -139,25 +113,18 @@ def _apply(conn: sqlite3.Connection, pair: PairReview, action: str, reviewer: st
         if units is not None:
             before.update(alignment_id=pair.alignment_id, units=[_unit_row(u) for u in pair.units])
             after.update(alignment_id=pair.alignment_id, units=[_unit_row(u) for u in units])
-            _write_units(conn, pair.alignment_id, after["units"])
+            store.write_units(conn, pair.alignment_id, after["units"])
         for unit, row in changes:
             key = pair.key(unit.src_ids, unit.tgt_ids)
             name = json.dumps(key)
-            before["decisions"].setdefault(name, _stored_decision(conn, pair, key))
-            _write_decision(conn, pair, key, row)
+            before["decisions"].setdefault(name, store.decision(conn, pair.src_doc, pair.tgt_doc, key))
+            store.write_decision(conn, pair.src_doc, pair.tgt_doc, key, row)
             after["decisions"][name] = row
-        _log(conn, pair, action, reviewer, before, after)
+        store.append_review_event(conn, pair.src_doc, pair.tgt_doc, action, reviewer, before, after)
 
 
 def _unit_row(unit: ReviewUnit) -> dict:
     return {"src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids, "score": unit.score, "flags": unit.flags}
-
-
-def _write_units(conn: sqlite3.Connection, alignment_id: int, rows: list[dict]) -> None:
-    conn.execute("DELETE FROM units WHERE alignment_id = ?", (alignment_id,))
-    conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
-        (alignment_id, position, json.dumps(r["src_ids"]), json.dumps(r["tgt_ids"]), r["score"], json.dumps(r["flags"]))
-        for position, r in enumerate(rows)])
 
 
 def decide(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, unit: ReviewUnit, status: str | None = None,
@@ -212,36 +179,30 @@ def next_unreviewed(pair: PairReview, after: int = -1) -> ReviewUnit | None:
 def undo(conn: sqlite3.Connection, reviewer: str = "", src_doc: int | None = None,
          tgt_doc: int | None = None) -> dict:
     """Undo the last review action not undone yet (of one pair, if given); returns its log row."""
-    query = "SELECT * FROM review_log WHERE undone = 0 AND action != 'undo'"
-    args: tuple = ()
-    if src_doc is not None and tgt_doc is not None:
-        query += " AND src_doc = ? AND tgt_doc = ?"
-        args = (src_doc, tgt_doc)
-    event = conn.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
-    if event is None:
+    events = store.review_events(conn, src_doc, tgt_doc, undoable=True, newest_first=True)
+    if not events:
         raise ValueError("nothing to undo")
+    event = events[0]
     pair = aligned_pair(conn, event["src_doc"], event["tgt_doc"])
-    before = json.loads(event["before"])
+    before = event["before"]
     if "units" in before and before["alignment_id"] != pair.alignment_id:
         raise ValueError(f"the {event['action']} of {event['at']} cannot be undone: the pair has been aligned "
                          "again since")
     with store.transaction(conn):
         if "units" in before:
-            _write_units(conn, pair.alignment_id, before["units"])
+            store.write_units(conn, pair.alignment_id, before["units"])
         for name, row in before["decisions"].items():
-            _write_decision(conn, pair, tuple(json.loads(name)), row)  # type: ignore[arg-type]
-        conn.execute("UPDATE review_log SET undone = 1 WHERE id = ?", (event["id"],))
-        _log(conn, pair, "undo", reviewer, {}, {"event": event["id"], "action": event["action"]})
-    return dict(event)
+            src_keys, tgt_keys = json.loads(name)
+            store.write_decision(conn, pair.src_doc, pair.tgt_doc, (src_keys, tgt_keys), row)
+        store.mark_undone(conn, event["id"])
+        store.append_review_event(conn, pair.src_doc, pair.tgt_doc, "undo", reviewer, {},
+                                  {"event": event["id"], "action": event["action"]})
+    return event
 
 
 def log(conn: sqlite3.Connection) -> list[dict]:
     """The review log, oldest first: the audit trail of a review."""
-    rows = conn.execute("SELECT l.*, s.path AS src_path, t.path AS tgt_path FROM review_log l "
-                        "LEFT JOIN documents s ON s.id = l.src_doc LEFT JOIN documents t ON t.id = l.tgt_doc "
-                        "ORDER BY l.id").fetchall()
-    return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"]), "undone": bool(r["undone"])}
-            for r in rows]
+    return store.review_events(conn)
 
 
 # --- relinks -----------------------------------------------------------------------------
@@ -293,9 +254,8 @@ def split(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: s
 
 def _merged_from(conn: sqlite3.Connection, pair: PairReview, unit: ReviewUnit) -> list[dict] | None:
     """The two units a merge (still in effect, on this alignment) made ``unit`` from."""
-    for event in conn.execute("SELECT * FROM review_log WHERE src_doc = ? AND tgt_doc = ? AND action = 'merge' "
-                              "AND undone = 0 ORDER BY id DESC", (pair.src_doc, pair.tgt_doc)):
-        before, after = json.loads(event["before"]), json.loads(event["after"])
+    for event in store.review_events(conn, pair.src_doc, pair.tgt_doc, "merge", undoable=True, newest_first=True):
+        before, after = event["before"], event["after"]
         if before["alignment_id"] != pair.alignment_id:
             continue
         made = [r for r in after["units"] if r not in before["units"]]
@@ -336,8 +296,7 @@ def decisions_not_kept(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> 
         return []
     present = {pair.key(u.src_ids, u.tgt_ids) for u in pair.units}
     src_keys, tgt_keys = set(pair.src.keys.values()), set(pair.tgt.keys.values())
-    rows = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))
-    return [_shown(r) for r in rows if r["status"] and (r["src_keys"], r["tgt_keys"]) not in present
+    return [_shown(r) for r in store.decisions(conn, src_doc, tgt_doc) if r["status"] and (r["src_keys"], r["tgt_keys"]) not in present
             and set(json.loads(r["src_keys"])) <= src_keys and set(json.loads(r["tgt_keys"])) <= tgt_keys]
 
 
@@ -346,8 +305,8 @@ def orphaned(conn: sqlite3.Connection) -> list[dict]:
     with the texts they were made on, and never shown on other text."""
     found = []
     keys: dict[int, set[str]] = {}
-    paths = dict(conn.execute("SELECT id, path FROM documents").fetchall())
-    for row in conn.execute("SELECT * FROM decisions ORDER BY src_doc, tgt_doc, updated_at"):
+    paths = store.document_labels(conn)
+    for row in store.decisions(conn):
         for doc in (row["src_doc"], row["tgt_doc"]):
             if doc not in keys:
                 keys[doc] = set(DocumentKeys.load(conn, doc).keys.values())
@@ -357,7 +316,7 @@ def orphaned(conn: sqlite3.Connection) -> list[dict]:
     return found
 
 
-def _shown(row: sqlite3.Row) -> dict:
+def _shown(row: dict) -> dict:
     return {"src_doc": row["src_doc"], "tgt_doc": row["tgt_doc"], "src_texts": json.loads(row["src_texts"]),
             "tgt_texts": json.loads(row["tgt_texts"]), "status": row["status"], "note": row["note"],
             "reviewer": row["reviewer"], "updated_at": row["updated_at"]}

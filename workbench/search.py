@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import store
 from .embed import Embedder, embed_cached
 
 MIN_SIMILARITY = 0.84  # e5 cosine; unrelated sentences sit around 0.78
@@ -27,10 +28,7 @@ def search(conn: sqlite3.Connection, embedder: Embedder | None, query: str, limi
     query = query.strip()
     if not query:
         return []
-    rows = conn.execute(
-        """SELECT s.doc_id, d.path, s.idx, s.text, t.en FROM sentences s JOIN documents d ON d.id = s.doc_id
-           LEFT JOIN translations t ON t.doc_id = s.doc_id AND t.idx = s.idx
-           WHERE NOT s.boilerplate ORDER BY d.path, s.idx""").fetchall()
+    rows = store.content_sentences(conn)
     needle = query.casefold()
     hits: dict[tuple[int, int], Hit] = {}
     for doc_id, path, idx, text, en in rows:

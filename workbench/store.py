@@ -399,3 +399,204 @@ def links_from(conn: sqlite3.Connection, doc_id: int, index: int) -> list[Link]:
     rows = conn.execute("SELECT * FROM links WHERE doc = ? AND idx = ? ORDER BY score DESC", (doc_id, index))
     return [Link(r["doc"], r["idx"], r["other_doc"], r["other_idx"], r["score"], tuple(json.loads(r["flags"])))
             for r in rows]
+
+
+# --- alignments ------------------------------------------------------------------------------
+
+def alignment_signature(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> dict | None:
+    row = conn.execute("SELECT signature FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def replace_alignment(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, mode: str, signature: dict,
+                      units: list[tuple[list[int], list[int], float, list[str]]]) -> int:
+    """Store a pair's alignment (units: sentence ids on each side, confidence, flags) in place of
+    the one before; returns its id."""
+    with transaction(conn):
+        conn.execute("DELETE FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))
+        alignment_id = int(conn.execute(
+            "INSERT INTO alignments (src_doc, tgt_doc, mode, signature, created_at) VALUES (?,?,?,?,?)",
+            (src_doc, tgt_doc, mode, json.dumps(signature), now())).lastrowid or 0)
+        conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
+            (alignment_id, position, json.dumps(src_ids), json.dumps(tgt_ids), score, json.dumps(flags))
+            for position, (src_ids, tgt_ids, score, flags) in enumerate(units)])
+    return alignment_id
+
+
+# --- translations and their cache ------------------------------------------------------------
+
+def translation_models(conn: sqlite3.Connection, doc_id: int) -> dict[int, str | None]:
+    """Sentence index -> the model that made its English (None: the sentence was English)."""
+    return dict(conn.execute("SELECT idx, model FROM translations WHERE doc_id = ?", (doc_id,)).fetchall())
+
+
+def english_of(conn: sqlite3.Connection, doc_id: int) -> dict[int, tuple[str, str | None]]:
+    """Sentence index -> (English, model id or None for sentences that were English)."""
+    rows = conn.execute("SELECT idx, en, model FROM translations WHERE doc_id = ?", (doc_id,))
+    return {idx: (en, model) for idx, en, model in rows}
+
+
+def save_translations(conn: sqlite3.Connection, rows: list[tuple[int, int, str, str | None]],
+                      cache: dict[str, str] | None = None) -> None:
+    """English per sentence (doc id, index, English, model or None), and new translation-cache
+    entries (key -> English), in one transaction."""
+    with transaction(conn):
+        if cache:
+            conn.executemany("INSERT OR REPLACE INTO translation_cache VALUES (?,?)", list(cache.items()))
+        conn.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?)", rows)
+
+
+def cached_translations(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
+    return _in_batches(conn, "SELECT key, en FROM translation_cache WHERE key IN ({marks})", [], keys)
+
+
+# --- embeddings cache ----------------------------------------------------------------------------
+
+def cached_vectors(conn: sqlite3.Connection, model: str, hashes: list[str]) -> dict[str, bytes]:
+    return _in_batches(conn, "SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN ({marks})",
+                       [model], hashes)
+
+
+def save_vectors(conn: sqlite3.Connection, model: str, vectors: dict[str, bytes]) -> None:
+    with transaction(conn):
+        conn.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?,?,?)",
+                         [(model, h, v) for h, v in vectors.items()])
+
+
+def _in_batches(conn: sqlite3.Connection, query: str, args: list, keys: list[str]) -> dict:
+    """Rows of a two-column ``... IN (...)`` query for many keys (SQLite limits host parameters)."""
+    found: dict = {}
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        found.update(conn.execute(query.format(marks=",".join("?" * len(part))), [*args, *part]).fetchall())
+    return found
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+def content_sentences(conn: sqlite3.Connection) -> list[tuple[int, str, int, str, str | None]]:
+    """Every non-boilerplate sentence: (doc id, document label, index, text, English or None)."""
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(
+        """SELECT s.doc_id, d.path, s.idx, s.text, t.en FROM sentences s JOIN documents d ON d.id = s.doc_id
+           LEFT JOIN translations t ON t.doc_id = s.doc_id AND t.idx = s.idx
+           WHERE NOT s.boilerplate ORDER BY d.path, s.idx""")]
+
+
+# --- background jobs of the UI --------------------------------------------------------------------
+
+JOB_FIELDS = ("status", "done", "total", "message", "pid")
+
+
+def create_job(conn: sqlite3.Connection, kind: str, args: dict) -> int:
+    with transaction(conn):
+        return int(conn.execute("INSERT INTO jobs (kind, args, status, updated_at) VALUES (?,?,?,?)",
+                                (kind, json.dumps(args), "queued", now())).lastrowid or 0)
+
+
+def update_job(conn: sqlite3.Connection, job_id: int, **fields: object) -> None:
+    unknown = set(fields) - set(JOB_FIELDS)
+    if unknown:
+        raise ValueError(f"not job fields: {', '.join(sorted(unknown))}")
+    values = {**fields, "updated_at": now()}
+    assignments = ", ".join(f"{name} = ?" for name in values)  # names from JOB_FIELDS only
+    conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values.values(), job_id))
+
+
+def job(conn: sqlite3.Connection, job_id: int) -> dict | None:
+    row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return {**dict(row), "args": json.loads(row["args"])} if row else None
+
+
+def recent_jobs(conn: sqlite3.Connection, limit: int) -> list[dict]:
+    return [{**dict(r), "args": json.loads(r["args"])}
+            for r in conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+# --- review: alignments' units, decisions and the log ------------------------------------------
+
+def sentence_texts(conn: sqlite3.Connection, doc_id: int) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in conn.execute("SELECT idx, text FROM sentences WHERE doc_id = ? ORDER BY idx",
+                                               (doc_id,))]
+
+
+def alignment(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> dict | None:
+    """A pair's alignment: id, mode, signature and its units (ids, score, flags) in order."""
+    row = conn.execute("SELECT * FROM alignments WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc)).fetchone()
+    if row is None:
+        return None
+    units = [{"position": u["position"], "src_ids": json.loads(u["src_ids"]), "tgt_ids": json.loads(u["tgt_ids"]),
+              "score": u["score"], "flags": json.loads(u["flags"])}
+             for u in conn.execute("SELECT * FROM units WHERE alignment_id = ? ORDER BY position", (row["id"],))]
+    return {"id": row["id"], "mode": row["mode"], "signature": json.loads(row["signature"]), "units": units}
+
+
+def aligned_pairs(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments ORDER BY id")]
+
+
+def write_units(conn: sqlite3.Connection, alignment_id: int, rows: list[dict]) -> None:
+    """Replace an alignment's units (call inside a transaction)."""
+    conn.execute("DELETE FROM units WHERE alignment_id = ?", (alignment_id,))
+    conn.executemany("INSERT INTO units VALUES (?,?,?,?,?,?)", [
+        (alignment_id, position, json.dumps(r["src_ids"]), json.dumps(r["tgt_ids"]), r["score"], json.dumps(r["flags"]))
+        for position, r in enumerate(rows)])
+
+
+def decisions(conn: sqlite3.Connection, src_doc: int | None = None, tgt_doc: int | None = None) -> list[dict]:
+    """Decisions of one pair, or of the whole workspace."""
+    if src_doc is None or tgt_doc is None:
+        rows = conn.execute("SELECT * FROM decisions ORDER BY src_doc, tgt_doc, updated_at")
+    else:
+        rows = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ?", (src_doc, tgt_doc))
+    return [dict(r) for r in rows]
+
+
+def decision(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, key: tuple[str, str]) -> dict | None:
+    row = conn.execute("SELECT * FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
+                       (src_doc, tgt_doc, *key)).fetchone()
+    return dict(row) if row else None
+
+
+def write_decision(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, key: tuple[str, str],
+                   row: dict | None) -> None:
+    """Set (or with None, remove) the decision on one unit key (call inside a transaction)."""
+    conn.execute("DELETE FROM decisions WHERE src_doc = ? AND tgt_doc = ? AND src_keys = ? AND tgt_keys = ?",
+                 (src_doc, tgt_doc, *key))
+    if row is not None:
+        conn.execute("INSERT INTO decisions (src_doc, tgt_doc, src_keys, tgt_keys, src_texts, tgt_texts, status, "
+                     "note, reviewer, updated_at) VALUES (:src_doc, :tgt_doc, :src_keys, :tgt_keys, :src_texts, "
+                     ":tgt_texts, :status, :note, :reviewer, :updated_at)", row)
+
+
+def append_review_event(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, action: str, reviewer: str,
+                        before: dict, after: dict) -> None:
+    conn.execute("INSERT INTO review_log (at, reviewer, src_doc, tgt_doc, action, before, after) "
+                 "VALUES (?,?,?,?,?,?,?)", (now(), reviewer, src_doc, tgt_doc, action,
+                                            json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)))
+
+
+def review_events(conn: sqlite3.Connection, src_doc: int | None = None, tgt_doc: int | None = None,
+                  action: str | None = None, undoable: bool = False, newest_first: bool = False) -> list[dict]:
+    """Review log events (before/after decoded, document labels joined), filtered."""
+    query = ("SELECT l.*, s.path AS src_path, t.path AS tgt_path FROM review_log l "
+             "LEFT JOIN documents s ON s.id = l.src_doc LEFT JOIN documents t ON t.id = l.tgt_doc WHERE 1")
+    args: list = []
+    if src_doc is not None and tgt_doc is not None:
+        query += " AND l.src_doc = ? AND l.tgt_doc = ?"
+        args += [src_doc, tgt_doc]
+    if action is not None:
+        query += " AND l.action = ?"
+        args.append(action)
+    if undoable:
+        query += " AND l.undone = 0 AND l.action != 'undo'"
+    query += " ORDER BY l.id DESC" if newest_first else " ORDER BY l.id"
+    return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"]), "undone": bool(r["undone"])}
+            for r in conn.execute(query, args)]
+
+
+def mark_undone(conn: sqlite3.Connection, event_id: int) -> None:
+    conn.execute("UPDATE review_log SET undone = 1 WHERE id = ?", (event_id,))
+
+
+def document_labels(conn: sqlite3.Connection) -> dict[int, str]:
+    return {r[0]: r[1] for r in conn.execute("SELECT id, path FROM documents")}

@@ -180,7 +180,7 @@ def _pending(conn: sqlite3.Connection, doc: StoredDocument, translators: dict[st
     """Sentences to translate: not translated yet, or translated by another model than the one now
     installed for their language (a new version, other weights), or all with ``redo``; and how
     many of them are such retranslations."""
-    made_by = dict(conn.execute("SELECT idx, model FROM translations WHERE doc_id = ?", (doc.id,)).fetchall())
+    made_by = store.translation_models(conn, doc.id)
     pending, stale = [], 0
     for s in doc.sentences:
         if s.boilerplate:
@@ -218,9 +218,7 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
         content = sum(1 for s in doc.sentences if not s.boilerplate)
         report.done_before += content - len(pending)
         passed = [s for s in pending if s.lang in PASS_THROUGH]
-        with store.transaction(conn):
-            conn.executemany("INSERT INTO translations VALUES (?,?,?,NULL)",
-                             [(doc.id, s.index, s.text) for s in passed])
+        store.save_translations(conn, [(doc.id, s.index, s.text, None) for s in passed])
         report.english += len(passed)
         for s in pending:
             if s.lang in PASS_THROUGH:
@@ -234,7 +232,7 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
         translator = translators[lang]
         texts = sorted(sites_by_text, key=len)  # similar lengths batch well
         keys = {text: _cache_key(translator, text) for text in texts}
-        cached: dict[str, str] = {} if redo else _cached(conn, list(keys.values()))
+        cached: dict[str, str] = {} if redo else store.cached_translations(conn, list(keys.values()))
         hits = [text for text in texts if keys[text] in cached]
         _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False)
         report.cached += sum(len(sites_by_text[text]) for text in hits)
@@ -252,31 +250,17 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
     return report
 
 
-def _cached(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
-    found = {}
-    for start in range(0, len(keys), 500):
-        part = keys[start:start + 500]
-        rows = conn.execute(f"SELECT key, en FROM translation_cache WHERE key IN ({','.join('?' * len(part))})", part)
-        found.update(dict(rows.fetchall()))
-    return found
-
-
-def _save(conn, translator, sites_by_text, keys, english_by_text, cache: bool) -> None:
-    with store.transaction(conn):
-        if cache:
-            conn.executemany("INSERT OR REPLACE INTO translation_cache VALUES (?,?)",
-                             [(keys[text], en) for text, en in english_by_text.items()])
-        conn.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?)",
-                         [(doc_id, idx, en, translator.model_id)
-                          for text, en in english_by_text.items() for doc_id, idx in sites_by_text[text]])
+def _save(conn: sqlite3.Connection, translator: Translator, sites_by_text: dict[str, list[tuple[int, int]]],
+          keys: dict[str, str], english_by_text: dict[str, str], cache: bool) -> None:
+    store.save_translations(
+        conn, [(doc_id, idx, en, translator.model_id)
+               for text, en in english_by_text.items() for doc_id, idx in sites_by_text[text]],
+        {keys[text]: en for text, en in english_by_text.items()} if cache else None)
 
 
 # --- reading results back and writing them out --------------------------------------------
 
-def english_of(conn: sqlite3.Connection, doc_id: int) -> dict[int, tuple[str, str | None]]:
-    """Sentence index -> (English, model id or None for sentences that were English)."""
-    rows = conn.execute("SELECT idx, en, model FROM translations WHERE doc_id = ?", (doc_id,))
-    return {idx: (en, model) for idx, en, model in rows}
+english_of = store.english_of  # Sentence index -> (English, model id or None for sentences that were English)
 
 
 def english_text(doc: StoredDocument, english: dict[int, tuple[str, str | None]]) -> str:
