@@ -125,6 +125,7 @@ def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
     sig = signature(embedder, params, [src, tgt], result.mode)
     sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english,
                           mode_reason=result.mode_reason)
+    sig["aligner"]["requested_mode"] = mode  # what is_current needs to recompute "inputs"
     sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)

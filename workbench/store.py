@@ -212,7 +212,36 @@ def _to_v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX decisions_pair ON decisions (src_doc, tgt_doc)")
 
 
-MIGRATIONS = [_to_v1]
+def _to_v2(conn: sqlite3.Connection) -> None:
+    """The database checks what the code assumes: units' ids and flags are JSON lists, scores are
+    in [0, 1], a job has a known kind and status. (SQLite adds CHECKs only by rebuilding a table.)"""
+    conn.execute("""CREATE TABLE units_v2 (
+        alignment_id INTEGER NOT NULL REFERENCES alignments(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        src_ids TEXT NOT NULL CHECK (json_valid(src_ids) AND json_type(src_ids) = 'array'),
+        tgt_ids TEXT NOT NULL CHECK (json_valid(tgt_ids) AND json_type(tgt_ids) = 'array'),
+        score REAL NOT NULL CHECK (score BETWEEN 0 AND 1),
+        flags TEXT NOT NULL CHECK (json_valid(flags) AND json_type(flags) = 'array'),
+        PRIMARY KEY (alignment_id, position))""")
+    conn.execute("INSERT INTO units_v2 SELECT * FROM units")
+    conn.execute("DROP TABLE units")
+    conn.execute("ALTER TABLE units_v2 RENAME TO units")
+    conn.execute("""CREATE TABLE jobs_v2 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('translate', 'align')),
+        args TEXT NOT NULL CHECK (json_valid(args)),
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        message TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        updated_at TEXT NOT NULL)""")
+    conn.execute("INSERT INTO jobs_v2 SELECT * FROM jobs")
+    conn.execute("DROP TABLE jobs")
+    conn.execute("ALTER TABLE jobs_v2 RENAME TO jobs")
+
+
+MIGRATIONS = [_to_v1, _to_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

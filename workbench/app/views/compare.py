@@ -59,6 +59,16 @@ if stored is None:
         st.rerun()
     st.stop()
 
+requested_mode = stored.signature.get("aligner", {}).get("requested_mode", "auto")
+if not compare.is_current(conn, src_doc, tgt_doc, embedder(), requested_mode):
+    stale = st.columns([4, 1])
+    stale[0].warning("The texts or their English have changed since this pair was aligned (a new translation "
+                     "model, an edited file). Align again (or run `align-all`): decisions stay on their sentences.")
+    if stale[1].button("Align again", key="realign"):
+        with st.spinner("Aligning ..."):
+            compare.align_documents(conn, src_doc, tgt_doc, embedder(), requested_mode)
+        st.rerun()
+
 src_en, tgt_en = english_of(conn, src_doc.id), english_of(conn, tgt_doc.id)
 reviewed = sum(1 for u in stored.units if u.reviewed)
 st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} reviewed · "
