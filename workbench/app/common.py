@@ -32,8 +32,26 @@ CSS = """
           text-align: center; padding-top: 0.5rem; font-weight: 600;}
 mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
 code.wb-hidden {font-size: 0.75rem; color: #b91c1c; unicode-bidi: isolate;}
+[dir="rtl"] {text-align: right;}
 </style>
 """
+
+
+FLAG_TEXT = {"number_mismatch": "numbers differ", "number_one_sided": "a number on one side only"}
+
+
+def flags_text(flags: list[str] | tuple[str, ...]) -> str:
+    """Flags in words, for captions."""
+    return ", ".join(FLAG_TEXT.get(flag, flag) for flag in flags)
+
+
+def kind_text(src_count: int, tgt_count: int) -> str:
+    """A unit's shape in words: "1-2", or which side has no counterpart."""
+    if not tgt_count:
+        return "left only, no counterpart"
+    if not src_count:
+        return "right only, no counterpart"
+    return f"{src_count}-{tgt_count}"
 
 
 def workspace() -> str:

@@ -3,7 +3,18 @@ import streamlit as st
 
 from workbench import compare, review, store
 from workbench.anchors import numbers
-from workbench.app.common import band_html, connect, current_stories, doc_label, embedder, plain_md, reviewer, side_html
+from workbench.app.common import (
+    band_html,
+    connect,
+    current_stories,
+    doc_label,
+    embedder,
+    flags_text,
+    kind_text,
+    plain_md,
+    reviewer,
+    side_html,
+)
 from workbench.translate import english_of
 
 PAGE_SIZE = 25
@@ -142,8 +153,9 @@ if "flash" in st.session_state:
 focused = review.next_unreviewed(stored, st.session_state.get("focus", -1)) or review.next_unreviewed(stored)
 if focused is not None:
     with st.container(border=True, key="focus"):
-        st.caption(f"Next unreviewed: #{focused.position} · {focused.kind} · confidence {focused.score:.2f}"
-                   + (f" · {', '.join(focused.flags)}" if focused.flags else "")
+        shape = kind_text(len(focused.src_ids), len(focused.tgt_ids))
+        st.caption(f"Next unreviewed: #{focused.position} · {shape} · confidence {focused.score:.2f}"
+                   + (f" · {flags_text(focused.flags)}" if focused.flags else "")
                    + " · keys: A accept, X reject, N skip")
         left, right = st.columns(2)
         show_sides(focused, left, right)
@@ -175,8 +187,8 @@ for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
         show_sides(unit, left, right)
         status = {"": "unreviewed", "edited": "relinked, not yet accepted"}.get(unit.status, unit.status)
-        actions.caption(f"#{unit.position} · {unit.kind} · **{status}**"
-                        + (f" · {', '.join(unit.flags)}" if unit.flags else ""))
+        actions.caption(f"#{unit.position} · {kind_text(len(unit.src_ids), len(unit.tgt_ids))} · **{status}**"
+                        + (f" · {flags_text(unit.flags)}" if unit.flags else ""))
         buttons = actions.columns(2)
         buttons[0].button("Accept", key=f"accept-{unit.position}", icon=":material/check:",
                           on_click=review.decide, args=(conn, pair[0], pair[1], unit, "accepted"),

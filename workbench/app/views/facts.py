@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench import compare, store
-from workbench.app.common import connect, doc_label, embedder, plain_md, side_html
+from workbench.app.common import connect, doc_label, embedder, flags_text, plain_md, side_html
 from workbench.translate import english_of
 
 conn = connect()
@@ -37,7 +37,7 @@ for link in store.links_from(conn, doc.id, sentence.index):
     other = by_id[other_id]
     with st.container(border=True):
         st.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
-                   + (f" · {', '.join(flags)}" if flags else ""))
+                   + (f" · {flags_text(flags)}" if flags else ""))
         english = english_of(conn, other_id).get(other_idx, (None,))[0]
         st.markdown(side_html([other.sentences[other_idx].text], english, other.lang),
                     unsafe_allow_html=True)
