@@ -65,8 +65,9 @@ def test_compare_accept_persists_and_relinks_change_the_store(populated):
     assert len(rejected) == 1 and rejected[0].position > after.position  # the skipped one stays open
 
     at.button(key="above-5").click().run()
-    statuses = [u.status for u in review.load_pair(conn, ja.id, fr.id).units[:5]]
-    assert all(statuses), statuses
+    units = review.load_pair(conn, ja.id, fr.id).units[:5]
+    assert all(u.status for u in units if u.src_ids and u.tgt_ids and not u.flags)
+    assert any("pair(s) above #5" in str(w.value) for w in at.warning)
 
 
 def test_compare_renders_article_html_as_text(populated):
@@ -86,8 +87,11 @@ def test_search_and_facts_pages_show_results(populated):
     at = run_page("views/search.py")
     at.text_input[0].input("Hayat Tahrir al-Sham").run()
     assert not at.exception
-    headers = [h.value for h in at.subheader]
-    assert any(JA in h for h in headers) and any(FR in h for h in headers)
+    captions = [c.value for c in at.caption]
+    literal = [c for c in captions if "matches the text" in c]
+    assert any(JA in c for c in literal) and any(FR in c for c in literal)
+    scores = [float(c.rsplit("·", 1)[1]) for c in captions if "sentence " in c]
+    assert scores == sorted(scores, reverse=True)  # ranked across documents, best first
 
     at = run_page("views/facts.py")
     assert any("confidence" in c.value for c in at.caption)
@@ -146,3 +150,14 @@ def test_corpus_upload_stays_inside_the_workspace(populated, tmp_path):
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path.parent / "escape.txt").exists()
     paths = {d.path for d in store.documents(conn)}
     assert {"escape.txt", "notes_du_terrain.md"} <= paths
+
+
+def test_keys_act_on_the_page_on_screen(populated):
+    """On page 2 the keyboard panel decides a unit of page 2, not the first unreviewed of page 1."""
+    conn, ja, fr = populated
+    at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
+    assert len(review.load_pair(conn, ja.id, fr.id).units) > 25  # two pages
+    at.number_input(key="page").set_value(2).run()
+    at.button(key="focus-accept").click().run()
+    accepted = [u.position for u in review.load_pair(conn, ja.id, fr.id).units if u.status == "accepted"]
+    assert len(accepted) == 1 and accepted[0] >= 25

@@ -151,8 +151,10 @@ def aligned_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairRe
 
 
 def accept_all_above(conn: sqlite3.Connection, pair: PairReview, position: int, reviewer: str = "") -> int:
-    """Accept every unreviewed unit before ``position`` (one logged action); returns how many."""
-    todo = [u for u in pair.units if u.position < position and not u.reviewed]
+    """Accept the unreviewed pairs before ``position`` that carry no flag (one logged action);
+    units without a counterpart and flagged ones are left for a look. Returns how many."""
+    todo = [u for u in pair.units if u.position < position and not u.reviewed and u.src_ids and u.tgt_ids
+            and not u.flags]
     if todo:
         _apply(conn, pair, "accept-above", reviewer,
                [(u, _decision(pair, u, "accepted", u.note, reviewer)) for u in todo])

@@ -122,6 +122,15 @@ def decide_focused(unit: review.ReviewUnit, status: str | None) -> None:
     st.session_state["focus"] = unit.position
 
 
+def accept_above(position: int) -> None:
+    current = review.aligned_pair(conn, *pair)
+    count = review.accept_all_above(conn, current, position, reviewer=reviewer())
+    left = len([u for u in current.units if u.position < position and not u.reviewed])
+    st.session_state["flash"] = (f"Accepted {count} pair(s) above #{position}"
+                                 + (f"; {left} unit(s) without a counterpart or with flags are left for you"
+                                    if left else "") + ". Undo last action takes them all back.")
+
+
 def undo_last() -> None:
     try:
         event = review.undo(conn, reviewer(), pair[0], pair[1])
@@ -149,39 +158,51 @@ if not_shown:
 if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
-# Keyboard review, top to bottom: A accepts, X rejects (R is taken: rerun), N skips to the next unreviewed.
-focused = review.next_unreviewed(stored, st.session_state.get("focus", -1)) or review.next_unreviewed(stored)
-if focused is not None:
-    with st.container(border=True, key="focus"):
-        shape = kind_text(len(focused.src_ids), len(focused.tgt_ids))
-        st.caption(f"Next unreviewed: #{focused.position} · {shape} · confidence {focused.score:.2f}"
-                   + (f" · {flags_text(focused.flags)}" if focused.flags else "")
-                   + " · keys: A accept, X reject, N skip")
-        left, right = st.columns(2)
-        show_sides(focused, left, right)
-        keys = st.columns([1, 1, 1, 3])
-        keys[0].button("Accept", key="focus-accept", shortcut="a", type="primary", icon=":material/check:",
-                       on_click=decide_focused, args=(focused, "accepted"), disabled=anonymous)
-        keys[1].button("Reject", key="focus-reject", shortcut="x", icon=":material/close:",
-                       on_click=decide_focused, args=(focused, "rejected"), disabled=anonymous)
-        keys[2].button("Skip", key="focus-skip", shortcut="n", icon=":material/skip_next:",
-                       on_click=decide_focused, args=(focused, None))
-else:
-    st.success("Every unit of this pair has been reviewed.")
+focus_slot = st.container()  # filled once the page of units on screen is known
 
-filters = st.columns(3)
-low_only = filters[0].toggle("Low confidence only")
+filters = st.columns(4)
+low_only = filters[0].toggle("Low-confidence pairs only")
 flagged_only = filters[1].toggle("Flagged only")
 unreviewed_only = filters[2].toggle("Unreviewed only")
+pairs_only = filters[3].toggle("Hide units without a counterpart", value=stored.mode == "comparable",
+                               help="Comparable reports share few sentences: the rest are gaps")
 units = [u for u in stored.units
-         if (not low_only or u.score < LOW_CONFIDENCE) and (not flagged_only or u.flags)
-         and (not unreviewed_only or not u.reviewed)]
+         if (not low_only or (u.src_ids and u.tgt_ids and u.score < LOW_CONFIDENCE)) and (not flagged_only or u.flags)
+         and (not unreviewed_only or not u.reviewed) and (not pairs_only or (u.src_ids and u.tgt_ids))]
 pages = max(1, (len(units) + PAGE_SIZE - 1) // PAGE_SIZE)
 if not 1 <= st.session_state.get("page", 1) <= pages:
     st.session_state["page"] = 1
 page = st.number_input("Page", 1, pages, key="page")
+on_page = units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
 
-for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+# Keyboard review of the units on this page, top to bottom: A accepts, X rejects (R is taken:
+# rerun), N skips. The keys act on the unit shown in this panel, never on one off the page.
+after = st.session_state.get("focus", -1)
+focused = (next((u for u in on_page if u.position > after and not u.reviewed), None)
+           or next((u for u in on_page if not u.reviewed), None))
+with focus_slot:
+    if focused is not None:
+        with st.container(border=True, key="focus"):
+            shape = kind_text(len(focused.src_ids), len(focused.tgt_ids))
+            st.caption(f"Next unreviewed: #{focused.position} · {shape} · confidence {focused.score:.2f}"
+                       + (f" · {flags_text(focused.flags)}" if focused.flags else "")
+                       + " · keys: A accept, X reject, N skip")
+            left, right = st.columns(2)
+            show_sides(focused, left, right)
+            keys = st.columns([1, 1, 1, 3])
+            keys[0].button("Accept", key="focus-accept", shortcut="a", type="primary", icon=":material/check:",
+                           on_click=decide_focused, args=(focused, "accepted"), disabled=anonymous)
+            keys[1].button("Reject", key="focus-reject", shortcut="x", icon=":material/close:",
+                           on_click=decide_focused, args=(focused, "rejected"), disabled=anonymous)
+            keys[2].button("Skip", key="focus-skip", shortcut="n", icon=":material/skip_next:",
+                           on_click=decide_focused, args=(focused, None))
+    elif any(not u.reviewed for u in stored.units):
+        st.info("Every unit on this page is reviewed: the next page has more.")
+    else:
+        st.success("Every unit of this pair has been reviewed.")
+
+
+for unit in on_page:
     with st.container(border=True, key=f"unit-{unit.position}"):
         band, left, right, actions = st.columns([0.5, 4.5, 4.5, 3])
         band.markdown(band_html(unit.score), unsafe_allow_html=True)  # a number and a colour only
@@ -214,8 +235,9 @@ for unit in units[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
                           on_click=act, args=(review.move_sentence, unit.position, side, -1))
                 st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}", disabled=anonymous,
                           on_click=act, args=(review.move_sentence, unit.position, side, 1))
-            st.button("Accept all above", key=f"above-{unit.position}", disabled=anonymous,
-                      on_click=act, args=(review.accept_all_above, unit.position))
+            st.button("Accept the unflagged pairs above", key=f"above-{unit.position}", disabled=anonymous,
+                      on_click=accept_above, args=(unit.position,),
+                      help="Units without a counterpart and flagged units are left for you to look at")
 
 if not units:
     st.write("No unit matches the filters.")

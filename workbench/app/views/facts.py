@@ -5,6 +5,7 @@ import streamlit as st
 from workbench import compare, store
 from workbench.app.common import connect, doc_label, embedder, flags_text, plain_md, side_html
 from workbench.translate import english_of
+from workbench.visible import printable
 
 conn = connect()
 st.title("Facts")
@@ -24,7 +25,8 @@ if not store.has_links(conn):
 
 doc = st.selectbox("Document", docs, format_func=doc_label)
 content = [s for s in doc.sentences if not s.boilerplate]
-sentence = st.selectbox("Sentence", content, format_func=lambda s: f"{s.index}: {s.text[:120]}")
+# a drop-down shows plain text: bidi overrides and controls in it would act, so they are shown as escapes
+sentence = st.selectbox("Sentence", content, format_func=lambda s: f"{s.index}: {printable(s.text[:120])}")
 st.markdown(side_html([sentence.text], english_of(conn, doc.id).get(sentence.index, (None,))[0], doc.lang),
             unsafe_allow_html=True)  # side_html escapes the article text
 min_score = st.slider("Minimum confidence", 0.0, 1.0, 0.3, 0.05)

@@ -1,5 +1,4 @@
 """Search: a term or phrase in any language, through the originals, the English and the embeddings."""
-from itertools import groupby
 
 import streamlit as st
 
@@ -15,9 +14,9 @@ if query:
     hits = search(conn, embedder() if by_meaning else None, query)
     st.caption(f"{len(hits)} sentence(s)")
     lang_of = {d["id"]: d["lang"] for d in store.document_summaries(conn)}
-    for path, grouped in groupby(sorted(hits, key=lambda h: (h.path, h.index)), key=lambda h: h.path):
-        group = list(grouped)
-        st.subheader(f"{plain_md(path)} · {len(group)}")
-        for hit in group:
-            st.caption(f"sentence {hit.index} · {hit.how} · {hit.score:.2f}")
+    # best first across all documents: literal matches, then by closeness of meaning
+    for hit in hits:
+        with st.container(border=True):
+            how = {"text": "matches the text", "english": "matches the English", "meaning": "by meaning"}[hit.how]
+            st.caption(f"{plain_md(hit.path)} · sentence {hit.index} · {how} · {hit.score:.2f}")
             st.markdown(side_html([hit.text], hit.en, lang_of.get(hit.doc_id, "")), unsafe_allow_html=True)
