@@ -67,7 +67,7 @@ def test_compare_accept_persists_and_relinks_change_the_store(populated):
     at.button(key="above-5").click().run()
     units = review.load_pair(conn, ja.id, fr.id).units[:5]
     assert all(u.status for u in units if u.src_ids and u.tgt_ids and not u.flags)
-    assert any("pair(s) above #5" in str(w.value) for w in at.warning)
+    assert any("pair(s) above #5" in str(t.value) for t in at.toast)
 
 
 def test_compare_renders_article_html_as_text(populated):

@@ -150,7 +150,7 @@ def test_the_ui_asks_for_a_name_before_the_first_decision_and_keeps_it(populated
     assert again.sidebar.text_input[0].value == "ana"
     again.button(key="undo").click().run()  # the Undo button takes the accept back
     assert not review.load_pair(conn, ja.id, fr.id).units[0].status
-    assert any("Undone: accepted by ana" in str(w.value) for w in again.warning)
+    assert any("Undone: accepted by ana" in str(t.value) for t in again.toast)
 
 
 def test_a_workspace_of_the_first_schema_is_upgraded_with_its_decisions(edited_pair, tmp_path):

@@ -33,6 +33,8 @@ CSS = """
 mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
 code.wb-hidden {font-size: 0.75rem; color: #b91c1c; unicode-bidi: isolate;}
 [dir="rtl"] {text-align: right;}
+.st-key-doc-headers {position: sticky; top: 3.75rem; z-index: 99; background: var(--background-color, #fff);
+                     border-bottom: 1px solid rgba(128,128,128,0.3);}
 </style>
 """
 

@@ -155,8 +155,8 @@ if not_shown:
                         f"({plain_md(d['updated_at'])}): {plain_md(' '.join(d['src_texts']))} ↔ "
                         f"{plain_md(' '.join(d['tgt_texts']))}" + (f" — {plain_md(d['note'])}" if d["note"] else ""))
 
-if "flash" in st.session_state:
-    st.warning(st.session_state.pop("flash"))
+if "flash" in st.session_state:  # a toast: seen wherever the analyst has scrolled to
+    st.toast(st.session_state.pop("flash"), icon=":material/info:")
 
 focus_slot = st.container()  # filled once the page of units on screen is known
 
@@ -201,6 +201,10 @@ with focus_slot:
     else:
         st.success("Every unit of this pair has been reviewed.")
 
+with st.container(key="doc-headers"):  # stays at the top while the units scroll (CSS in common)
+    _, left_header, right_header, _ = st.columns([0.5, 4.5, 4.5, 3])
+    left_header.markdown(f"**{plain_md(doc_label(src_doc))}**")
+    right_header.markdown(f"**{plain_md(doc_label(tgt_doc))}**")
 
 for unit in on_page:
     with st.container(border=True, key=f"unit-{unit.position}"):
@@ -228,13 +232,18 @@ for unit in on_page:
                           kwargs={"reviewer": reviewer()})
             st.button("Merge with next unit", key=f"merge-{unit.position}", disabled=anonymous,
                       on_click=act, args=(review.merge_with_next, unit.position))
-            st.button("Split (undoes a merge; else one unit per sentence)", key=f"split-{unit.position}",
-                      disabled=anonymous, on_click=act, args=(review.split, unit.position))
+            if len(unit.src_ids) + len(unit.tgt_ids) > 1:  # only what can apply is offered
+                st.button("Split (undoes a merge; else one unit per sentence)", key=f"split-{unit.position}",
+                          disabled=anonymous, on_click=act, args=(review.split, unit.position))
             for side, name in (("src", "left"), ("tgt", "right")):
-                st.button(f"Move first {name} sentence up", key=f"up-{side}-{unit.position}", disabled=anonymous,
-                          on_click=act, args=(review.move_sentence, unit.position, side, -1))
-                st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}", disabled=anonymous,
-                          on_click=act, args=(review.move_sentence, unit.position, side, 1))
+                if not getattr(unit, f"{side}_ids"):
+                    continue
+                if unit.position > 0:
+                    st.button(f"Move first {name} sentence up", key=f"up-{side}-{unit.position}", disabled=anonymous,
+                              on_click=act, args=(review.move_sentence, unit.position, side, -1))
+                if unit.position < len(stored.units) - 1:
+                    st.button(f"Move last {name} sentence down", key=f"down-{side}-{unit.position}",
+                              disabled=anonymous, on_click=act, args=(review.move_sentence, unit.position, side, 1))
             st.button("Accept the unflagged pairs above", key=f"above-{unit.position}", disabled=anonymous,
                       on_click=accept_above, args=(unit.position,),
                       help="Units without a counterpart and flagged units are left for you to look at")
