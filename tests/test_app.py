@@ -95,6 +95,7 @@ def test_search_and_facts_pages_show_results(populated):
 
     at = run_page("views/facts.py")
     assert any("confidence" in c.value for c in at.caption)
+    assert any("](compare?src=" in str(m.value) for m in at.markdown)  # each report opens its pair
 
 
 def test_export_matches_the_cli_formats(populated, tmp_path):

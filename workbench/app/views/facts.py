@@ -3,6 +3,7 @@
 import streamlit as st
 
 from workbench import compare, store
+from workbench.anchors import numbers
 from workbench.app.common import connect, doc_label, embedder, flags_text, plain_md, side_html
 from workbench.translate import english_of
 from workbench.visible import printable
@@ -27,8 +28,8 @@ doc = st.selectbox("Document", docs, format_func=doc_label)
 content = [s for s in doc.sentences if not s.boilerplate]
 # a drop-down shows plain text: bidi overrides and controls in it would act, so they are shown as escapes
 sentence = st.selectbox("Sentence", content, format_func=lambda s: f"{s.index}: {printable(s.text[:120])}")
-st.markdown(side_html([sentence.text], english_of(conn, doc.id).get(sentence.index, (None,))[0], doc.lang),
-            unsafe_allow_html=True)  # side_html escapes the article text
+this_english = english_of(conn, doc.id).get(sentence.index, (None,))[0]
+st.markdown(side_html([sentence.text], this_english, doc.lang), unsafe_allow_html=True)  # escapes article text
 min_score = st.slider("Minimum confidence", 0.0, 1.0, 0.3, 0.05)
 
 shown = 0
@@ -37,12 +38,17 @@ for link in store.links_from(conn, doc.id, sentence.index):
     if score < min_score or other_id not in by_id:
         continue
     other = by_id[other_id]
+    other_text = other.sentences[other_idx].text
+    # the numbers this report has and the chosen sentence lacks are marked, as on Compare
+    differing = numbers(other_text) - numbers(sentence.text) if flags else set()
     with st.container(border=True):
-        st.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
-                   + (f" · {flags_text(flags)}" if flags else ""))
+        caption, open_pair = st.columns([5, 1])
+        caption.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
+                        + (f" · {flags_text(flags)}" if flags else ""))
+        # the two documents side by side on Compare, unit by unit
+        open_pair.markdown(f"[Compare the two](compare?src={doc.id}&tgt={other_id})")
         english = english_of(conn, other_id).get(other_idx, (None,))[0]
-        st.markdown(side_html([other.sentences[other_idx].text], english, other.lang),
-                    unsafe_allow_html=True)
+        st.markdown(side_html([other_text], english, other.lang, differing), unsafe_allow_html=True)
     shown += 1
 if not shown:
     st.write("No other document reports this sentence with that confidence.")
