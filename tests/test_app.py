@@ -162,3 +162,13 @@ def test_keys_act_on_the_page_on_screen(populated):
     at.button(key="focus-accept").click().run()
     accepted = [u.position for u in review.load_pair(conn, ja.id, fr.id).units if u.status == "accepted"]
     assert len(accepted) == 1 and accepted[0] >= 25
+
+
+def test_compare_picks_a_document_then_its_partner(populated):
+    """Two pickers of n documents each, not one list of n^2/2 pairs; aligned partners first."""
+    conn, ja, fr = populated
+    at = run_page("views/compare.py")
+    first, second = at.selectbox[0], at.selectbox[1]
+    assert len(first.options) == len(store.documents(conn)) and len(second.options) == len(first.options) - 1
+    assert {first.value, second.value} == {ja.id, fr.id}  # the aligned pair opens first
+    assert second.options[0].endswith("(aligned)")

@@ -18,7 +18,6 @@ from workbench.app.common import (
 from workbench.translate import english_of
 
 PAGE_SIZE = 25
-MAX_ALL_PAIRS = 60  # documents
 LOW_CONFIDENCE = 0.5
 
 conn = connect()
@@ -37,28 +36,39 @@ def oriented(a: int, b: int) -> tuple[int, int]:
     return (b, a) if (b, a) in stored_pairs and (a, b) not in stored_pairs else (a, b)
 
 
-# A CLI run may add documents while this page runs: offer only the pairs of documents loaded above.
-suggested = [oriented(a, b) for a, b in current_stories(conn)[1] if a in by_id and b in by_id]
-# Every pair is offered in a small workspace; in a large one (n^2/2 pairs) the aligned and
-# suggested ones, and `python -m workbench align A B` aligns any other.
-others = [oriented(a.id, b.id) for a in docs for b in docs if a.id < b.id] if len(docs) <= MAX_ALL_PAIRS else []
-options = list(dict.fromkeys(suggested + sorted(p for p in stored_pairs if p[0] in by_id and p[1] in by_id) + others))
-
-
-def pair_label(pair: tuple[int, int]) -> str:
-    mark = " (aligned)" if pair in stored_pairs else ""
-    return f"{doc_label(by_id[pair[0]])}  <->  {doc_label(by_id[pair[1]])}{mark}"
-
-
+# Two pickers, a document and what to compare it with, instead of one list of n^2/2 pairs. A CLI
+# run may add documents while this page runs: offer only the documents loaded above.
+in_story = [(a, b) for a, b in current_stories(conn)[1] if a in by_id and b in by_id]
 params = st.query_params
-default = 0
-if "src" in params and "tgt" in params:
-    wanted = oriented(int(params["src"]), int(params["tgt"]))
-    if wanted not in options and wanted[0] in by_id and wanted[1] in by_id:
-        options.append(wanted)
-    default = options.index(wanted) if wanted in options else 0
-pair = st.selectbox("Documents (pairs about the same story first)", options, index=default, format_func=pair_label)
-st.query_params.update(src=str(pair[0]), tgt=str(pair[1]))
+wanted = None
+if "src" in params and "tgt" in params and params["src"].isdigit() and params["tgt"].isdigit():
+    if int(params["src"]) in by_id and int(params["tgt"]) in by_id:
+        wanted = (int(params["src"]), int(params["tgt"]))
+
+
+def partners(doc_id: int, pairs) -> set[int]:
+    return {b for a, b in pairs if a == doc_id} | {a for a, b in pairs if b == doc_id}
+
+
+firsts = sorted(by_id, key=lambda d: (not partners(d, stored_pairs), not partners(d, in_story), by_id[d].path))
+pickers = st.columns(2)
+first = pickers[0].selectbox("Document (aligned ones first)", firsts,
+                             index=firsts.index(wanted[0]) if wanted else 0, format_func=lambda d: doc_label(by_id[d]))
+aligned_with, story_of = partners(first, stored_pairs), partners(first, in_story)
+seconds = sorted((d for d in by_id if d != first), key=lambda d: (
+    d not in aligned_with, d not in story_of, by_id[d].lang == by_id[first].lang, by_id[d].path))
+
+
+def partner_label(doc_id: int) -> str:
+    mark = " (aligned)" if doc_id in aligned_with else " (same story)" if doc_id in story_of else ""
+    return doc_label(by_id[doc_id]) + mark
+
+
+second = pickers[1].selectbox("Compared with (aligned, then same story, then other languages first)", seconds,
+                              index=seconds.index(wanted[1]) if wanted and wanted[1] in seconds else 0,
+                              format_func=partner_label)
+pair = oriented(first, second)
+st.query_params.update(src=str(first), tgt=str(second))
 src_doc, tgt_doc = by_id[pair[0]], by_id[pair[1]]
 
 stored = review.load_pair(conn, *pair)
