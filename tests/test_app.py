@@ -8,7 +8,7 @@ import pytest
 from workbench import compare, export, jobs, review, store
 from workbench.embed import get_embedder
 
-from conftest import FR, HOSTILE, JA, PAGES, SHORT, run_page
+from conftest import BG, FR, HOSTILE, JA, PAGES, SHORT, run_page
 from fixtures.build_argos_model import build_package
 
 
@@ -172,3 +172,17 @@ def test_compare_picks_a_document_then_its_partner(populated):
     assert len(first.options) == len(store.documents(conn)) and len(second.options) == len(first.options) - 1
     assert {first.value, second.value} == {ja.id, fr.id}  # the aligned pair opens first
     assert second.options[0].endswith("(aligned)")
+
+
+def test_an_align_job_joins_the_selected_documents_to_their_stories(populated):
+    """Aligning one (e.g. just uploaded) article aligns it with the earlier reports of its story,
+    and nothing else."""
+    conn, ja, fr = populated
+    bg = store.document(conn, BG)
+    job_id = store.create_job(conn, "align", {"docs": [bg.id]})
+    assert jobs.run(store.workspace_dir(None), job_id) == 0
+    pairs = set(review.aligned_pairs(conn))
+    with_bg = {a if b == bg.id else b for a, b in pairs if bg.id in (a, b)}
+    assert {ja.id, fr.id} <= with_bg and len(with_bg) >= 3  # ja, fr and the Arabic reports of the story
+    assert pairs - {p for p in pairs if bg.id in p} == {(ja.id, fr.id)}  # no other pair was aligned
+    assert "that include the 1 selected document(s)" in store.job(conn, job_id)["message"]

@@ -251,13 +251,16 @@ def suggested_pairs(groups: list[list[StoredDocument]],
 
 def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder, mode: str = "auto",
                   redo: bool = False, on_pair: Callable[[int, int, StoredDocument, StoredDocument, bool], None] | None = None,
+                  involving: set[int] | None = None,
                   ) -> tuple[list[list[StoredDocument]], list[tuple[StoredDocument, StoredDocument]]]:
     """Group ``docs`` into stories and align every cross-language pair in a story. A pair already
     aligned from the same inputs is kept as stored (with the analysts' relinks) unless ``redo``.
-    ``on_pair(done, total, a, b, kept)`` follows progress. Returns the groups and the pairs, most
-    similar first."""
+    ``on_pair(done, total, a, b, kept)`` follows progress. With ``involving``, only the pairs that
+    include one of those documents are aligned (new articles joining stories of the workspace).
+    Returns the groups and the pairs, most similar first."""
     groups, similarity = story_groups(conn, docs, embedder)
-    pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)]
+    pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)
+             if involving is None or a.id in involving or b.id in involving]
     for done, (a, b) in enumerate(pairs, 1):
         kept = not redo and is_current(conn, a, b, embedder, mode)
         if not kept:

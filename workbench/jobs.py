@@ -85,10 +85,14 @@ def _align(conn: sqlite3.Connection, job_id: int, docs) -> str:
     def progress(done: int, total: int, a, b, kept: bool) -> None:
         store.update_job(conn, job_id, done=done, total=total + 1)  # + 1: the links
 
-    _, pairs = compare.align_stories(conn, docs, embedder, on_pair=progress)
+    # the selected documents join the stories of the whole workspace: an uploaded article is aligned
+    # with the earlier reports of its story, not only with the other uploads
+    _, pairs = compare.align_stories(conn, store.documents(conn), embedder, on_pair=progress,
+                                     involving={d.id for d in docs})
     compare.compute_links(conn, store.documents(conn), embedder)
     store.update_job(conn, job_id, done=len(pairs) + 1)
-    return f"aligned the {len(pairs)} cross-language pairs of {len(docs)} documents' stories; links updated"
+    return (f"aligned the {len(pairs)} cross-language pairs of the workspace's stories that include the "
+            f"{len(docs)} selected document(s); links updated")
 
 
 def _worker_gone(job: dict) -> str | None:
