@@ -59,6 +59,9 @@ def server(tmp_path, embedding_template):
 
 @pytest.fixture
 def page():
+    """A Chromium page; at the end, no request may have left localhost (an offline tool)."""
+    from urllib.parse import urlparse
+
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -66,8 +69,12 @@ def page():
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        outside: list[str] = []
+        page.on("request", lambda request: outside.append(request.url)
+                if urlparse(request.url).hostname not in ("localhost", "127.0.0.1", None) else None)
         yield page
         browser.close()
+    assert not [u for u in outside if not u.startswith(("data:", "blob:"))], outside
 
 
 def test_accept_survives_a_reload(server, page):
@@ -115,3 +122,16 @@ def test_script_in_an_article_is_shown_as_text(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     shown.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "compare-hostile-article.png"))
+
+
+def test_every_page_loads_from_localhost_only(server, page):
+    """Each page renders in Chromium (a screenshot of each lands in test-artifacts/) and no request
+    leaves localhost (checked by the page fixture)."""
+    url = server[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, heading in (("", "Corpus"), ("compare", "Compare"), ("facts", "Facts"), ("search", "Search"),
+                          ("export", "Export")):
+        page.goto(f"{url}/{path}")
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+        page.wait_for_timeout(1000)  # icons and fonts load after the first paint
+        page.screenshot(path=str(ARTIFACTS / f"page-{heading.lower()}.png"), full_page=False)

@@ -12,12 +12,14 @@ from workbench.app.common import CSS, workspace  # noqa: E402
 
 st.set_page_config(page_title="workbench", layout="wide")
 st.markdown(CSS, unsafe_allow_html=True)  # our own stylesheet; no article text in it
+# No page icons: Streamlit fetches a page's Material icon as the tab's favicon from fonts.gstatic.com,
+# and an offline tool makes no request beyond localhost (tests/test_browser.py checks).
 pages = [
-    st.Page("views/corpus.py", title="Corpus", icon=":material/folder_open:", default=True),
-    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("views/facts.py", title="Facts", icon=":material/fact_check:"),
-    st.Page("views/search.py", title="Search", icon=":material/search:"),
-    st.Page("views/export.py", title="Export", icon=":material/download:"),
+    st.Page("views/corpus.py", title="Corpus", default=True),
+    st.Page("views/compare.py", title="Compare"),
+    st.Page("views/facts.py", title="Facts"),
+    st.Page("views/search.py", title="Search"),
+    st.Page("views/export.py", title="Export"),
 ]
 # The reviewer's name lives in the session and in the URL (?reviewer=...), so that a reload or a
 # bookmark of this browser keeps it; decisions are refused until there is one.

@@ -21,6 +21,7 @@ APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
 STREAMLIT_OPTIONS = {
     "server.headless": "true", "server.runOnSave": "false", "server.fileWatcherType": "none",
     "browser.gatherUsageStats": "false", "client.toolbarMode": "minimal", "theme.base": "light",
+    "theme.primaryColor": "#2563eb",
 }
 
 
