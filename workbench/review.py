@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from . import store
 from .anchors import anchors, number_flags
@@ -322,7 +322,3 @@ def _shown(row: dict) -> dict:
     return {"src_doc": row["src_doc"], "tgt_doc": row["tgt_doc"], "src_texts": json.loads(row["src_texts"]),
             "tgt_texts": json.loads(row["tgt_texts"]), "status": row["status"], "note": row["note"],
             "reviewer": row["reviewer"], "updated_at": row["updated_at"]}
-
-
-def unit_dict(unit: ReviewUnit) -> dict:
-    return asdict(unit) | {"kind": unit.kind, "reviewed": unit.reviewed}
