@@ -133,8 +133,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     q.add_argument("tgt")
     q.add_argument("--json", action="store_true", help="print a JSON array")
     for name in ("accept", "reject", "reset"):
-        q = action(name, cmd_decide, f"{name} units of an aligned pair"
-                   + (" (reset: back to unreviewed)" if name == "reset" else ""))
+        q = action(name, cmd_decide, "set units of an aligned pair back to unreviewed" if name == "reset"
+                   else f"{name} units of an aligned pair")
         q.set_defaults(action=name)
         q.add_argument("src")
         q.add_argument("tgt")
