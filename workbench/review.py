@@ -290,16 +290,25 @@ def move_sentence(conn: sqlite3.Connection, pair: PairReview, position: int, sid
 
 # --- decisions the current alignment does not show ------------------------------------------
 
+def hidden_decisions(conn: sqlite3.Connection, pair: PairReview) -> tuple[list[dict], list[dict]]:
+    """A pair's decisions that no unit shows: orphaned ones (a sentence they name is gone or
+    changed) and ones on sentences still there, in units the current alignment no longer has."""
+    present = {pair.key(u.src_ids, u.tgt_ids) for u in pair.units}
+    src_keys, tgt_keys = set(pair.src.keys.values()), set(pair.tgt.keys.values())
+    gone, not_kept = [], []
+    for row in store.decisions(conn, pair.src_doc, pair.tgt_doc):
+        if not (set(json.loads(row["src_keys"])) <= src_keys and set(json.loads(row["tgt_keys"])) <= tgt_keys):
+            gone.append(_shown(row))
+        elif row["status"] and (row["src_keys"], row["tgt_keys"]) not in present:
+            not_kept.append(_shown(row))
+    return gone, not_kept
+
+
 def decisions_not_kept(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> list[dict]:
     """Decisions on sentences the documents still hold, in units the current alignment no longer has
     (after a re-alignment). Orphaned decisions (sentences gone) are listed by ``orphaned``."""
     pair = load_pair(conn, src_doc, tgt_doc)
-    if pair is None:
-        return []
-    present = {pair.key(u.src_ids, u.tgt_ids) for u in pair.units}
-    src_keys, tgt_keys = set(pair.src.keys.values()), set(pair.tgt.keys.values())
-    return [_shown(r) for r in store.decisions(conn, src_doc, tgt_doc) if r["status"] and (r["src_keys"], r["tgt_keys"]) not in present
-            and set(json.loads(r["src_keys"])) <= src_keys and set(json.loads(r["tgt_keys"])) <= tgt_keys]
+    return hidden_decisions(conn, pair)[1] if pair else []
 
 
 def orphaned(conn: sqlite3.Connection) -> list[dict]:

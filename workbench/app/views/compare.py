@@ -155,8 +155,7 @@ if anonymous:
 tools = st.columns([1, 3])
 tools[0].button("Undo last action", key="undo", icon=":material/undo:", on_click=undo_last, disabled=anonymous,
                 help="Take back the last decision, note, bulk accept or relink on this pair")
-not_shown = [d for d in review.orphaned(conn) if (d["src_doc"], d["tgt_doc"]) == pair]
-not_shown += review.decisions_not_kept(conn, *pair)
+not_shown = [d for hidden in review.hidden_decisions(conn, stored) for d in hidden]
 if not_shown:
     with tools[1].expander(f"{len(not_shown)} decision(s) not shown: their sentences changed, or the units were "
                            "aligned differently since"):
