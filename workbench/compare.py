@@ -123,9 +123,9 @@ def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
     src, tgt = document_side(conn, a), document_side(conn, b)
     result = align(src.side, tgt.side, embedder, conn, mode, params)
     sig = signature(embedder, params, [src, tgt], result.mode)
+    # requested_mode: what is_current needs to recompute "inputs"
     sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english,
-                          mode_reason=result.mode_reason)
-    sig["aligner"]["requested_mode"] = mode  # what is_current needs to recompute "inputs"
+                          mode_reason=result.mode_reason, requested_mode=mode)
     sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)
