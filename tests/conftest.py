@@ -168,3 +168,10 @@ def run_page(page: str, **query) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def grid_data(at: AppTest) -> dict:
+    """What the Compare page sent its review grid (a custom component AppTest cannot click)."""
+    grids = [e for e in at.get("bidi_component") if e.proto.component_name == "workbench.review_grid"]
+    assert len(grids) == 1
+    return json.loads(grids[0].proto.json)

@@ -6,9 +6,10 @@ import time
 import pytest
 
 from workbench import compare, export, jobs, review, store
+from workbench.app.grid import apply_action
 from workbench.embed import get_embedder
 
-from conftest import BG, FR, HOSTILE, JA, PAGES, SHORT, run_page
+from conftest import BG, FR, HOSTILE, JA, PAGES, REPO, SHORT, grid_data, run_page
 from fixtures.build_argos_model import build_package
 
 
@@ -37,49 +38,66 @@ def test_every_page_runs_on_a_populated_workspace(page, populated):
         assert any("Review the 1 aligned document pair" in label for label in links), links
 
 
-def test_compare_accept_persists_and_relinks_change_the_store(populated):
+def test_compare_grid_shows_the_pair_and_its_actions_change_the_store(populated):
     conn, ja, fr = populated
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
     pair = review.load_pair(conn, ja.id, fr.id)
-    first = pair.units[0]
-    at.button(key=f"accept-{first.position}").click().run()
-    assert not at.exception
-    again = review.load_pair(conn, ja.id, fr.id)
-    assert again.units[0].status == "accepted"
+    data = grid_data(at)
+    assert [r["position"] for r in data["rows"]] == [u.position for u in pair.units]
+    assert data["headers"]["left"]["label"].startswith(JA) and data["enabled"]
+    first = data["rows"][0]
+    assert "".join(text for text, _ in first["left"]["text"]) == " ".join(
+        ja.sentences[i].text for i in pair.units[0].src_ids)
+    ids = (ja.id, fr.id)
 
-    count = len(again.units)
-    at.button(key="merge-0").click().run()
-    merged = review.load_pair(conn, ja.id, fr.id)
-    assert len(merged.units) == count - 1 and merged.units[0].status == "edited"
-    at.button(key="split-0").click().run()
-    assert len(review.load_pair(conn, ja.id, fr.id).units) >= count - 1
+    def action(op: str, position: int, **extra) -> dict:
+        unit = review.load_pair(conn, *ids).units[position]
+        return {"op": op, "position": position, "src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids, **extra}
 
-    # keyboard-style review: the focus panel decides the next unreviewed unit and moves on
-    target = review.next_unreviewed(review.load_pair(conn, ja.id, fr.id))
-    at.button(key="focus-accept").click().run()
-    assert review.load_pair(conn, ja.id, fr.id).units[target.position].status == "accepted"
-    at.button(key="focus-skip").click().run()
-    at.button(key="focus-reject").click().run()
-    after = review.next_unreviewed(review.load_pair(conn, ja.id, fr.id), target.position)
-    rejected = [u for u in review.load_pair(conn, ja.id, fr.id).units if u.status == "rejected"]
-    assert len(rejected) == 1 and rejected[0].position > after.position  # the skipped one stays open
+    with pytest.raises(ValueError, match="Reviewer"):
+        apply_action(conn, ids, action("decide", 0, status="accepted"), "")
+    apply_action(conn, ids, action("decide", 0, status="accepted"), "tester")
+    assert review.load_pair(conn, *ids).units[0].status == "accepted"
+    assert grid_data(run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id)))["rows"][0]["status"] == "accepted"
 
-    at.button(key="above-5").click().run()
-    units = review.load_pair(conn, ja.id, fr.id).units[:5]
-    assert all(u.status for u in units if u.src_ids and u.tgt_ids and not u.flags)
-    assert any("pair(s) above #5" in str(t.value) for t in at.toast)
+    count = len(pair.units)
+    stale = action("decide", 2, status="rejected")
+    assert apply_action(conn, ids, action("merge", 1), "tester") == (None, 1)
+    merged = review.load_pair(conn, *ids)
+    assert len(merged.units) == count - 1 and merged.units[1].status == "edited"
+    with pytest.raises(ValueError, match="changed before"):  # pressed on the old row 2: not applied to the new one
+        apply_action(conn, ids, stale, "tester")
+    assert not any(u.status == "rejected" for u in review.load_pair(conn, *ids).units)
+    apply_action(conn, ids, action("split", 1), "tester")
+    assert [(u.src_ids, u.tgt_ids) for u in review.load_pair(conn, *ids).units] == \
+        [(u.src_ids, u.tgt_ids) for u in pair.units]
+
+    message, _ = apply_action(conn, ids, action("above", 5), "tester")
+    units = review.load_pair(conn, *ids).units[:5]
+    assert all(u.status == "accepted" for u in units if u.src_ids and u.tgt_ids and not u.flags)
+    assert all(not u.status for u in units[1:] if not (u.src_ids and u.tgt_ids) or u.flags)
+    assert "pair(s) above #5" in message
+    message, _ = apply_action(conn, ids, {"op": "undo", "position": None}, "tester")
+    assert message.startswith("Undone: accept-above")
+    assert [u.status for u in review.load_pair(conn, *ids).units[:5]] == ["accepted", "", "", "", ""]
+    apply_action(conn, ids, action("note", 3, note="check the date"), "tester")
+    assert review.load_pair(conn, *ids).units[3].note == "check the date"
 
 
-def test_compare_renders_article_html_as_text(populated):
+def test_compare_grid_gets_article_text_as_text(populated):
     conn, _, _ = populated
     hostile, short = store.document(conn, HOSTILE), store.document(conn, SHORT)
     compare.align_documents(conn, hostile, short, get_embedder())
-    at = run_page("views/compare.py", src=str(hostile.id), tgt=str(short.id))
-    html = " ".join(str(m.value) for m in at.markdown)
-    assert "&lt;script&gt;window.hacked = " in html and "alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
-    assert "&lt;img src=x onerror=alert(" in html
-    assert "<script>" not in html and "<img" not in html
-    assert "**gras** [lien](javascript:alert(2))" in html  # Markdown left as typed
+    data = grid_data(run_page("views/compare.py", src=str(hostile.id), tgt=str(short.id)))
+    pieces = [piece for row in data["rows"] for side in ("left", "right") if row[side]
+              for piece in row[side]["text"]]
+    text = "".join(t for t, _ in pieces)
+    assert "<script>window.hacked = 1; alert('xss')</script>" in text  # as written, for a text node
+    assert "**gras** [lien](javascript:alert(2))" in text
+    assert ["\\u202e", "hidden"] in pieces and "\u202e" not in json.dumps(data, ensure_ascii=False)
+    # the grid puts every piece into the page with textContent / text nodes, never as markup
+    script = (REPO / "workbench" / "app" / "static" / "grid.js").read_text()
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "outerHTML" not in script
 
 
 def test_search_and_facts_pages_show_results(populated):
@@ -153,15 +171,24 @@ def test_corpus_upload_stays_inside_the_workspace(populated, tmp_path):
     assert {"escape.txt", "notes_du_terrain.md"} <= paths
 
 
-def test_keys_act_on_the_page_on_screen(populated):
-    """On page 2 the keyboard panel decides a unit of page 2, not the first unreviewed of page 1."""
+def test_compare_filters_and_bands(populated):
+    """Gaps are not low-confidence pairs: their own band, hidden by "Pairs only"; a flag outranks
+    a high score in the band; every filter narrows the grid to what it names."""
     conn, ja, fr = populated
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
-    assert len(review.load_pair(conn, ja.id, fr.id).units) > 25  # two pages
-    at.number_input(key="page").set_value(2).run()
-    at.button(key="focus-accept").click().run()
-    accepted = [u.position for u in review.load_pair(conn, ja.id, fr.id).units if u.status == "accepted"]
-    assert len(accepted) == 1 and accepted[0] >= 25
+    rows = grid_data(at)["rows"]
+    gaps = [r for r in rows if r["gap"]]
+    assert gaps and all(r["band"] == "gap" for r in gaps)
+    assert all(r["band"] == "flagged" for r in rows if r["flags"] and not r["gap"])
+    at.toggle[0].set_value(True).run()  # Pairs only
+    assert [r["position"] for r in grid_data(at)["rows"]] == [r["position"] for r in rows if not r["gap"]]
+    at.toggle[0].set_value(False).run()
+    at.toggle[2].set_value(True).run()  # Flagged only
+    flagged = grid_data(at)["rows"]
+    assert flagged and all(r["flags"] for r in flagged) and len(flagged) == sum(bool(r["flags"]) for r in rows)
+    at.toggle[2].set_value(False).run()
+    at.toggle[3].set_value(True).run()  # Low-confidence pairs only
+    assert all(not r["gap"] and r["score"] < 0.5 for r in grid_data(at)["rows"])
 
 
 def test_compare_picks_a_document_then_its_partner(populated):

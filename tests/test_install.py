@@ -34,6 +34,7 @@ def test_pip_install_gives_a_workbench_command_that_runs_anywhere(tmp_path):
                                         capture_output=True, text=True, check=True).stdout.strip())
     installed = site_packages / "workbench"
     assert (installed / "samples" / "syria-2024-12").is_dir() and (installed / "app" / "main.py").is_file()
+    assert (installed / "app" / "static" / "grid.js").is_file()  # the review grid
     before = tree(site_packages)
 
     home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"

@@ -1,8 +1,9 @@
 """Shared helpers for the app's pages: the workspace, the embedder, and safe HTML for article text.
 
-Article text is untrusted: every piece of it passes through ``escape`` (html.escape, and
+Article text is untrusted: every piece of it passes through ``highlight`` (html.escape, and
 invisible characters such as bidi overrides shown as visible escapes) before it reaches
-``unsafe_allow_html``; the markup around it is ours.
+``unsafe_allow_html``, or reaches the review grid as ``segments`` that it inserts as text nodes;
+the markup around it is ours.
 """
 from __future__ import annotations
 
@@ -28,23 +29,29 @@ CSS = """
 .wb-en {font-size: 0.85rem; color: #6b7280; margin-top: 0.25rem; line-height: 1.4;}
 .wb-gap {padding: 0.4rem 0.6rem; border: 1px dashed #9ca3af; border-radius: 0.3rem; color: #9ca3af;
          font-size: 0.85rem; text-align: center;}
-.wb-band {height: 100%; min-height: 2.4rem; border-radius: 0.2rem; color: white; font-size: 0.8rem;
-          text-align: center; padding-top: 0.5rem; font-weight: 600;}
 mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
 code.wb-hidden {font-size: 0.75rem; color: #b91c1c; unicode-bidi: isolate;}
 [dir="rtl"] {text-align: right;}
-.st-key-doc-headers {position: sticky; top: 3.75rem; z-index: 99; background: var(--background-color, #fff);
-                     border-bottom: 1px solid rgba(128,128,128,0.3);}
+/* Streamlit's top bar is see-through: opaque, so that the grid's sticky header is not read through it */
+header[data-testid="stHeader"] {background: var(--background-color, #fff);}
 </style>
 """
 
 
-FLAG_TEXT = {"number_mismatch": "numbers differ", "number_one_sided": "a number on one side only"}
+# A flag as a short word for the grid, and the sentence its tooltip and captions give
+FLAG_TEXT = {
+    "number_mismatch": ("numbers differ", "the two sides give different numbers (highlighted): check which is right"),
+    "number_one_sided": ("number on one side", "a number appears on one side only (highlighted)"),
+}
+
+
+def flag_words(flag: str) -> tuple[str, str]:
+    return FLAG_TEXT.get(flag, (flag, flag))
 
 
 def flags_text(flags: list[str] | tuple[str, ...]) -> str:
     """Flags in words, for captions."""
-    return ", ".join(FLAG_TEXT.get(flag, flag) for flag in flags)
+    return ", ".join(flag_words(flag)[1] for flag in flags)
 
 
 def kind_text(src_count: int, tgt_count: int) -> str:
@@ -87,16 +94,48 @@ def reviewer() -> str:
 
 
 def doc_label(doc: Document) -> str:
-    return f"{doc.path} ({doc.lang})"
+    """A document as plain text for labels and drop-downs: invisible characters in its file name
+    (a bidi override turns "txt.exe" into "exe.txt") shown as escapes."""
+    return printable(f"{doc.path} ({doc.lang})")
 
 
-def escape(text: str) -> str:
-    """HTML for article text: markup escaped; control characters and bidi overrides, which
-    would act on the page unseen, shown as marked escapes such as ``\u202e``."""
-    if text.isprintable():
-        return html.escape(text)
-    return "".join(html.escape(ch) if printable(ch) == ch
-                   else f'<code class="wb-hidden" title="hidden character">{printable(ch)}</code>' for ch in text)
+def segments(text: str, marked: AbstractSet[float] = frozenset()) -> list[tuple[str, str]]:
+    """Article text as (piece, kind) for display: kind "mark" for a number whose value is in
+    ``marked``, "hidden" for an invisible character (bidi override, control) shown as its escape
+    such as ``\u202e``, "" for the rest. Nothing in it is markup."""
+    pieces: list[tuple[str, str]] = []
+
+    def plain(part: str) -> None:
+        run = ""
+        for ch in part:
+            if printable(ch) == ch:
+                run += ch
+                continue
+            if run:
+                pieces.append((run, ""))
+            pieces.append((printable(ch), "hidden"))
+            run = ""
+        if run:
+            pieces.append((run, ""))
+
+    cursor = 0
+    for start, end, value in number_spans(text) if marked else ():
+        if value in marked and start >= cursor:
+            plain(text[cursor:start])
+            pieces.append((printable(text[start:end]), "mark"))
+            cursor = end
+    plain(text[cursor:])
+    return pieces
+
+
+_SEGMENT_HTML = {"": "{}", "mark": '<mark class="wb-diff">{}</mark>',
+                 "hidden": '<code class="wb-hidden" title="hidden character">{}</code>'}
+
+
+def highlight(text: str, values: AbstractSet[float] = frozenset()) -> str:
+    """HTML for article text: markup escaped, the numbers whose value is in ``values`` marked,
+    and invisible characters, which would act on the page unseen, shown as marked escapes."""
+    return "".join(_SEGMENT_HTML[kind].format(html.escape(piece)) for piece, kind in segments(text, values))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~#$])")  # what can open markup (or LaTeX) mid-line
@@ -106,18 +145,6 @@ def plain_md(text: str) -> str:
     """Text from a file name or an article for Streamlit's Markdown: shown as typed, never as
     markup, with invisible characters as escapes."""
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
-
-
-def highlight(text: str, values: AbstractSet[float]) -> str:
-    """Escaped ``text`` with the numbers whose value is in ``values`` marked."""
-    parts, cursor = [], 0
-    for start, end, value in number_spans(text):
-        if value in values and start >= cursor:
-            parts.append(escape(text[cursor:start]))
-            parts.append(f'<mark class="wb-diff">{escape(text[start:end])}</mark>')
-            cursor = end
-    parts.append(escape(text[cursor:]))
-    return "".join(parts)
 
 
 def side_html(texts: list[str], english: str | None, lang: str, marked: AbstractSet[float] = frozenset()) -> str:
@@ -130,8 +157,3 @@ def side_html(texts: list[str], english: str | None, lang: str, marked: Abstract
         parts.append(f'<div class="wb-en" dir="ltr" lang="en">{highlight(english, marked)}</div>')
     parts.append("</div>")
     return "".join(parts)
-
-
-def band_html(score: float) -> str:
-    colour = "#16a34a" if score >= 0.7 else "#d97706" if score >= 0.4 else "#dc2626"
-    return f'<div class="wb-band" style="background:{colour}">{score:.2f}</div>'

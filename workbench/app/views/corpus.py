@@ -37,7 +37,7 @@ else:
     groups, _ = current_stories(conn)
     story_of = {doc_id: number for number, group in enumerate(groups, 1) for doc_id in group}
     frame = pd.DataFrame([{
-        "id": r["id"], "document": r["path"], "language": r["lang"], "encoding": r["encoding"],
+        "id": r["id"], "document": printable(r["path"]), "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
         "story": story_of.get(r["id"]), "title": printable(r["title"][:80])} for r in summaries])
     st.caption("Select documents to translate or align them in the background.")
