@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from workbench import compare, export, jobs, review, store
+from workbench import compare, export, ingest, jobs, review, store
 from workbench.app.grid import apply_action
 from workbench.embed import get_embedder
 
-from conftest import BG, FR, HOSTILE, JA, PAGES, REPO, SHORT, grid_data, run_page
+from conftest import APP, BG, FLORES, FR, HOSTILE, JA, PAGES, REPO, SHORT, TIMEOUT, grid_data, run_page
 from fixtures.build_argos_model import build_package
 
 
@@ -195,10 +197,15 @@ def test_compare_picks_a_document_then_its_partner(populated):
     """Two pickers of n documents each, not one list of n^2/2 pairs; aligned partners first."""
     conn, ja, fr = populated
     at = run_page("views/compare.py")
-    first, second = at.selectbox[0], at.selectbox[1]
+    first, second = (next(s for s in at.selectbox if s.label.startswith(name)) for name in ("Document", "Compared"))
     assert len(first.options) == len(store.documents(conn)) and len(second.options) == len(first.options) - 1
     assert {first.value, second.value} == {ja.id, fr.id}  # the aligned pair opens first
-    assert second.options[0].endswith("(aligned)")
+    units = len(review.load_pair(conn, ja.id, fr.id).units)
+    assert second.options[0].endswith(f"(aligned · 0/{units} decided · 6 flagged)"), second.options[0]
+    # narrowed to Japanese and French: the pickers offer those two only
+    at.multiselect[0].set_value(["fr", "ja"]).run()
+    first = next(s for s in at.selectbox if s.label.startswith("Document"))
+    assert {o[-4:] for o in first.options} == {"(fr)", "(ja)"} and f"{JA} (ja)" in first.options
 
 
 def test_an_align_job_joins_the_selected_documents_to_their_stories(populated):
@@ -213,3 +220,41 @@ def test_an_align_job_joins_the_selected_documents_to_their_stories(populated):
     assert {ja.id, fr.id} <= with_bg and len(with_bg) >= 3  # ja, fr and the Arabic reports of the story
     assert pairs - {p for p in pairs if bg.id in p} == {(ja.id, fr.id)}  # no other pair was aligned
     assert "that include the 1 selected document(s)" in store.job(conn, job_id)["message"]
+
+
+def hundred_twenty_articles(folder: Path) -> Path:
+    """24 stories x 5 languages from the FLORES lines in tests/data: 10 sentences an article."""
+    folder.mkdir(parents=True)
+    files = {"en": "eng_Latn", "fr": "fra_Latn", "ar": "arb_Arab", "bg": "bul_Cyrl", "ja": "jpn_Jpan"}
+    for lang, name in files.items():
+        lines = (FLORES / "dev" / f"{name}.dev").read_text(encoding="utf-8").splitlines()
+        for story in range(24):
+            text = " ".join(lines[story * 10:story * 10 + 10])
+            (folder / f"story{story:02d}-{lang}.txt").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def test_corpus_first_load_of_120_documents_is_quick(tmp_path, monkeypatch):
+    """The page reads what jobs computed (stories, pair progress) and computes nothing itself:
+    the first load of 120 documents takes well under the 2 s target here (RESULTS.md); the bound
+    is generous for slower CI machines. (It took 47 s when the page grouped the stories.)"""
+    ws = tmp_path / "ws"
+    conn = store.connect(ws)
+    ingest.ingest_folder(conn, hundred_twenty_articles(tmp_path / "articles"))
+    docs = store.documents(conn)
+    by_story: dict[str, list] = {}
+    for doc in docs:
+        by_story.setdefault(doc.path.split("-")[0], []).append(doc)
+    store.save_stories(conn, list(by_story.values()))
+    first_story = by_story["story00"]
+    compare.align_documents(conn, first_story[0], first_story[1], get_embedder())
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(ws))
+    started = time.perf_counter()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    elapsed = time.perf_counter() - started
+    assert not at.exception
+    assert elapsed < 8, f"first Corpus load took {elapsed:.1f} s"
+    documents, pairs = at.dataframe[0].value, at.dataframe[1].value
+    assert len(documents) == 120 and documents["story"].nunique() == 24
+    assert len(pairs) == 1 and pairs.iloc[0]["review"].startswith("compare?src=")

@@ -202,7 +202,8 @@ def story_groups(conn: sqlite3.Connection, docs: list[StoredDocument], embedder:
     connected components do, chains unrelated stories through chance resemblances: among 200
     FLORES articles about 1% of unrelated pairs pass the threshold.) Every pair is scored in a
     workspace of fewer than ``exhaustive_below`` documents; beyond that, the candidate pairs
-    only. Returns the groups and the scores of the pairs scored.
+    only. Returns the groups and the scores of the pairs scored; the groups are recorded in the
+    workspace (``store.stories``), where listings read them without the model.
     """
     vectors = _content_vectors(conn, docs, embedder)
     if len(docs) < exhaustive_below:
@@ -233,6 +234,7 @@ def story_groups(conn: sqlite3.Connection, docs: list[StoredDocument], embedder:
             members[first] += members.pop(second)
     groups = [[docs[k] for k in sorted(group)] for group in members.values()]
     similarity = {(docs[k].id, docs[other].id): v for (k, other), v in values.items()}
+    store.save_stories(conn, groups)
     return sorted(groups, key=lambda g: (-len(g), g[0].path)), similarity
 
 

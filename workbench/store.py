@@ -241,7 +241,17 @@ def _to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE jobs_v2 RENAME TO jobs")
 
 
-MIGRATIONS = [_to_v1, _to_v2]
+def _to_v3(conn: sqlite3.Connection) -> None:
+    """Story groups as the last grouping left them, so that listings show them without the
+    embedding model: grouping a workspace embeds every document (minutes for a hundred
+    documents on a laptop); reading the groups back is one query."""
+    conn.execute("""CREATE TABLE stories (
+        doc_id INTEGER PRIMARY KEY,
+        story INTEGER NOT NULL,   -- the smallest document id of the group: stable, unique
+        sha256 TEXT NOT NULL)     -- the document's content when it was grouped""")
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -407,6 +417,33 @@ def document_summaries(conn: sqlite3.Connection) -> list[dict]:
 def documents_fingerprint(conn: sqlite3.Connection) -> tuple[tuple[int, str], ...]:
     """Changes whenever a document is added, replaced or removed (for caches of derived views)."""
     return tuple((r[0], r[1]) for r in conn.execute("SELECT id, sha256 FROM documents ORDER BY id"))
+
+
+def save_stories(conn: sqlite3.Connection, groups: list[list[StoredDocument]]) -> None:
+    """Record the story groups of the documents they hold (other documents keep theirs)."""
+    with transaction(conn):
+        conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?)",
+                         [(d.id, min(m.id for m in group), d.sha256) for group in groups for d in group])
+
+
+def stories(conn: sqlite3.Connection) -> dict[int, int]:
+    """Document id -> story, for the documents grouped as they are now (a changed document is
+    not grouped until the next grouping)."""
+    return dict(conn.execute("SELECT s.doc_id, s.story FROM stories s JOIN documents d "
+                             "ON d.id = s.doc_id AND d.sha256 = s.sha256").fetchall())
+
+
+def pair_progress(conn: sqlite3.Connection) -> list[dict]:
+    """Per aligned pair: its units, pairs (both sides), flagged units and decisions (accepted or
+    rejected, counted by the decisions table: one query for the whole workspace)."""
+    rows = conn.execute(
+        """SELECT a.src_doc, a.tgt_doc, a.mode, COUNT(u.position) AS units,
+                  SUM(json_array_length(u.src_ids) > 0 AND json_array_length(u.tgt_ids) > 0) AS pairs,
+                  SUM(u.flags != '[]') AS flagged,
+                  (SELECT COUNT(*) FROM decisions d WHERE d.src_doc = a.src_doc AND d.tgt_doc = a.tgt_doc
+                     AND d.status IN ('accepted', 'rejected')) AS decided
+           FROM alignments a LEFT JOIN units u ON u.alignment_id = a.id GROUP BY a.id""")
+    return [dict(row) for row in rows]
 
 
 # --- cross-document links ----------------------------------------------------------------------

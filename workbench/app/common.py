@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 
 import streamlit as st
 
-from workbench import compare, store
+from workbench import store
 from workbench.anchors import number_spans
 from workbench.embed import Embedder, get_embedder
 from workbench.records import Document
@@ -76,17 +76,18 @@ def embedder() -> Embedder:
     return get_embedder(os.environ.get("WORKBENCH_EMBEDDER"))
 
 
-@st.cache_data(show_spinner="Grouping documents into stories ...", max_entries=4)
-def stories(workspace_path: str, fingerprint: tuple) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    """Story groups and the pairs worth aligning, as document ids; computed again only when the
-    workspace's documents change (``fingerprint``)."""
-    conn = store.connect(workspace_path)
-    groups, similarity = compare.story_groups(conn, store.documents(conn), embedder())
-    return [[d.id for d in g] for g in groups], [(a.id, b.id) for a, b, _ in compare.suggested_pairs(groups, similarity)]
-
-
-def current_stories(conn: sqlite3.Connection) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    return stories(workspace(), store.documents_fingerprint(conn))
+def current_stories(conn: sqlite3.Connection) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Document id -> story as the last grouping (an align job, ``align-all``, links) recorded it,
+    and the cross-language pairs inside the stories. Read, never computed here: grouping embeds
+    every document, which would hold a page for minutes."""
+    story_of = store.stories(conn)
+    lang = dict(conn.execute("SELECT id, lang FROM documents").fetchall())
+    members: dict[int, list[int]] = {}
+    for doc_id, story in story_of.items():
+        members.setdefault(story, []).append(doc_id)
+    pairs = [(a, b) for group in members.values() for i, a in enumerate(sorted(group)) for b in sorted(group)[i + 1:]
+             if lang.get(a) != lang.get(b)]
+    return story_of, pairs
 
 
 def reviewer() -> str:

@@ -2,62 +2,98 @@
 import streamlit as st
 
 from workbench import compare, review, store
-from workbench.app.common import connect, current_stories, doc_label, embedder, plain_md, reviewer
+from workbench.app.common import connect, current_stories, embedder, plain_md, reviewer
 from workbench.app.grid import apply_action, grid_headers, grid_rows, review_grid
+from workbench.visible import printable
 
 LOW_CONFIDENCE = 0.5
 
 conn = connect()
 st.title("Compare")
-docs = store.documents(conn)
-if len(docs) < 2:
+listing = {r["id"]: r for r in store.document_summaries(conn)}  # ids, labels, languages: no texts
+if len(listing) < 2:
     st.info("Compare needs at least two documents: ingest articles on **Corpus** first.")
     st.stop()
 
-by_id = {d.id: d for d in docs}
-stored_pairs = set(review.aligned_pairs(conn))
+progress = {(r["src_doc"], r["tgt_doc"]): r for r in store.pair_progress(conn)}
+aligned_with: dict[int, set[int]] = {}
+for a, b in progress:
+    aligned_with.setdefault(a, set()).add(b)
+    aligned_with.setdefault(b, set()).add(a)
+story_of, _ = current_stories(conn)
+story_number = {story: n for n, story in enumerate(sorted(set(story_of.values())), 1)}
+
+
+def label(doc_id: int) -> str:
+    return printable(f"{listing[doc_id]['path']} ({listing[doc_id]['lang']})")
 
 
 def oriented(a: int, b: int) -> tuple[int, int]:
     """A pair as it was aligned (source first), else as given."""
-    return (b, a) if (b, a) in stored_pairs and (a, b) not in stored_pairs else (a, b)
+    return (b, a) if (b, a) in progress and (a, b) not in progress else (a, b)
 
 
-# Two pickers, a document and what to compare it with, instead of one list of n^2/2 pairs. A CLI
-# run may add documents while this page runs: offer only the documents loaded above.
-in_story = [(a, b) for a, b in current_stories(conn)[1] if a in by_id and b in by_id]
+# Two pickers (type to search), a document and what to compare it with, instead of one list of
+# n^2/2 pairs; narrowed by story and language. Everything here is read from the tables: it stays
+# quick with a thousand documents.
 params = st.query_params
 wanted = None
 if "src" in params and "tgt" in params and params["src"].isdigit() and params["tgt"].isdigit():
-    if int(params["src"]) in by_id and int(params["tgt"]) in by_id:
+    if int(params["src"]) in listing and int(params["tgt"]) in listing:
         wanted = (int(params["src"]), int(params["tgt"]))
+narrow = st.columns([2, 2, 3])
+stories_offered: list[int | None] = [None, *sorted(story_number, key=lambda s: story_number[s])]
+story = narrow[0].selectbox("Story", stories_offered, format_func=lambda s: "all documents" if s is None else
+                            f"story {story_number[s]} ({sum(1 for v in story_of.values() if v == s)} documents)",
+                            index=stories_offered.index(story_of.get(wanted[0])) if wanted else 0)
+languages = narrow[1].multiselect("Languages", sorted({r["lang"] for r in listing.values()}),
+                                  help="Documents in these languages (all when empty)")
+shown = [d for d in listing if (story is None or story_of.get(d) == story)
+         and (not languages or listing[d]["lang"] in languages or (wanted and d in wanted))]
+firsts = sorted(shown, key=lambda d: (d not in aligned_with, d not in story_of, listing[d]["path"]))
+if len(firsts) < 2:
+    st.info("Fewer than two documents match: widen the story or language filter.")
+    st.stop()
 
 
-def partners(doc_id: int, pairs) -> set[int]:
-    return {b for a, b in pairs if a == doc_id} | {a for a, b in pairs if b == doc_id}
+def progress_text(a: int, b: int) -> str:
+    row = progress.get((a, b)) or progress.get((b, a))
+    if row is None:
+        return " (same story)" if story_of.get(a) is not None and story_of.get(a) == story_of.get(b) else ""
+    return f" (aligned · {row['decided']}/{row['units']} decided · {row['flagged']} flagged)"
 
 
-firsts = sorted(by_id, key=lambda d: (not partners(d, stored_pairs), not partners(d, in_story), by_id[d].path))
 pickers = st.columns(2)
-first = pickers[0].selectbox("Document (aligned ones first)", firsts,
-                             index=firsts.index(wanted[0]) if wanted else 0, format_func=lambda d: doc_label(by_id[d]))
-aligned_with, story_of = partners(first, stored_pairs), partners(first, in_story)
-seconds = sorted((d for d in by_id if d != first), key=lambda d: (
-    d not in aligned_with, d not in story_of, by_id[d].lang == by_id[first].lang, by_id[d].path))
-
-
-def partner_label(doc_id: int) -> str:
-    mark = " (aligned)" if doc_id in aligned_with else " (same story)" if doc_id in story_of else ""
-    return doc_label(by_id[doc_id]) + mark
-
-
+first = pickers[0].selectbox("Document (aligned ones first; type to search)", firsts, format_func=label,
+                             index=firsts.index(wanted[0]) if wanted and wanted[0] in firsts else 0)
+seconds = sorted((d for d in shown if d != first), key=lambda d: (
+    d not in aligned_with.get(first, ()), story_of.get(d) is None or story_of.get(d) != story_of.get(first),
+    listing[d]["lang"] == listing[first]["lang"], listing[d]["path"]))
 second = pickers[1].selectbox("Compared with (aligned, then same story, then other languages first)", seconds,
                               index=seconds.index(wanted[1]) if wanted and wanted[1] in seconds else 0,
-                              format_func=partner_label)
+                              format_func=lambda d: label(d) + progress_text(first, d))
 pair = oriented(first, second)
 st.query_params.update(src=str(first), tgt=str(second))
-src_doc, tgt_doc = by_id[pair[0]], by_id[pair[1]]
 
+
+def open_next_flagged() -> None:
+    """Go to the next aligned pair (in the order of the list) with a flagged unit not yet decided."""
+    order = sorted(progress, key=lambda p: (listing[p[0]]["path"], listing[p[1]]["path"]))
+    start = order.index(pair) + 1 if pair in order else 0
+    for a, b in order[start:] + order[:start]:
+        if (a, b) == pair or not progress[(a, b)]["flagged"]:
+            continue
+        candidate = review.load_pair(conn, a, b)
+        if candidate and any(u.flags and not u.reviewed for u in candidate.units):
+            st.query_params.update(src=str(a), tgt=str(b))
+            return
+    st.session_state["flash"] = "No other pair has flagged units left to review."
+
+
+narrow[2].button("Next pair with unreviewed flagged units", on_click=open_next_flagged,
+                 help="In the order of the pair list on Corpus")
+src_doc, tgt_doc = store.document(conn, pair[0]), store.document(conn, pair[1])
+assert src_doc is not None and tgt_doc is not None  # listed above, in this run
 stored = review.load_pair(conn, *pair)
 if stored is None:
     st.write("These two documents are not aligned yet.")

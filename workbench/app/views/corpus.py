@@ -9,6 +9,40 @@ from workbench.visible import printable
 UPLOAD_DIR = "uploads"
 
 
+
+
+def pair_table(conn, summaries: list[dict], story_of: dict[int, int]) -> None:
+    """Review progress of every aligned pair, filterable, each opening its Compare page."""
+    progress = store.pair_progress(conn)
+    if not progress:
+        return
+    st.subheader("Review progress by pair")
+    label = {r["id"]: printable(r["path"]) for r in summaries}
+    lang = {r["id"]: r["lang"] for r in summaries}
+    narrow = st.columns(3)
+    story = narrow[0].selectbox("Story", [None, *sorted(set(story_of.values()))],
+                                format_func=lambda s: "all" if s is None else f"story {s}")
+    languages = narrow[1].multiselect("Languages (either side)", sorted(set(lang.values())))
+    todo_only = narrow[2].toggle("Only pairs with flagged units", help="flagged: numbers that differ between sides")
+    rows = [r for r in progress
+            if (story is None or story_of.get(r["src_doc"]) == story or story_of.get(r["tgt_doc"]) == story)
+            and (not languages or lang[r["src_doc"]] in languages or lang[r["tgt_doc"]] in languages)
+            and (not todo_only or r["flagged"])]
+    frame = pd.DataFrame([{
+        "left": label[r["src_doc"]], "right": label[r["tgt_doc"]],
+        "languages": f"{lang[r['src_doc']]}-{lang[r['tgt_doc']]}", "story": story_of.get(r["src_doc"]),
+        "mode": r["mode"], "units": r["units"], "pairs": r["pairs"], "decided": r["decided"],
+        "flagged": r["flagged"], "reviewed": r["decided"] / max(r["units"], 1),
+        "review": f"compare?src={r['src_doc']}&tgt={r['tgt_doc']}"} for r in rows])
+    st.caption(f"{len(rows)} of {len(progress)} aligned pair(s); the table's search (top right) finds a "
+               "document by name.")
+    if rows:
+        st.dataframe(frame, hide_index=True, width="stretch", column_config={
+            "reviewed": st.column_config.ProgressColumn("reviewed", format="percent", min_value=0, max_value=1),
+            "review": st.column_config.LinkColumn("review", display_text="open"),
+            "decided": st.column_config.NumberColumn(help="units accepted or rejected")})
+
+
 conn = connect()
 st.title("Corpus")
 summaries = store.document_summaries(conn)
@@ -34,8 +68,9 @@ else:
             else:
                 st.write("No translation model is installed: alignment works on the originals. For English, run "
                          "`python -m workbench models install ja ar fr bg` or drop `.argosmodel` files into `models/`.")
-    groups, _ = current_stories(conn)
-    story_of = {doc_id: number for number, group in enumerate(groups, 1) for doc_id in group}
+    stories, _ = current_stories(conn)
+    story_number = {story: n for n, story in enumerate(sorted(set(stories.values())), 1)}
+    story_of = {doc_id: story_number[story] for doc_id, story in stories.items()}
     frame = pd.DataFrame([{
         "id": r["id"], "document": printable(r["path"]), "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
@@ -51,7 +86,10 @@ else:
     if right.button("Align cross-language pairs and link facts", icon=":material/compare_arrows:"):
         st.session_state["last_job"] = jobs.start(workspace(), "align", chosen)
     if story_of:
-        st.caption(f"{len(groups)} story group(s): documents about the same events share a number.")
+        st.caption(f"{len(story_number)} story group(s): documents about the same events share a number."
+                   + (f" {len(summaries) - len(story_of)} document(s) not grouped yet: align them."
+                      if len(story_of) < len(summaries) else ""))
+    pair_table(conn, summaries, story_of)
 
 
 @st.fragment(run_every=2)
