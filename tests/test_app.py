@@ -113,9 +113,21 @@ def test_search_and_facts_pages_show_results(populated):
     scores = [float(c.rsplit("·", 1)[1]) for c in captions if "sentence " in c]
     assert scores == sorted(scores, reverse=True)  # ranked across documents, best first
 
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert '<mark class="wb-diff">Hayat Tahrir al-Sham</mark>' in shown  # the terms are marked
+    assert "[On Compare](compare?src=" in shown  # each hit opens its unit
+
     at = run_page("views/facts.py")
     assert any("confidence" in c.value for c in at.caption)
-    assert any("](compare?src=" in str(m.value) for m in at.markdown)  # each report opens its pair
+    at.selectbox[0].set_value(store.document(conn, ja.id)).run()
+    links = [str(m.value) for m in at.markdown if "[On Compare](compare?src=" in str(m.value)]
+    assert links  # each report opens the unit that holds it on Compare
+    query = dict(part.split("=") for part in links[0].split("(compare?")[1].rstrip(")").split("&"))
+    sentence = at.selectbox[1].value
+    unit = review.load_pair(conn, int(query["src"]), int(query["tgt"])).units[int(query["unit"])]
+    assert sentence.index in (unit.src_ids if int(query["src"]) == at.selectbox[0].value.id else unit.tgt_ids)
+    grid = grid_data(run_page("views/compare.py", **query))  # ... with the cursor on that unit
+    assert grid["start"] == int(query["unit"])
 
 
 def test_export_matches_the_cli_formats(populated, tmp_path):
@@ -132,8 +144,26 @@ def test_export_matches_the_cli_formats(populated, tmp_path):
     assert csv.splitlines()[0].startswith("src_doc,tgt_doc,src_ids")
     lines = export.render(export.export_rows(conn), "jsonl").decode().splitlines()
     assert len(lines) == len(pair.units) and json.loads(lines[0])["signature"]["embedder"]
+    other = next(u for u in pair.units if u.src_ids and u.tgt_ids and u.position != unit.position)
+    review.decide(conn, ja.id, fr.id, other, "rejected", reviewer="ana")
+    assert [r["status"] for r in export.export_rows(conn, statuses=["rejected"])] == ["rejected"]
+    assert export.export_rows(conn, languages=["ar"]) == []  # neither side Arabic
+    assert len(export.export_rows(conn, pairs=[(ja.id, fr.id)])) == len(pair.units)
+    assert export.export_rows(conn, pairs=[(fr.id, ja.id)]) == []  # a pair is named as it was aligned
+
+    # the page says how many it will write, and writes that many; what TMX cannot hold is said
     at = run_page("views/export.py")
-    assert at.get("download_button")
+    at.radio[0].set_value("tmx").run()
+    at.multiselect[0].set_value(["accepted", "rejected", "unreviewed"]).run()
+    said = next(str(m.value) for m in at.markdown if "translation unit(s) will be written" in str(m.value))
+    chosen = export.export_rows(conn, statuses=["accepted", "rejected", "unreviewed"])
+    units = export.translation_units(chosen)
+    assert said.startswith(f"**{units}** translation unit(s)") and units < len(chosen)
+    assert f"{len(chosen) - units} unit(s) without a counterpart" in said
+    assert export.render(chosen, "tmx").decode().count("<tu>") == units
+    at.radio[0].set_value("csv").run()
+    said = next(str(m.value) for m in at.markdown if "will be written" in str(m.value))
+    assert said.startswith(f"**{len(chosen)}** unit(s)")
 
 
 def test_corpus_page_runs_jobs_in_a_worker_process(populated, models_dir_with_ja):

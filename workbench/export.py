@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -26,11 +27,22 @@ ILLEGAL_CHAR_TYPE = "x-xml-char"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[dict]:
-    """Every stored unit as a record (texts, spans, English, review), in document-pair order."""
+STATUSES = ("accepted", "rejected", "edited", "unreviewed")  # edited: relinked, not yet accepted
+
+
+def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False, statuses: Collection[str] | None = None,
+                pairs: Collection[tuple[int, int]] | None = None,
+                languages: Collection[str] | None = None) -> list[dict]:
+    """Stored units as records (texts, spans, English, review), in document-pair order: every
+    unit, or those with one of ``statuses`` (``reviewed_only``: accepted), of ``pairs`` (source,
+    target ids), with either side in one of ``languages``."""
+    if reviewed_only:
+        statuses = ("accepted",)
     rows = []
     sides: dict[int, DocumentSide] = {}
     for src_id, tgt_id in aligned_pairs(conn):
+        if pairs is not None and (src_id, tgt_id) not in pairs:
+            continue
         pair = aligned_pair(conn, src_id, tgt_id)
         for doc_id in (src_id, tgt_id):
             if doc_id not in sides:
@@ -38,9 +50,11 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[d
         src, tgt = sides[src_id], sides[tgt_id]
         position_src = {index: p for p, index in enumerate(src.indices)}
         position_tgt = {index: p for p, index in enumerate(tgt.indices)}
+        if languages is not None and src.doc.lang not in languages and tgt.doc.lang not in languages:
+            continue
         for unit in pair.units:
-            if reviewed_only and unit.status != "accepted":  # relinks are proposals until accepted
-                continue
+            if statuses is not None and (unit.status or "unreviewed") not in statuses:
+                continue  # (relinks are "edited" proposals until accepted)
             aligned = AlignedUnit([position_src[i] for i in unit.src_ids], [position_tgt[j] for j in unit.tgt_ids],
                                   unit.score, unit.flags)
             record = unit_record(src, tgt, aligned)
@@ -49,6 +63,12 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False) -> list[d
                           mode=pair.mode, signature=pair.signature)
             rows.append(record)
     return rows
+
+
+def translation_units(rows: list[dict]) -> int:
+    """How many of ``rows`` TMX can hold: a <tu> needs both sides (a unit without a counterpart
+    has nothing to pair; CSV and JSONL keep it)."""
+    return sum(1 for row in rows if row["src_ids"] and row["tgt_ids"])
 
 
 def render(rows: list[dict], fmt: str) -> bytes:

@@ -93,6 +93,27 @@ def load_pair(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> PairRevie
 aligned_pairs = store.aligned_pairs
 
 
+def unit_of(conn: sqlite3.Connection, doc_id: int, index: int,
+            other_id: int | None = None) -> tuple[int, int, int] | None:
+    """Where sentence ``index`` of a document is reviewed: (source, target, unit position) in its
+    aligned pair with ``other_id``, or in the first aligned pair that holds it; None if none."""
+    for src, tgt in aligned_pairs(conn, involving=doc_id):
+        if other_id is not None and other_id not in (src, tgt):
+            continue
+        stored = store.alignment(conn, src, tgt)
+        side = "src_ids" if src == doc_id else "tgt_ids"
+        for unit in stored["units"] if stored else []:
+            if index in unit[side]:
+                return src, tgt, unit["position"]
+    return None
+
+
+def compare_link(conn: sqlite3.Connection, doc_id: int, index: int, other_id: int | None = None) -> str | None:
+    """The Compare page's address with the cursor on the unit that holds the sentence."""
+    where = unit_of(conn, doc_id, index, other_id)
+    return None if where is None else f"compare?src={where[0]}&tgt={where[1]}&unit={where[2]}"
+
+
 # --- decisions and the log -----------------------------------------------------------------
 
 def _decision(pair: PairReview, unit: ReviewUnit, status: str, note: str, reviewer: str) -> dict:

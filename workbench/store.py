@@ -596,8 +596,13 @@ def alignment(conn: sqlite3.Connection, src_doc: int, tgt_doc: int) -> dict | No
     return {"id": row["id"], "mode": row["mode"], "signature": json.loads(row["signature"]), "units": units}
 
 
-def aligned_pairs(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments ORDER BY id")]
+def aligned_pairs(conn: sqlite3.Connection, involving: int | None = None) -> list[tuple[int, int]]:
+    """The aligned pairs (source, target), in the order they were first aligned; with
+    ``involving``, those of one document."""
+    if involving is None:
+        return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments ORDER BY id")]
+    return [(r[0], r[1]) for r in conn.execute("SELECT src_doc, tgt_doc FROM alignments WHERE src_doc = ? "
+                                               "OR tgt_doc = ? ORDER BY id", (involving, involving))]
 
 
 def write_units(conn: sqlite3.Connection, alignment_id: int, rows: list[dict]) -> None:

@@ -11,6 +11,7 @@ import html
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 import streamlit as st
@@ -27,8 +28,6 @@ CSS = """
 .wb-side {padding: 0.4rem 0.6rem; border-radius: 0.3rem; background: rgba(128,128,128,0.06);}
 .wb-orig {font-size: 1rem; line-height: 1.5;}
 .wb-en {font-size: 0.85rem; color: #6b7280; margin-top: 0.25rem; line-height: 1.4;}
-.wb-gap {padding: 0.4rem 0.6rem; border: 1px dashed #9ca3af; border-radius: 0.3rem; color: #9ca3af;
-         font-size: 0.85rem; text-align: center;}
 mark.wb-diff {background: #fde68a; color: inherit; padding: 0 0.1rem; border-radius: 0.15rem;}
 code.wb-hidden {font-size: 0.75rem; color: #b91c1c; unicode-bidi: isolate;}
 [dir="rtl"] {text-align: right;}
@@ -100,10 +99,23 @@ def doc_label(doc: Document) -> str:
     return printable(f"{doc.path} ({doc.lang})")
 
 
-def segments(text: str, marked: AbstractSet[float] = frozenset()) -> list[tuple[str, str]]:
+def term_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the search ``terms`` occur in ``text``, ignoring case."""
+    folded = text.casefold()
+    spans = []
+    for term in {t.casefold() for t in terms if t.strip()}:
+        start = folded.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = folded.find(term, start + len(term))
+    return spans
+
+
+def segments(text: str, marked: AbstractSet[float] = frozenset(), terms: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Article text as (piece, kind) for display: kind "mark" for a number whose value is in
-    ``marked``, "hidden" for an invisible character (bidi override, control) shown as its escape
-    such as ``\u202e``, "" for the rest. Nothing in it is markup."""
+    ``marked`` or an occurrence of one of ``terms``, "hidden" for an invisible character (bidi
+    override, control) shown as its escape such as ``\\u202e``, "" for the rest. Nothing in it is
+    markup."""
     pieces: list[tuple[str, str]] = []
 
     def plain(part: str) -> None:
@@ -119,9 +131,10 @@ def segments(text: str, marked: AbstractSet[float] = frozenset()) -> list[tuple[
         if run:
             pieces.append((run, ""))
 
+    spans = [(start, end) for start, end, value in (number_spans(text) if marked else ()) if value in marked]
     cursor = 0
-    for start, end, value in number_spans(text) if marked else ():
-        if value in marked and start >= cursor:
+    for start, end in sorted(spans + term_spans(text, terms), key=lambda span: (span[0], -span[1])):  # longest first
+        if start >= cursor:
             plain(text[cursor:start])
             pieces.append((printable(text[start:end]), "mark"))
             cursor = end
@@ -133,10 +146,11 @@ _SEGMENT_HTML = {"": "{}", "mark": '<mark class="wb-diff">{}</mark>',
                  "hidden": '<code class="wb-hidden" title="hidden character">{}</code>'}
 
 
-def highlight(text: str, values: AbstractSet[float] = frozenset()) -> str:
-    """HTML for article text: markup escaped, the numbers whose value is in ``values`` marked,
-    and invisible characters, which would act on the page unseen, shown as marked escapes."""
-    return "".join(_SEGMENT_HTML[kind].format(html.escape(piece)) for piece, kind in segments(text, values))
+def highlight(text: str, values: AbstractSet[float] = frozenset(), terms: Sequence[str] = ()) -> str:
+    """HTML for article text: markup escaped, the numbers whose value is in ``values`` and the
+    ``terms`` marked, and invisible characters, which would act on the page unseen, shown as
+    marked escapes."""
+    return "".join(_SEGMENT_HTML[kind].format(html.escape(piece)) for piece, kind in segments(text, values, terms))
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~#$])")  # what can open markup (or LaTeX) mid-line
@@ -148,13 +162,13 @@ def plain_md(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
 
 
-def side_html(texts: list[str], english: str | None, lang: str, marked: AbstractSet[float] = frozenset()) -> str:
-    if not texts:
-        return '<div class="wb-gap">no counterpart</div>'
+def side_html(text: str, english: str | None, lang: str, marked: AbstractSet[float] = frozenset(),
+              terms: Sequence[str] = ()) -> str:
+    """One sentence and its English (Facts, Search), numbers in ``marked`` and ``terms`` marked."""
     direction = "rtl" if lang in RTL_LANGS else "auto"
-    original = " ".join(highlight(t, marked) for t in texts)
+    original = highlight(text, marked, terms)
     parts = [f'<div class="wb-side"><div class="wb-orig" dir="{direction}" lang="{html.escape(lang)}">{original}</div>']
-    if english is not None and english != " ".join(texts):
-        parts.append(f'<div class="wb-en" dir="ltr" lang="en">{highlight(english, marked)}</div>')
+    if english is not None and english != text:
+        parts.append(f'<div class="wb-en" dir="ltr" lang="en">{highlight(english, marked, terms)}</div>')
     parts.append("</div>")
     return "".join(parts)

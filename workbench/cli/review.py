@@ -27,10 +27,16 @@ STREAMLIT_OPTIONS = {
 
 def cmd_export(args) -> int:
     conn = store.connect(args.workspace)
-    rows = export.export_rows(conn, args.reviewed_only)
+    rows = export.export_rows(conn, args.reviewed_only, args.status, languages=args.lang)
     target = Path(args.out)
     write_atomically(target, export.render(rows, args.format))
-    console.print(f"wrote {len(rows)} units to {shown(target)}")
+    if args.format == "tmx":
+        units = export.translation_units(rows)
+        console.print(f"wrote {units} translation units to {shown(target)}"
+                      + (f"; {len(rows) - units} unit(s) without a counterpart are not translation units and are "
+                         "not in it (CSV and JSONL keep them)" if len(rows) > units else ""))
+    else:
+        console.print(f"wrote {len(rows)} units to {shown(target)}")
     if not rows:
         console.print("nothing to export: align documents first"
                       + (" and accept some pairs (or drop --reviewed-only)" if args.reviewed_only else ""))
@@ -87,6 +93,11 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "example: python -m workbench export --format tmx --reviewed-only --out pairs.tmx")
     p.add_argument("--format", choices=export.FORMATS, required=True)
     p.add_argument("--reviewed-only", action="store_true", help="only accepted units (relinked ones once accepted)")
+    p.add_argument("--status", action="append", choices=export.STATUSES,
+                   help="only units with this review status (repeat for several; edited = relinked, not yet "
+                        "accepted)")
+    p.add_argument("--lang", action="append", metavar="CODE",
+                   help="only pairs with a side in this language (ISO code; repeat for several)")
     p.add_argument("--out", required=True, metavar="FILE")
 
     p = add("ui", cmd_ui, "review alignments in the browser (Streamlit)")

@@ -165,7 +165,13 @@ export default function (component) {
   }
   const state = root.state;
   if (state.pair !== data.pair) {  // another pair: start at its first unreviewed unit
-    Object.assign(state, { pair: data.pair, cursor: data.start, expanded: new Set(), confirm: false });
+    Object.assign(state, { pair: data.pair, cursor: data.start, expanded: new Set(), confirm: false, scroll: true });
+    const run = data.rows.findIndex((r) => r.position === data.start);  // a linked unit inside a run of gaps: shown
+    if (run >= 0 && data.rows[run].gap) {
+      let first = run;
+      while (first > 0 && data.rows[first - 1].gap) first--;
+      state.expanded.add(data.rows[first].position);
+    }
   }
   if (data.moved && data.moved.token !== state.movedToken) {  // Python placed it (after a relink, an undo)
     state.cursor = data.moved.position;

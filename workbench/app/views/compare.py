@@ -73,6 +73,8 @@ second = pickers[1].selectbox("Compared with (aligned, then same story, then oth
                               index=seconds.index(wanted[1]) if wanted and wanted[1] in seconds else 0,
                               format_func=lambda d: label(d) + progress_text(first, d))
 pair = oriented(first, second)
+if wanted != (first, second) and "unit" in st.query_params:
+    del st.query_params["unit"]  # a link's unit belongs to the pair it named
 st.query_params.update(src=str(first), tgt=str(second))
 
 
@@ -170,6 +172,8 @@ units = [u for u in stored.units
          if (not low_only or (u.src_ids and u.tgt_ids and u.score < LOW_CONFIDENCE)) and (not flagged_only or u.flags)
          and (not unreviewed_only or not u.reviewed) and (not pairs_only or (u.src_ids and u.tgt_ids))]
 first_open = next((u.position for u in units if not u.reviewed), units[0].position if units else 0)
+if params.get("unit", "").isdigit():  # a link to one unit (from Facts, Search): the cursor starts there
+    first_open = int(params["unit"])
 review_grid(key="grid", pair_id=PAIR_ID, rows=grid_rows(stored, units, src_doc, tgt_doc, src_en, tgt_en),
             headers=grid_headers(src_doc, tgt_doc, src_en, tgt_en), last_position=len(stored.units) - 1, start=first_open,
             enabled=not anonymous, can_undo=bool(store.review_events(conn, *pair, undoable=True)),

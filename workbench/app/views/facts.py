@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workbench import compare, store
+from workbench import compare, review, store
 from workbench.anchors import numbers
 from workbench.app.common import connect, doc_label, embedder, flags_text, plain_md, side_html
 from workbench.translate import english_of
@@ -29,7 +29,7 @@ content = [s for s in doc.sentences if not s.boilerplate]
 # a drop-down shows plain text: bidi overrides and controls in it would act, so they are shown as escapes
 sentence = st.selectbox("Sentence", content, format_func=lambda s: f"{s.index}: {printable(s.text[:120])}")
 this_english = english_of(conn, doc.id).get(sentence.index, (None,))[0]
-st.markdown(side_html([sentence.text], this_english, doc.lang), unsafe_allow_html=True)  # escapes article text
+st.markdown(side_html(sentence.text, this_english, doc.lang), unsafe_allow_html=True)  # escapes article text
 min_score = st.slider("Minimum confidence", 0.0, 1.0, 0.3, 0.05)
 
 shown = 0
@@ -45,10 +45,12 @@ for link in store.links_from(conn, doc.id, sentence.index):
         caption, open_pair = st.columns([5, 1])
         caption.caption(f"{plain_md(doc_label(other))} · sentence {other_idx} · confidence {score:.2f}"
                         + (f" · {flags_text(flags)}" if flags else ""))
-        # the two documents side by side on Compare, unit by unit
-        open_pair.markdown(f"[Compare the two](compare?src={doc.id}&tgt={other_id})")
+        # the two documents side by side on Compare, the cursor on the unit holding this sentence
+        row_link = review.compare_link(conn, doc.id, sentence.index, other_id)
+        open_pair.markdown(f"[On Compare]({row_link})" if row_link
+                           else f"[Compare the two](compare?src={doc.id}&tgt={other_id}) (not aligned yet)")
         english = english_of(conn, other_id).get(other_idx, (None,))[0]
-        st.markdown(side_html([other_text], english, other.lang, differing), unsafe_allow_html=True)
+        st.markdown(side_html(other_text, english, other.lang, differing), unsafe_allow_html=True)
     shown += 1
 if not shown:
     st.write("No other document reports this sentence with that confidence.")
