@@ -1,6 +1,6 @@
 """Translation throughput: workbench bulk translate against argostranslate and raw CTranslate2.
 
-  python benchmarks/translate_throughput.py [--min-sentences 1000] [--sample-a 300]
+  python benchmarks/translate_throughput.py [--sizes 400,1000] [--sample-a 80]
 
 Builds transformer-base copy models (6+6 layers, d_model 512, FFN 2048, 8 heads, 32k vocabulary,
 int8) for ja, ar, fr and bg in the real argos format, takes the non-English, non-boilerplate
@@ -10,7 +10,9 @@ enough distinct sentences), and measures in one run, same model, beam 4, same th
   (b) argostranslate, one call per document
   (c) workbench bulk translate (translate_documents, cache empty), in a process of its own
   (d) raw ctranslate2 translate_batch over all sentences, best of a few batch settings
-plus the rerun with a warm workspace, and peak RSS.
+plus the rerun with a warm workspace, and peak RSS. Each corpus size (``--sizes``: about 400 and
+about 1,000 sentences) gets its own (c) and (d), and c/d against the best raw setting; at the
+largest size (c) also runs with each batch size of the sweep, which chose the default.
 
 argostranslate would download a MiniSBD sentence model at translate time (no network here), so
 its sentencizer is replaced by the workbench's own line splitter; everything else is argos' path.
@@ -37,15 +39,17 @@ LANGS = ("ja", "ar", "fr", "bg")
 BEAM = 4
 
 
-def prepare(tmp: Path, min_sentences: int):
+def prepare(tmp: Path, min_sentences: int, models_ready: bool = False):
+    """A workspace under ``tmp`` with at least ``min_sentences`` distinct sentences to translate;
+    the base-size models are built and installed unless ``models_ready``."""
     from workbench import ingest, models, store
 
     from conftest import CORPUS
     from fixtures.build_argos_model import build_package
 
-    os.environ["WORKBENCH_MODELS"] = str(tmp / "models")
-    for lang in LANGS:
-        models.add_package(build_package(tmp / f"{lang}.argosmodel", lang, "en", kind="copy", size="base"))
+    if not models_ready:
+        for lang in LANGS:
+            models.add_package(build_package(tmp / f"{lang}.argosmodel", lang, "en", kind="copy", size="base"))
     folder = tmp / "articles"
     folder.mkdir()
     copies = 0
@@ -103,6 +107,9 @@ def run_argos(docs, threads: int, sample: int):
     return per_sentence, per_document, len(picked), count
 
 
+BATCH_SWEEP = (1024, 2048, 4096, 8192)
+
+
 def run_raw(docs, threads: int):
     import ctranslate2
     import sentencepiece
@@ -110,7 +117,7 @@ def run_raw(docs, threads: int):
     from workbench.models import models_to_english
 
     best = None
-    for batch_tokens in (1024, 2048, 4096):
+    for batch_tokens in BATCH_SWEEP:
         elapsed = 0.0
         count = 0
         for lang, model in models_to_english().items():
@@ -130,13 +137,13 @@ def run_raw(docs, threads: int):
     return best
 
 
-def run_workbench(workspace: Path, threads: int) -> dict:
+def run_workbench(workspace: Path, threads: int, batch_tokens: int) -> dict:
     """(c) in a process of its own, as a CLI run would be: rates, rerun times and its peak RSS."""
     from workbench import store, translate
 
     conn = store.connect(workspace)
     docs = store.documents(conn)
-    options = translate.DecodingOptions(beam_size=BEAM, threads=threads)
+    options = translate.DecodingOptions(beam_size=BEAM, threads=threads, max_batch_tokens=batch_tokens)
     translators = translate.translators_to_english(options)
     for translator in translators.values():
         translator.translate(["warm-up"])  # engine load outside the timing, as for the others
@@ -157,49 +164,70 @@ def run_workbench(workspace: Path, threads: int) -> dict:
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def workbench_in_a_process(workspace: Path, threads: int, batch_tokens: int) -> dict:
+    """(c) on a copy of ``workspace`` (nothing translated yet), in a process of its own."""
+    import shutil
+
+    copy = workspace.with_name(f"{workspace.name}-{batch_tokens}")
+    shutil.copytree(workspace, copy)
+    child = subprocess.run([sys.executable, __file__, "--workbench-only", str(copy), "--threads", str(threads),
+                            "--batch-tokens", str(batch_tokens)], capture_output=True, text=True, check=True)
+    return json.loads(child.stdout.splitlines()[-1])
+
+
 def main() -> None:
+    from workbench.translate import DecodingOptions
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--min-sentences", type=int, default=1000)
-    parser.add_argument("--sample-a", type=int, default=200)
+    parser.add_argument("--sizes", default="400,1000", help="corpus sizes in sentences (at least), comma-separated")
+    parser.add_argument("--sample-a", type=int, default=80)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workbench-only", metavar="WORKSPACE", help=argparse.SUPPRESS)
+    parser.add_argument("--batch-tokens", type=int, default=DecodingOptions().max_batch_tokens, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.workbench_only:
-        print(json.dumps(run_workbench(Path(args.workbench_only), args.threads)))
+        print(json.dumps(run_workbench(Path(args.workbench_only), args.threads, args.batch_tokens)))
         return
+    default = DecodingOptions().max_batch_tokens
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    lines = []
     with tempfile.TemporaryDirectory() as tmp:
         # argostranslate reads its settings once, at import: point it at the same packages first
         os.environ.update(ARGOS_PACKAGES_DIR=f"{tmp}/models/packages", ARGOS_COMPUTE_TYPE="int8",
                           ARGOS_INTRA_THREADS=str(args.threads), ARGOS_BEAM_SIZE=str(BEAM))
-        conn, docs = prepare(Path(tmp), args.min_sentences)
-        total = sum(len(content(d)) for d in docs)
-        print(f"{total} sentences in {len(docs)} documents, base-size copy models, beam {BEAM}, "
-              f"{args.threads} threads", flush=True)
-        child = subprocess.run([sys.executable, __file__, "--workbench-only", f"{tmp}/ws", "--threads",
-                                str(args.threads)], capture_output=True, text=True, check=True)
-        c = json.loads(child.stdout.splitlines()[-1])
-        print(f"  workbench: {c['rate']:.2f} sent/s", flush=True)
-        d_rate, d_batch = run_raw(docs, args.threads)
-        a_rate, b_rate, sampled, b_count = run_argos(docs, args.threads, args.sample_a)
-    c_rate = c["rate"]
-    lines = [
-        f"sentences: {total} in {len(docs)} documents; (a) timed on a random sample of {sampled}, "
-        f"(b) on the first copy of each article ({b_count} sentences)",
-        "",
-        "| variant | sentences/s |",
-        "| --- | ---: |",
-        f"| (a) argostranslate.translate per sentence | {a_rate:.2f} |",
-        f"| (b) argostranslate.translate per document | {b_rate:.2f} |",
-        f"| (c) workbench bulk translate | {c_rate:.2f} |",
-        f"| (d) raw translate_batch (best: max_batch_size={d_batch} tokens) | {d_rate:.2f} |",
-        "",
-        f"c/a = {c_rate / a_rate:.1f}x (target >= 5), c/b = {c_rate / b_rate:.1f}x (target >= 2), "
-        f"c/d = {c_rate / d_rate:.2f} (target >= 0.9)",
-        f"first run {c['first']:.1f} s; rerun on the unchanged workspace {c['unchanged'] * 1000:.1f} ms "
-        f"({c['first'] / c['unchanged']:.0f}x faster); every sentence again from the translation cache "
-        f"{c['cached']:.2f} s ({c['first'] / c['cached']:.0f}x faster) (target >= 50x)",
-        f"peak RSS of the workbench run (its own process, 4 base models loaded): {c['rss_mb']:.0f} MB (target < 2048)",
-    ]
+        for size in sizes:
+            folder = Path(tmp) / f"size-{size}"
+            folder.mkdir()
+            os.environ["WORKBENCH_MODELS"] = f"{tmp}/models"
+            conn, docs = prepare(folder, size, models_ready=size != sizes[0])
+            total = sum(len(content(d)) for d in docs)
+            print(f"{total} sentences in {len(docs)} documents, base-size copy models, beam {BEAM}, "
+                  f"{args.threads} threads", flush=True)
+            sweep = BATCH_SWEEP if size == sizes[-1] else (default,)
+            c_runs = {bt: workbench_in_a_process(folder / "ws", args.threads, bt) for bt in sweep}
+            for bt, run in c_runs.items():
+                print(f"  workbench, max_batch_tokens={bt}: {run['rate']:.2f} sent/s", flush=True)
+            d_rate, d_batch = run_raw(docs, args.threads)
+            c = c_runs[default]
+            lines += [f"{total} sentences: (c) workbench {c['rate']:.2f} sent/s (default max_batch_tokens {default}), "
+                      f"(d) best raw {d_rate:.2f} sent/s (max_batch_size={d_batch} tokens): "
+                      f"c/d = {c['rate'] / d_rate:.2f} (target >= 0.95)"]
+            if size == sizes[-1]:
+                a_rate, b_rate, sampled, b_count = run_argos(docs, args.threads, args.sample_a)
+                c_rate = c["rate"]
+                lines += [
+                    f"at {total} sentences: (a) argostranslate per sentence {a_rate:.2f} sent/s (random sample of "
+                    f"{sampled}), (b) per document {b_rate:.2f} sent/s (first copy of each article, {b_count} "
+                    f"sentences): c/a = {c_rate / a_rate:.1f}x (target >= 5), c/b = {c_rate / b_rate:.1f}x "
+                    "(target >= 2)",
+                    f"first run {c['first']:.1f} s; rerun on the unchanged workspace {c['unchanged'] * 1000:.1f} ms "
+                    f"({c['first'] / c['unchanged']:.0f}x faster); every sentence again from the translation cache "
+                    f"{c['cached']:.2f} s ({c['first'] / c['cached']:.0f}x faster) (target >= 50x)",
+                    f"peak RSS of the workbench run (its own process, 4 base models loaded): {c['rss_mb']:.0f} MB "
+                    "(target < 2048)",
+                    "workbench by max_batch_tokens: " + ", ".join(f"{bt}: {run['rate']:.2f}"
+                                                                   for bt, run in c_runs.items()),
+                ]
     print("\n".join(lines))
 
 

@@ -1,8 +1,10 @@
 """Offline translation into English: argos packages run directly on CTranslate2, cached and resumable.
 
 We never call argostranslate.translate: it re-splits sentences with a model it downloads at
-translate time. Our sentences come from the ingest stage; inference is one
-``translate_batch`` over many length-sorted sentences at a time.
+translate time. Our sentences come from the ingest stage. Inference streams: all pending
+sentences of a language, length-sorted, cut into token-bounded batches that are queued on the
+engine ahead of time (asynchronous ``translate_batch``), so the engine never waits for Python;
+results are committed as they come back, every N sentences or T seconds.
 """
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,12 +31,15 @@ PASS_THROUGH = {ENGLISH, UNDETERMINED}
 
 
 class Translator(Protocol):
-    """Anything that puts sentences into English. ``cache_id`` names model and options."""
+    """Anything that puts sentences into English. ``cache_id`` names model and options.
+    ``translate_stream`` yields (index in ``sentences``, English) as each is done, in any order."""
 
     model_id: str
     cache_id: str
 
     def translate(self, sentences: list[str]) -> list[str]: ...
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[tuple[int, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,12 @@ class DecodingOptions:
     beam_size: int = 4
     compute_type: str = "int8"
     threads: int = 0  # 0: every core
+    # Tokens per engine batch. Sweep of 1024-8192 on transformer-base int8, 2 cores, beam 4
+    # (benchmarks/RESULTS.md, issue 16): flat from 2048 up; 2048 keeps the memory of a batch small.
     max_batch_tokens: int = 2048
+    # Batches queued on the engine ahead of the one it is running: enough that it never waits
+    # for Python, few enough that a stop loses little queued work.
+    batches_ahead: int = 2
     # A bad model must not loop: output is capped relative to the source length.
     length_ratio: float = 2.0
     length_margin: int = 10
@@ -79,8 +90,16 @@ class ArgosTranslator:
         self._target_prefix = metadata.get("target_prefix") or None
 
     def translate(self, sentences: list[str]) -> list[str]:
+        english = [""] * len(sentences)
+        for i, text in self.translate_stream(sentences):
+            english[i] = text
+        return english
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[tuple[int, str]]:
+        """Each sentence's English as soon as all of its pieces are back from the engine: shortest
+        sentences first, batches of ``max_batch_tokens`` queued ``batches_ahead`` in advance."""
         if not sentences:
-            return []
+            return
         if self._engine is None:
             self._load()
         chunks: list[list[str]] = []  # token pieces, each at most max_input_tokens long
@@ -90,36 +109,53 @@ class ArgosTranslator:
                 chunks.append(chunk)
                 owner.append(i)
         order = sorted(range(len(chunks)), key=lambda c: len(chunks[c]))
-        english: list[str] = [""] * len(chunks)
-        group: list[int] = []
-        group_tokens = 0
-        for position, c in enumerate(order):
-            group.append(c)
-            group_tokens += len(chunks[c])
-            if group_tokens >= self.options.max_batch_tokens or position == len(order) - 1:
-                for j, text in zip(group, self._translate_sorted([chunks[j] for j in group])):
-                    english[j] = text
-                group, group_tokens = [], 0
-        results: list[list[str]] = [[] for _ in sentences]
-        for c, text in enumerate(english):  # chunks are in sentence order
-            results[owner[c]].append(text)
-        return [" ".join(part for part in parts if part) for parts in results]
+        batches: list[list[int]] = [[]]
+        tokens = 0
+        for c in order:
+            if tokens >= self.options.max_batch_tokens:
+                batches.append([])
+                tokens = 0
+            batches[-1].append(c)
+            tokens += len(chunks[c])
+        english: list[str | None] = [None] * len(chunks)
+        waiting = [0] * len(sentences)  # pieces of each sentence still at the engine
+        for c in range(len(chunks)):
+            waiting[owner[c]] += 1
+        pieces_of: dict[int, list[int]] = defaultdict(list)
+        for c in range(len(chunks)):
+            pieces_of[owner[c]].append(c)
+        queued: deque[tuple[list[int], list[Any]]] = deque()
+        upcoming = iter(batches)
+        for batch in upcoming:
+            queued.append((batch, self._submit([chunks[c] for c in batch])))
+            if len(queued) > self.options.batches_ahead:
+                break
+        while queued:
+            batch, results = queued.popleft()
+            for c, result in zip(batch, results):
+                english[c] = self._text(result.result())
+                waiting[owner[c]] -= 1
+                if not waiting[owner[c]]:
+                    yield owner[c], " ".join(english[p] or "" for p in pieces_of[owner[c]] if english[p])
+            following = next(upcoming, None)
+            if following is not None:
+                queued.append((following, self._submit([chunks[c] for c in following])))
 
-    def _translate_sorted(self, batch: list[list[str]]) -> list[str]:
+    def _submit(self, batch: list[list[str]]) -> list[Any]:
+        """Queue one length-sorted batch on the engine; one future per input."""
         longest = max(len(t) for t in batch)
         prefix = [[self._target_prefix]] * len(batch) if self._target_prefix else None
-        outputs = self._engine.translate_batch(
+        return self._engine.translate_batch(
             batch, target_prefix=prefix, beam_size=self.options.beam_size,
-            max_batch_size=self.options.max_batch_tokens, batch_type="tokens",
+            max_batch_size=self.options.max_batch_tokens, batch_type="tokens", asynchronous=True,
             max_decoding_length=int(self.options.length_ratio * longest) + self.options.length_margin,
             length_penalty=self.options.length_penalty, replace_unknowns=True)
-        texts = []
-        for output in outputs:
-            pieces = output.hypotheses[0]
-            if self._target_prefix and pieces[:1] == [self._target_prefix]:
-                pieces = pieces[1:]
-            texts.append(self._sp.decode(pieces))  # sentencepiece restores spacing and underscores
-        return texts
+
+    def _text(self, output: Any) -> str:
+        pieces = output.hypotheses[0]
+        if self._target_prefix and pieces[:1] == [self._target_prefix]:
+            pieces = pieces[1:]
+        return self._sp.decode(pieces)  # sentencepiece restores spacing and underscores
 
 
 _CLAUSE_END = (",", ";", ":", ".", "!", "?", "\u060c", "\u061b", "\u3001", "\u3002", "\uff0c")
@@ -202,13 +238,15 @@ def count_pending(conn: sqlite3.Connection, docs: Iterable[StoredDocument], tran
 
 def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], translators: dict[str, Translator],
                         on_progress: Callable[[int], None] | None = None, commit_every: int = 64,
-                        redo: bool = False) -> TranslateReport:
+                        redo: bool = False, commit_seconds: float = 5.0) -> TranslateReport:
     """Put every non-boilerplate, non-English sentence of ``docs`` into English; English made by
     another model than the one installed now is made again (all of it with ``redo``, which also
     bypasses the translation cache).
 
-    Work is committed every ``commit_every`` sentences, so an interrupted run loses at most one
-    batch and the next run continues from there.
+    Each language's sentences stream through its translator (the engine's batch size is its
+    own, ``DecodingOptions.max_batch_tokens``); results are committed every ``commit_every``
+    sentences or ``commit_seconds``, whichever comes first, so an interrupted run loses at most
+    that much and the next run continues from there.
     """
     report = TranslateReport()
     work: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))  # lang->text->sites
@@ -239,14 +277,25 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
         if on_progress and hits:
             on_progress(sum(len(sites_by_text[text]) for text in hits))
         todo = [text for text in texts if keys[text] not in cached]
-        for start in range(0, len(todo), commit_every):
-            chunk = todo[start:start + commit_every]
-            english = translator.translate(chunk)
-            _save(conn, translator, sites_by_text, keys, dict(zip(chunk, english)), cache=True)
-            done = sum(len(sites_by_text[text]) for text in chunk)
+        finished: dict[str, str] = {}
+        last_commit = time.monotonic()
+
+        def commit() -> None:
+            nonlocal last_commit
+            _save(conn, translator, sites_by_text, keys, finished, cache=True)
+            done = sum(len(sites_by_text[text]) for text in finished)
             report.translated += done
             if on_progress:
                 on_progress(done)
+            finished.clear()
+            last_commit = time.monotonic()
+
+        for i, english in translator.translate_stream(todo):
+            finished[todo[i]] = english
+            if len(finished) >= commit_every or time.monotonic() - last_commit >= commit_seconds:
+                commit()
+        if finished:
+            commit()
     return report
 
 

@@ -3,12 +3,21 @@ import pandas as pd
 import streamlit as st
 
 from workbench import ingest, jobs, models, review, store
-from workbench.app.common import connect, current_stories, plain_md, workspace
+from workbench.app.common import RTL_LANGS, connect, current_stories, plain_md, workspace
 from workbench.visible import printable
 
 UPLOAD_DIR = "uploads"
 
 
+
+
+def table_title(title: str, lang: str) -> str:
+    """A title for the table, which draws on a canvas, left-aligned: right-to-left text is cut
+    to what a cell shows and led by a left-to-right mark, so that the canvas places it inside the
+    cell with its beginning visible (without, short Arabic titles were drawn outside the cell)."""
+    if lang not in RTL_LANGS:
+        return printable(title[:80])
+    return "\u200e" + printable(title[:36]) + ("…" if len(title) > 36 else "")
 
 
 def pair_table(conn, summaries: list[dict], story_of: dict[int, int]) -> None:
@@ -74,10 +83,12 @@ else:
     frame = pd.DataFrame([{
         "id": r["id"], "document": printable(r["path"]), "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
-        "story": story_of.get(r["id"]), "title": printable(r["title"][:80])} for r in summaries])
+        "story": story_of.get(r["id"]), "title": table_title(r["title"], r["lang"])} for r in summaries])
     st.caption("Select documents to translate or align them in the background.")
+    frame["story"] = frame["story"].astype("Int64")  # blank, not "None", for a document not grouped yet
     selection = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                             key="corpus_table", width="stretch")
+                             key="corpus_table", width="stretch",
+                             column_config={"title": st.column_config.TextColumn(width="large")})
     chosen = [int(frame.iloc[i]["id"]) for i in selection.selection.rows] or [r["id"] for r in summaries]
     st.write(f"{len(chosen)} document(s) {'selected' if selection.selection.rows else '(all)'}")
     left, right = st.columns(2)
