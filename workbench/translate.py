@@ -47,9 +47,10 @@ class DecodingOptions:
     beam_size: int = 4
     compute_type: str = "int8"
     threads: int = 0  # 0: every core
-    # Tokens per engine batch. Sweep of 1024-8192 on transformer-base int8, 2 cores, beam 4
-    # (benchmarks/RESULTS.md, issue 16): flat from 2048 up; 2048 keeps the memory of a batch small.
-    max_batch_tokens: int = 2048
+    # Tokens per engine batch. Sweep of 1024-8192 through the workbench on transformer-base int8,
+    # 2 cores, beam 4, 1,040 sentences (benchmarks/RESULTS.md, issue 16): 5.77 / 7.24 / 8.46 / 7.56
+    # sentences/s; 4096 is the fastest.
+    max_batch_tokens: int = 4096
     # Batches queued on the engine ahead of the one it is running: enough that it never waits
     # for Python, few enough that a stop loses little queued work.
     batches_ahead: int = 2
