@@ -76,10 +76,12 @@ def embedder() -> Embedder:
 
 
 def current_stories(conn: sqlite3.Connection) -> tuple[dict[int, int], list[tuple[int, int]]]:
-    """Document id -> story as the last grouping (an align job, ``align-all``, links) recorded it,
+    """Document id -> story number as the last grouping (an align job, ``align-all``, links) recorded it,
     and the cross-language pairs inside the stories. Read, never computed here: grouping embeds
     every document, which would hold a page for minutes."""
-    story_of = store.stories(conn)
+    recorded = store.stories(conn)
+    number = {story: n for n, story in enumerate(sorted(set(recorded.values())), 1)}  # story 1, 2, ... as shown
+    story_of = {doc_id: number[story] for doc_id, story in recorded.items()}
     lang = dict(conn.execute("SELECT id, lang FROM documents").fetchall())
     members: dict[int, list[int]] = {}
     for doc_id, story in story_of.items():

@@ -308,7 +308,6 @@ export default function (component) {
     send(op);
   }
 
-  root.onkeydown = null;
   const onKey = (event) => {
     const target = event.composedPath()[0];
     if (event.ctrlKey || event.metaKey || event.altKey) return;

@@ -21,7 +21,6 @@ for a, b in progress:
     aligned_with.setdefault(a, set()).add(b)
     aligned_with.setdefault(b, set()).add(a)
 story_of, _ = current_stories(conn)
-story_number = {story: n for n, story in enumerate(sorted(set(story_of.values())), 1)}
 
 
 def label(doc_id: int) -> str:
@@ -42,9 +41,9 @@ if "src" in params and "tgt" in params and params["src"].isdigit() and params["t
     if int(params["src"]) in listing and int(params["tgt"]) in listing:
         wanted = (int(params["src"]), int(params["tgt"]))
 narrow = st.columns([2, 2, 3])
-stories_offered: list[int | None] = [None, *sorted(story_number, key=lambda s: story_number[s])]
+stories_offered: list[int | None] = [None, *sorted(set(story_of.values()))]
 story = narrow[0].selectbox("Story", stories_offered, format_func=lambda s: "all documents" if s is None else
-                            f"story {story_number[s]} ({sum(1 for v in story_of.values() if v == s)} documents)",
+                            f"story {s} ({sum(1 for v in story_of.values() if v == s)} documents)",
                             index=stories_offered.index(story_of.get(wanted[0])) if wanted else 0)
 languages = narrow[1].multiselect("Languages", sorted({r["lang"] for r in listing.values()}),
                                   help="Documents in these languages (all when empty)")

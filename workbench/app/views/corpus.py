@@ -9,8 +9,6 @@ from workbench.visible import printable
 UPLOAD_DIR = "uploads"
 
 
-
-
 def table_title(title: str, lang: str) -> str:
     """A title for the table, which draws on a canvas, left-aligned: right-to-left text is cut
     to what a cell shows and led by a left-to-right mark, so that the canvas places it inside the
@@ -77,9 +75,7 @@ else:
             else:
                 st.write("No translation model is installed: alignment works on the originals. For English, run "
                          "`python -m workbench models install ja ar fr bg` or drop `.argosmodel` files into `models/`.")
-    stories, _ = current_stories(conn)
-    story_number = {story: n for n, story in enumerate(sorted(set(stories.values())), 1)}
-    story_of = {doc_id: story_number[story] for doc_id, story in stories.items()}
+    story_of, _ = current_stories(conn)
     frame = pd.DataFrame([{
         "id": r["id"], "document": printable(r["path"]), "language": r["lang"], "encoding": r["encoding"],
         "sentences": r["sentences"], "translated": f"{r['translated']}/{r['content']}",
@@ -97,7 +93,7 @@ else:
     if right.button("Align cross-language pairs and link facts", icon=":material/compare_arrows:"):
         st.session_state["last_job"] = jobs.start(workspace(), "align", chosen)
     if story_of:
-        st.caption(f"{len(story_number)} story group(s): documents about the same events share a number."
+        st.caption(f"{len(set(story_of.values()))} story group(s): documents about the same events share a number."
                    + (f" {len(summaries) - len(story_of)} document(s) not grouped yet: align them."
                       if len(story_of) < len(summaries) else ""))
     pair_table(conn, summaries, story_of)
