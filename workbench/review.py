@@ -202,7 +202,7 @@ def next_unreviewed(pair: PairReview, after: int = -1) -> ReviewUnit | None:
 def undo(conn: sqlite3.Connection, reviewer: str = "", src_doc: int | None = None,
          tgt_doc: int | None = None) -> dict:
     """Undo the last review action not undone yet (of one pair, if given); returns its log row."""
-    events = store.review_events(conn, src_doc, tgt_doc, undoable=True, newest_first=True)
+    events = store.review_events(conn, src_doc, tgt_doc, undoable=True, newest_first=True, limit=1)
     if not events:
         raise ValueError("nothing to undo")
     event = events[0]

@@ -647,8 +647,9 @@ def append_review_event(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, ac
 
 
 def review_events(conn: sqlite3.Connection, src_doc: int | None = None, tgt_doc: int | None = None,
-                  action: str | None = None, undoable: bool = False, newest_first: bool = False) -> list[dict]:
-    """Review log events (before/after decoded, document labels joined), filtered."""
+                  action: str | None = None, undoable: bool = False, newest_first: bool = False,
+                  limit: int | None = None) -> list[dict]:
+    """Review log events (before/after decoded, document labels joined), filtered; at most ``limit``."""
     query = ("SELECT l.*, s.path AS src_path, t.path AS tgt_path FROM review_log l "
              "LEFT JOIN documents s ON s.id = l.src_doc LEFT JOIN documents t ON t.id = l.tgt_doc WHERE 1")
     args: list = []
@@ -661,6 +662,9 @@ def review_events(conn: sqlite3.Connection, src_doc: int | None = None, tgt_doc:
     if undoable:
         query += " AND l.undone = 0 AND l.action != 'undo'"
     query += " ORDER BY l.id DESC" if newest_first else " ORDER BY l.id"
+    if limit is not None:
+        query += " LIMIT ?"
+        args.append(limit)
     return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"]), "undone": bool(r["undone"])}
             for r in conn.execute(query, args)]
 

@@ -119,12 +119,10 @@ class ArgosTranslator:
             batches[-1].append(c)
             tokens += len(chunks[c])
         english: list[str | None] = [None] * len(chunks)
-        waiting = [0] * len(sentences)  # pieces of each sentence still at the engine
-        for c in range(len(chunks)):
-            waiting[owner[c]] += 1
         pieces_of: dict[int, list[int]] = defaultdict(list)
         for c in range(len(chunks)):
             pieces_of[owner[c]].append(c)
+        waiting = {i: len(pieces) for i, pieces in pieces_of.items()}  # pieces still at the engine
         queued: deque[tuple[list[int], list[Any]]] = deque()
         upcoming = iter(batches)
         for batch in upcoming:

@@ -121,6 +121,10 @@ def segments(text: str, marked: AbstractSet[float] = frozenset(), terms: Sequenc
     pieces: list[tuple[str, str]] = []
 
     def plain(part: str) -> None:
+        if part.isprintable():  # nearly all text: one piece
+            if part:
+                pieces.append((part, ""))
+            return
         run = ""
         for ch in part:
             if printable(ch) == ch:

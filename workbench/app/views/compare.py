@@ -175,7 +175,7 @@ if params.get("unit", "").isdigit():  # a link to one unit (from Facts, Search):
     first_open = int(params["unit"])
 review_grid(key="grid", pair_id=PAIR_ID, rows=grid_rows(stored, units, src_doc, tgt_doc, src_en, tgt_en),
             headers=grid_headers(src_doc, tgt_doc, src_en, tgt_en), last_position=len(stored.units) - 1, start=first_open,
-            enabled=not anonymous, can_undo=bool(store.review_events(conn, *pair, undoable=True)),
+            enabled=not anonymous, can_undo=bool(store.review_events(conn, *pair, undoable=True, limit=1)),
             acked=st.session_state.get("grid-done", 0), error=st.session_state.get("grid-error"),
             moved=st.session_state.get("grid-moved"), on_action=apply_grid_actions)
 if stored.units and all(u.reviewed for u in stored.units):

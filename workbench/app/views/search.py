@@ -25,4 +25,4 @@ if query:
             if link:  # the sentence's unit on Compare, in the first pair aligned that holds it
                 open_unit.markdown(f"[On Compare]({link})")
             st.markdown(side_html(hit.text, hit.en, lang_of.get(hit.doc_id, ""), terms=terms),
-                        unsafe_allow_html=True)
+                        unsafe_allow_html=True)  # side_html escapes every piece of article text
