@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import export
+from workbench import export, translate
 from workbench.align import AlignParams, Side, align
 from workbench.anchors import numbers
 from workbench.segment import segment
@@ -113,3 +113,14 @@ def unit_row(src_text: str, tgt_text: str, note: str) -> dict:
 def test_tmx_is_well_formed_and_round_trips_any_text(src, tgt, note):
     root = ET.fromstring(export.render([unit_row(src, tgt, note)], "tmx"))  # raises if not well-formed XML
     assert [export.segment_text(seg) for seg in root.iter("seg")] == [src, tgt]
+
+
+@given(lengths=st.lists(st.integers(1, 300), max_size=400), max_tokens=st.sampled_from([64, 1024, 4096]))
+def test_translation_batches_are_few_even_and_cover_every_sentence_once(lengths, max_tokens):
+    batches = translate.balanced_batches(lengths, max_tokens)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    assert len(batches) <= -(-sum(lengths) // max_tokens)  # no more batches than the tokens need
+    flat = [lengths[i] for batch in batches for i in batch]
+    assert flat == sorted(flat)  # shortest first, so each batch pads little
+    for batch in batches:  # no batch above its share by more than one sentence
+        assert sum(lengths[i] for i in batch) <= -(-sum(lengths) // len(batches)) + max(lengths)

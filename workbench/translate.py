@@ -23,6 +23,7 @@ from . import store
 from .language import UNDETERMINED
 from .models import InstalledModel, models_to_english
 from .outputs import write_atomically
+from .processes import return_freed_memory
 from .records import Sentence, StoredDocument
 
 ENGLISH = "en"
@@ -109,15 +110,7 @@ class ArgosTranslator:
             for chunk in split_tokens(self._sp.encode(sentence, out_type=str), self.options.max_input_tokens):
                 chunks.append(chunk)
                 owner.append(i)
-        order = sorted(range(len(chunks)), key=lambda c: len(chunks[c]))
-        batches: list[list[int]] = [[]]
-        tokens = 0
-        for c in order:
-            if tokens >= self.options.max_batch_tokens:
-                batches.append([])
-                tokens = 0
-            batches[-1].append(c)
-            tokens += len(chunks[c])
+        batches = balanced_batches([len(chunk) for chunk in chunks], self.options.max_batch_tokens)
         english: list[str | None] = [None] * len(chunks)
         pieces_of: dict[int, list[int]] = defaultdict(list)
         for c in range(len(chunks)):
@@ -146,7 +139,7 @@ class ArgosTranslator:
         prefix = [[self._target_prefix]] * len(batch) if self._target_prefix else None
         return self._engine.translate_batch(
             batch, target_prefix=prefix, beam_size=self.options.beam_size,
-            max_batch_size=self.options.max_batch_tokens, batch_type="tokens", asynchronous=True,
+            max_batch_size=0, asynchronous=True,  # batched already: one engine batch per call
             max_decoding_length=int(self.options.length_ratio * longest) + self.options.length_margin,
             length_penalty=self.options.length_penalty, replace_unknowns=True)
 
@@ -155,6 +148,23 @@ class ArgosTranslator:
         if self._target_prefix and pieces[:1] == [self._target_prefix]:
             pieces = pieces[1:]
         return self._sp.decode(pieces)  # sentencepiece restores spacing and underscores
+
+
+def balanced_batches(lengths: list[int], max_tokens: int) -> list[list[int]]:
+    """Indices into ``lengths``, shortest first, cut into as few batches of at most about
+    ``max_tokens`` tokens as there can be, all of about the same size: a last batch of a few
+    sentences would run nearly alone on the engine (on a 400-sentence folder, where a language
+    has one or two batches, that was a twentieth of the run)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    total = sum(lengths)
+    count = max(1, -(-total // max(max_tokens, 1)))
+    batches: list[list[int]] = [[] for _ in range(count)]
+    done = 0
+    for index in order:
+        # the batch this sentence's middle token falls in, of ``count`` equal shares of the tokens
+        batches[min(count - 1, (done + lengths[index] // 2) * count // max(total, 1))].append(index)
+        done += lengths[index]
+    return [batch for batch in batches if batch]
 
 
 _CLAUSE_END = (",", ";", ":", ".", "!", "?", "\u060c", "\u061b", "\u3001", "\u3002", "\uff0c")
@@ -295,6 +305,10 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
                 commit()
         if finished:
             commit()
+        # The engine's threads free their decoding buffers into malloc arenas of their own, which
+        # glibc keeps; with one engine per language they added up (peak RSS 2.0-2.5 GB with four
+        # base models, 1.2 GB when handed back after each language: benchmarks/RESULTS.md, issue 16).
+        return_freed_memory()
     return report
 
 
