@@ -187,6 +187,10 @@ def test_a_local_sentence_transformers_model_plugs_in(workspace, tmp_path, capsy
     assert cli.main(["align", JA, FR, "--embedder", f"st:{tmp_path / 'nowhere'}"]) == 2
     err = capsys.readouterr().err
     assert "is not a sentence-transformers model folder" in " ".join(err.split()) and "Traceback" not in err
+    # --device auto (the default) took the CPU above: torch sees no GPU here; asking for one is an error
+    assert cli.main(["align", JA, FR, "--embedder", f"st:{model}", "--device", "cuda"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--device cuda: torch sees no CUDA GPU on this machine" in err and "Traceback" not in err
 
 
 def test_align_many_pairs_of_line_files_in_one_run(workspace, tmp_path, monkeypatch, capsys):

@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from workbench import cli, compare, ingest, models, review, store, translate
+from workbench import cli, compare, devices, ingest, models, review, store, translate
 from workbench.embed import get_embedder
 
 from conftest import BG, CORPUS, FR, JA, REPO, article, install, japanese_editions, read_jsonl
@@ -52,6 +52,24 @@ def test_translate_seed_folder_with_copy_models(workspace, models_dir, fixture_m
     assert cli.main(["translate", str(CORPUS), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert f"translated 0 sentences, 0 from cache, {content} done in earlier runs" in " ".join(err.split())
+
+
+def test_the_device_is_the_engines_choice_and_part_of_the_cache_key(workspace, models_dir, fixture_models, capsys):
+    assert devices.resolve("auto", "CTranslate2", 1) == "cuda"  # the path a GPU machine takes
+    assert devices.resolve("auto", "CTranslate2", 0) == "cpu"
+    assert devices.compute_type_for("cuda", None) == "int8_float16" and devices.compute_type_for("cpu", None) == "int8"
+    cpu, gpu = translate.DecodingOptions(), translate.DecodingOptions(device="cuda", compute_type="int8_float16")
+    assert cpu.key() == "beam=4,ct=int8,ratio=2.0+10,chunk=250"  # what every existing cache entry was made with
+    assert gpu.key() == "beam=4,ct=int8_float16,device=cuda,ratio=2.0+10,chunk=250"
+    install(models_dir, fixture_models, "ja")
+    gpus = devices.ctranslate2_gpus()
+    code = cli.main(["translate", str(CORPUS), "--device", "cuda"])
+    err = " ".join(capsys.readouterr().err.split())
+    if gpus:  # a machine with a GPU runs it there
+        assert code == 0
+    else:
+        assert code == 2 and "--device cuda: CTranslate2 sees no CUDA GPU on this machine" in err
+        assert store.documents(store.connect(workspace)) == []  # refused before any work
 
 
 def test_token_map_model_translates_word_for_word(models_dir, tmp_path):

@@ -263,6 +263,10 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     groups, similarity = story_groups(conn, docs, embedder)
     pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)
              if involving is None or a.id in involving or b.id in involving]
+    # the English sides in one call up front (the originals are embedded by the grouping): one
+    # model call per chunk instead of per pair, spread over the workers on Ray
+    involved = {d.id: d for pair in pairs for d in pair}.values()
+    embed_cached(conn, embedder, [e for d in involved for e in document_side(conn, d).side.english if e is not None])
     for done, (a, b) in enumerate(pairs, 1):
         kept = not redo and is_current(conn, a, b, embedder, mode)
         if not kept:

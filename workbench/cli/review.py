@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import compare, export, ingest, jobs, models, store, translate
 from ..outputs import write_atomically
 from .alignment import cmd_align_all
-from .common import EMBEDDER_HELP, EXIT_OK, AddCommand, console, embedder_of, shown, warn
+from .common import EXIT_OK, AddCommand, add_embedder_arguments, console, embedder_of, shown, warn
 from .corpus import run_ingest
 from .translation import run_translate
 
@@ -109,7 +109,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "stories, align every cross-language pair, link facts across documents, and start the UI.\n\n"
             "example: python -m workbench start")
     p.add_argument("folder", nargs="?", help="folder of articles (default: workbench/samples/syria-2024-12)")
-    p.add_argument("--embedder", help=EMBEDDER_HELP)
+    add_embedder_arguments(p)
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="localhost")
     p.add_argument("--no-ui", action="store_true", help="stop after aligning")

@@ -6,8 +6,21 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .. import ingest, models, store, translate
-from .common import EXIT_OK, EXIT_PARTIAL, AddCommand, console, out, print_json, progress_bar, shown, warn
+from .. import cluster, devices, ingest, models, store, translate
+from .common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    AddCommand,
+    UsageError,
+    add_ray_arguments,
+    cluster_gpus,
+    console,
+    out,
+    print_json,
+    progress_bar,
+    shown,
+    warn,
+)
 from .corpus import run_ingest
 
 
@@ -62,12 +75,21 @@ def cmd_models_install(args) -> int:
 
 
 def decoding_options(args) -> translate.DecodingOptions:
-    return translate.DecodingOptions(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads,
-                                     max_batch_tokens=args.batch_tokens)
+    gpus = cluster_gpus(args)  # on Ray, the workers' GPUs decide, not this machine's
+    try:
+        device = devices.resolve(args.device, "CTranslate2", devices.ctranslate2_gpus() if gpus is None else gpus)
+    except devices.DeviceError as error:
+        raise UsageError(str(error)) from None
+    return translate.DecodingOptions(beam_size=args.beam, compute_type=devices.compute_type_for(device, args.compute_type),
+                                     device=device, threads=args.threads, max_batch_tokens=args.batch_tokens)
 
 
-def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64, redo: bool = False):
+def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64, redo: bool = False,
+                  ray: str | None = None, ray_workers: int | None = None):
     translators = translate.translators_to_english(options, on_error=warn)
+    if ray:
+        translators, workers = cluster.translators_on_ray(translators, ray, ray_workers)
+        console.print(f"on Ray: {workers} translation workers ({'this machine' if ray == cluster.LOCAL else ray})")
     total = translate.count_pending(conn, docs, translators, redo)
     with progress_bar() as bar:
         task = bar.add_task("translate", total=total, rate="")
@@ -90,11 +112,16 @@ def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: 
 
 
 def cmd_translate(args) -> int:
+    options = decoding_options(args)  # a device this machine lacks is refused before any work
     conn = store.connect(args.workspace)
     results, code = run_ingest(conn, Path(args.folder), args.max_mb)
     ids = [r.doc_id for r in results if r.doc_id is not None]
     docs = [store.stored_document(conn, doc_id) for doc_id in ids]
-    report = run_translate(conn, docs, decoding_options(args), args.commit_every, args.redo)
+    try:
+        report = run_translate(conn, docs, options, args.commit_every, args.redo, args.ray, args.ray_workers)
+    finally:
+        if args.ray:
+            cluster.disconnect()
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
     written = translate.write_outputs(conn, docs, out_dir)
     console.print(f"wrote {len(written) - 1} English texts and {shown(out_dir / 'translations.jsonl')}")
@@ -104,8 +131,11 @@ def cmd_translate(args) -> int:
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     defaults = translate.DecodingOptions()
     p.add_argument("--beam", type=int, default=defaults.beam_size, help="beam size (default: 4)")
-    p.add_argument("--compute-type", default=defaults.compute_type,
-                   help="CTranslate2 compute type: int8 (default), int8_float32, float32, ...")
+    p.add_argument("--device", choices=devices.DEVICES, default="auto",
+                   help="where CTranslate2 runs: auto (default: a CUDA GPU when CTranslate2 sees one), cpu, cuda")
+    p.add_argument("--compute-type", default=None,
+                   help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on a GPU; also float32, "
+                        "float16, int8_float32, ...); part of the cache key")
     p.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads (default: all cores)")
     p.add_argument("--batch-tokens", type=int, default=defaults.max_batch_tokens, metavar="N",
                    help=f"source tokens per CTranslate2 batch (default: {defaults.max_batch_tokens}); larger "
@@ -147,3 +177,4 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "than the installed one is redone anyway)")
     p.add_argument("--commit-every", type=int, default=64, metavar="N",
                    help="save results every N sentences (default: 64)")
+    add_ray_arguments(p, "the translation")

@@ -1,0 +1,108 @@
+"""Translation and embedding on Ray (local instances, 2 workers): the same output as a local
+run, and a driver killed mid-run resumes to the same result."""
+from __future__ import annotations
+
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_crash import count, environment, kill_until_done
+
+from workbench import store
+
+from conftest import CORPUS, install, japanese_editions
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "workbench", *args], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def same_files(a: Path, b: Path) -> None:
+    names = sorted(p.relative_to(a) for p in a.rglob("*"))
+    assert names and names == sorted(p.relative_to(b) for p in b.rglob("*"))
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory):
+    """A Ray cluster started as a user starts one (`ray start --head`), 2 CPUs: it outlives the
+    drivers that are killed below, as a real cluster would."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ray = [sys.executable, "-m", "ray.scripts.scripts"]
+    temp = tmp_path_factory.mktemp("ray")
+    # Ray's token authentication (on by default for local clusters since Ray 2.59): the head and
+    # every driver share the token, as the README tells users to do
+    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    subprocess.run([*ray, "start", "--head", "--num-cpus", "2", "--port", str(port), "--node-ip-address",
+                    "127.0.0.1", "--include-dashboard", "false", "--disable-usage-stats", "--temp-dir", str(temp)],
+                   check=True, capture_output=True, timeout=180, env={**os.environ, **auth})
+    yield f"127.0.0.1:{port}", auth
+    subprocess.run([*ray, "stop", "--force"], capture_output=True, timeout=120, env={**os.environ, **auth})
+
+
+def test_translate_on_ray_writes_what_a_local_run_writes(tmp_path, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja", "ar", "fr", "bg")
+    local = run(["translate", str(CORPUS), "--out", str(tmp_path / "local")],
+                environment(tmp_path / "ws-local", models_dir))
+    # no address: Ray is started on this machine for the run, and stopped after it
+    on_ray = run(["translate", str(CORPUS), "--out", str(tmp_path / "ray"), "--ray", "--ray-workers", "2"],
+                 environment(tmp_path / "ws-ray", models_dir))
+    assert "on Ray: 2 translation workers" in on_ray.stderr
+    assert re.search(r"translated [1-9]\d* sentences", on_ray.stderr) and "translated" in local.stderr
+    same_files(tmp_path / "local", tmp_path / "ray")
+    query = "SELECT doc_id, idx, en, model FROM translations ORDER BY 1, 2"
+    with sqlite3.connect(tmp_path / "ws-local" / store.DB_NAME) as a, \
+            sqlite3.connect(tmp_path / "ws-ray" / store.DB_NAME) as b:
+        assert a.execute(query).fetchall() == b.execute(query).fetchall() != []
+
+
+def test_align_all_on_ray_stores_what_a_local_run_stores(tmp_path, ray_head):
+    run(["ingest", str(CORPUS)], environment(tmp_path / "ws-local"))  # nothing embedded yet: work for the workers
+    shutil.copytree(tmp_path / "ws-local", tmp_path / "ws-ray")
+    run(["align-all"], environment(tmp_path / "ws-local"))
+    address, auth = ray_head
+    on_ray = run(["align-all", "--ray", address, "--ray-workers", "2"], {**environment(tmp_path / "ws-ray"), **auth})
+    assert "on Ray: 2 embedding workers" in on_ray.stderr
+
+    def exported(name: str) -> bytes:
+        out = tmp_path / f"{name}.jsonl"
+        run(["export", "--format", "jsonl", "--out", str(out)], environment(tmp_path / name))
+        return out.read_bytes()
+
+    assert exported("ws-ray") == exported("ws-local") != b""
+    query = "SELECT model, text_hash, vector FROM embedding_cache ORDER BY 1, 2"
+    with sqlite3.connect(tmp_path / "ws-local" / store.DB_NAME) as a, \
+            sqlite3.connect(tmp_path / "ws-ray" / store.DB_NAME) as b:
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ray_head, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja")
+    folder = japanese_editions(tmp_path / "articles", 10)
+    run(["translate", str(folder), "--out", str(tmp_path / "reference"), "--threads", "1"],
+        environment(tmp_path / "ws-reference", models_dir))
+    address, auth = ray_head
+    command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(tmp_path / "out"),
+               "--commit-every", "8", "--ray", address, "--ray-workers", "2"]
+    db = tmp_path / "ws" / store.DB_NAME
+    total = count(tmp_path / "ws-reference" / store.DB_NAME, "SELECT COUNT(*) FROM translations")
+    seen = kill_until_done(command, {**environment(tmp_path / "ws", models_dir), **auth}, total, random.Random(5),
+                           lambda: count(db, "SELECT COUNT(*) FROM translations") if db.exists() else 0)
+    assert seen and all(0 < n < total for n in seen), (seen, total)
+    assert count(db, "SELECT COUNT(*) FROM translations") == total
+    same_files(tmp_path / "reference", tmp_path / "out")
