@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import math
 import os
 import tarfile
@@ -51,10 +52,10 @@ def connect(address: str) -> dict[str, float]:
     if not ray.is_initialized():
         runtime_env = {"py_modules": [str(Path(__file__).parent)]}
         try:
-            if address == LOCAL:
-                ray.init(runtime_env=runtime_env, include_dashboard=False, log_to_driver=False)
-            else:
-                ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            # Ray's own INFO lines would run through the progress bar; its warnings still show
+            ray.init(address=None if address == LOCAL else address, runtime_env=runtime_env,
+                     include_dashboard=False if address == LOCAL else None, log_to_driver=False,
+                     logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as error:
             hint = ("" if os.environ.get("RAY_AUTH_MODE") else "; a cluster with token authentication (Ray's "
                     "default for `ray start` clusters) needs RAY_AUTH_MODE=token and RAY_AUTH_TOKEN set here too")

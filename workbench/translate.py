@@ -50,8 +50,8 @@ class DecodingOptions:
     device: str = "cpu"  # or "cuda" (devices.resolve turns --device auto into one of them)
     threads: int = 0  # 0: every core
     # Tokens per engine batch. Sweep of 1024-8192 through the workbench on transformer-base int8,
-    # 2 cores, beam 4, 1,040 sentences (benchmarks/RESULTS.md, issue 16): 5.77 / 7.24 / 8.46 / 7.56
-    # sentences/s; 4096 is the fastest.
+    # 2 cores, beam 4, 1,040 sentences (benchmarks/RESULTS.md, issue 16): 7.47 / 8.77 / 9.46 / 8.70
+    # sentences/s; 4096 is the fastest (raw CTranslate2's best at that size too).
     max_batch_tokens: int = 4096
     # Batches queued on the engine ahead of the one it is running: enough that it never waits
     # for Python, few enough that a stop loses little queued work.

@@ -109,7 +109,7 @@ def cmd_align_all(args) -> int:
     try:
         return _align_all(args)
     finally:
-        if args.ray:
+        if getattr(args, "ray", None):  # `start` runs this without Ray options
             cluster.disconnect()
 
 
