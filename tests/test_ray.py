@@ -7,10 +7,12 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,4 +107,29 @@ def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ra
                            lambda: count(db, "SELECT COUNT(*) FROM translations") if db.exists() else 0)
     assert seen and all(0 < n < total for n in seen), (seen, total)
     assert count(db, "SELECT COUNT(*) FROM translations") == total
+    same_files(tmp_path / "reference", tmp_path / "out")
+
+
+def test_a_worker_killed_mid_run_is_restarted_and_its_batch_retried(tmp_path, ray_head, fixture_models, models_dir):
+    install(models_dir, fixture_models, "ja")
+    folder = japanese_editions(tmp_path / "articles", 10)
+    run(["translate", str(folder), "--out", str(tmp_path / "reference"), "--threads", "1"],
+        environment(tmp_path / "ws-reference", models_dir))
+    address, auth = ray_head
+    db = tmp_path / "ws" / store.DB_NAME
+    driver = subprocess.Popen([sys.executable, "-m", "workbench", "translate", str(folder), "--out",
+                               str(tmp_path / "out"), "--commit-every", "8", "--ray", address, "--ray-workers", "2"],
+                              env={**environment(tmp_path / "ws", models_dir), **auth},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not db.exists() or count(db, "SELECT COUNT(*) FROM translations") == 0:  # the workers are at work
+        assert driver.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    workers = subprocess.run(["pgrep", "-f", "ray::TranslationWorker"], capture_output=True, text=True).stdout.split()
+    assert workers, "no Ray translation worker process found"
+    os.kill(int(workers[0]), signal.SIGKILL)
+    total = count(tmp_path / "ws-reference" / store.DB_NAME, "SELECT COUNT(*) FROM translations")
+    assert driver.poll() is None and count(db, "SELECT COUNT(*) FROM translations") < total  # killed mid-run
+    _, err = driver.communicate(timeout=600)
+    assert driver.returncode == 0, err
     same_files(tmp_path / "reference", tmp_path / "out")
