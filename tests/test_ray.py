@@ -93,7 +93,11 @@ def test_align_all_on_ray_stores_what_a_local_run_stores(tmp_path, ray_head):
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
 
 
-def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ray_head, fixture_models, models_dir):
+def translate_on_ray(tmp_path: Path, ray_head, fixture_models: Path, models_dir: Path,
+                     ) -> tuple[list[str], dict[str, str], int]:
+    """Ten Japanese editions translated locally into tmp_path/reference; returns the command that
+    translates them on ``ray_head`` into tmp_path/out (workspace tmp_path/ws), its environment,
+    and the sentences the local run translated."""
     install(models_dir, fixture_models, "ja")
     folder = japanese_editions(tmp_path / "articles", 10)
     run(["translate", str(folder), "--out", str(tmp_path / "reference"), "--threads", "1"],
@@ -101,9 +105,14 @@ def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ra
     address, auth = ray_head
     command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(tmp_path / "out"),
                "--commit-every", "8", "--ray", address, "--ray-workers", "2"]
-    db = tmp_path / "ws" / store.DB_NAME
     total = count(tmp_path / "ws-reference" / store.DB_NAME, "SELECT COUNT(*) FROM translations")
-    seen = kill_until_done(command, {**environment(tmp_path / "ws", models_dir), **auth}, total, random.Random(5),
+    return command, {**environment(tmp_path / "ws", models_dir), **auth}, total
+
+
+def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ray_head, fixture_models, models_dir):
+    command, env, total = translate_on_ray(tmp_path, ray_head, fixture_models, models_dir)
+    db = tmp_path / "ws" / store.DB_NAME
+    seen = kill_until_done(command, env, total, random.Random(5),
                            lambda: count(db, "SELECT COUNT(*) FROM translations") if db.exists() else 0)
     assert seen and all(0 < n < total for n in seen), (seen, total)
     assert count(db, "SELECT COUNT(*) FROM translations") == total
@@ -111,16 +120,9 @@ def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ra
 
 
 def test_a_worker_killed_mid_run_is_restarted_and_its_batch_retried(tmp_path, ray_head, fixture_models, models_dir):
-    install(models_dir, fixture_models, "ja")
-    folder = japanese_editions(tmp_path / "articles", 10)
-    run(["translate", str(folder), "--out", str(tmp_path / "reference"), "--threads", "1"],
-        environment(tmp_path / "ws-reference", models_dir))
-    address, auth = ray_head
+    command, env, total = translate_on_ray(tmp_path, ray_head, fixture_models, models_dir)
     db = tmp_path / "ws" / store.DB_NAME
-    driver = subprocess.Popen([sys.executable, "-m", "workbench", "translate", str(folder), "--out",
-                               str(tmp_path / "out"), "--commit-every", "8", "--ray", address, "--ray-workers", "2"],
-                              env={**environment(tmp_path / "ws", models_dir), **auth},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not db.exists() or count(db, "SELECT COUNT(*) FROM translations") == 0:  # the workers are at work
         assert driver.poll() is None and time.monotonic() < deadline
@@ -128,7 +130,6 @@ def test_a_worker_killed_mid_run_is_restarted_and_its_batch_retried(tmp_path, ra
     workers = subprocess.run(["pgrep", "-f", "ray::TranslationWorker"], capture_output=True, text=True).stdout.split()
     assert workers, "no Ray translation worker process found"
     os.kill(int(workers[0]), signal.SIGKILL)
-    total = count(tmp_path / "ws-reference" / store.DB_NAME, "SELECT COUNT(*) FROM translations")
     assert driver.poll() is None and count(db, "SELECT COUNT(*) FROM translations") < total  # killed mid-run
     _, err = driver.communicate(timeout=600)
     assert driver.returncode == 0, err

@@ -281,16 +281,16 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     groups, similarity = story_groups(conn, docs, embedder)
     pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)
              if involving is None or a.id in involving or b.id in involving]
-    # the English sides in one call up front (the originals are embedded by the grouping): one
-    # model call per chunk instead of per pair, spread over the workers on Ray
-    involved = {d.id: d for pair in pairs for d in pair}.values()
+    kept = [not redo and is_current(conn, a, b, embedder, mode) for a, b in pairs]
+    # the English sides of the pairs to align, in one call up front (the originals are embedded by
+    # the grouping): a model call per chunk instead of per pair, spread over the workers on Ray
+    involved = {d.id: d for (a, b), was_kept in zip(pairs, kept) if not was_kept for d in (a, b)}.values()
     embed_cached(conn, embedder, [e for d in involved for e in document_side(conn, d).side.english if e is not None])
-    for done, (a, b) in enumerate(pairs, 1):
-        kept = not redo and is_current(conn, a, b, embedder, mode)
-        if not kept:
+    for done, ((a, b), was_kept) in enumerate(zip(pairs, kept), 1):
+        if not was_kept:
             align_documents(conn, a, b, embedder, mode)
         if on_pair:
-            on_pair(done, len(pairs), a, b, kept)
+            on_pair(done, len(pairs), a, b, was_kept)
     return groups, pairs
 
 
