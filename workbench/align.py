@@ -1,18 +1,23 @@
 """Cross-lingual sentence alignment of two documents.
 
 Scores: cosine similarity of multilingual embeddings of the originals (and of the English
-translations where both sides have them), of single sentences and of blocks of consecutive
+translations where both sides have them, with a TF-IDF word overlap of those English sides), of
+single sentences and of blocks of consecutive
 sentences (block vectors composed from the sentences' own, as Vecalign's overlap embeddings but
 with no model call per block), made comparable with a margin against each block's nearest
 neighbours of the same shape (margin-based bitext mining), plus a small bonus for shared numbers
 and names.
 
 Two aligners over those scores:
-- parallel: a monotonic dynamic program (as Vecalign/Bertalign) with units of up to four
-  sentences a side (1-1 ... 1-4, 2-3, 4-1) and omissions. A unit is worth linking when its margin
-  beats a threshold taken from this pair's own margins (a percentile, as Vecalign's deletion
-  penalty), less a Gale-Church style penalty where lengths are trusted. Each DP row is
-  vectorised: omitting target sentences earns nothing, so a row is one cumulative maximum.
+- parallel: a monotonic dynamic program (as Vecalign/Bertalign) with units of up to six
+  sentences a side (a + b <= 7: 1-1 ... 1-6, 2-5, ...) and omissions. A unit earns its local
+  margin (its similarity less that of the sentences just outside it, as Bertalign's: what
+  decides a unit's boundaries is whether the neighbouring sentence belongs in it), a small reward
+  per unit (minimal units are preferred), less a Gale-Church length penalty where lengths are
+  trusted. Omitting a sentence costs what the data says: a first pass estimates this pair's
+  omission rate, the cost falls as that rate rises (-log of it, as a prior would), and a sentence
+  with a clear counterpart somewhere costs more to omit than one with none. Each DP row is
+  vectorised; omissions of target sentences are a running maximum over cumulative costs.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold, with a neighbouring sentence merged in where it prefers the same counterpart.
 ``auto`` decides from the order of the strong matches; with too few of them to tell, it runs
@@ -21,6 +26,8 @@ both aligners and keeps the one whose links are better supported (``Alignment.mo
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -35,21 +42,33 @@ _NO_SPACE_LANGS = {"ja", "zh", "th"}
 
 @dataclass(frozen=True)
 class AlignParams:
-    knn: int = 4  # neighbours in the margin
-    # Parallel DP: units of up to max_block sentences a side (a + b <= max_block + 1); a unit of
-    # a + b sentences earns (a + b) / 2 * (margin - threshold), the threshold being a percentile
-    # of this pair's margins (omission_threshold); an omitted sentence earns nothing.
-    max_block: int = 4
-    omission_percentile: float = 20.0
-    size_exponent: float = 0.4
-    # Translations keep lengths in proportion (Gale-Church): in the DP, a unit whose character
-    # lengths disagree with the documents' overall ratio loses this much per unit of |log ratio|.
-    # Only where the strong matches show it: rewrites (RMS log-ratio ~0.8 on the seed ja-fr) do
-    # not keep proportions, translations do (~0.2-0.25 on FLORES); full weight up to
-    # length_spread_full, none from length_spread_none.
-    length_weight: float = 0.02
-    length_spread_full: float = 0.25
-    length_spread_none: float = 0.5
+    knn: int = 4  # neighbours in the (kNN) margin of comparable mode, strong matches and confidences
+    # Parallel DP. Units of up to max_block sentences a side with a + b <= max_block + 1 (MAC-Dev's
+    # gold has 1-5 and 1-6 links); each earns its local margin + unit_reward - length penalty.
+    # Values from a search on MAC-Dev and FLORES-200 dev together (benchmarks/RESULTS.md).
+    max_block: int = 6
+    unit_reward: float = 0.03
+    # Gale-Church: a unit whose character lengths (L1 scaled by the pair's ratio, L2) disagree
+    # loses length_weight * (L2 - L1)^2 / mean(L1, L2); English lengths where both sides have
+    # English (one language: proportions far tighter). Only where the mutual best matches show
+    # lengths are kept: rewrites (RMS log-ratio ~0.8 on the seed ja-fr) do not, translations do
+    # (~0.2-0.25 on FLORES; more on MAC-Dev's novels, whose best matches are noisier); full weight
+    # up to length_spread_full, none from length_spread_none (MAC-Dev 0.828 -> 0.868 without
+    # English from 0.25/0.5 to 0.5/0.8).
+    length_weight: float = 0.0007
+    length_spread_full: float = 0.5
+    length_spread_none: float = 0.8
+    # Omitting a sentence costs omission_offset + omission_scale * -log(rate + 0.01), the rate
+    # estimated by a first pass (MAC-Dev's novels ~2%, FLORES with 30% deleted ~15%), plus
+    # omission_evidence * the sentence's best kNN margin against the other side.
+    omission_offset: float = -0.132
+    omission_scale: float = 0.06
+    omission_evidence: float = 0.5
+    # ... never below this: where the rate is high (rewrites, 30% deletions) omitting may earn a
+    # little, never enough to leave a clear 1-1 link unmade
+    omission_floor: float = -0.02
+    omission_percentile: float = 20.0  # auto: margins above this percentile count as support
+    lexical_weight: float = 0.1  # TF-IDF overlap of the two English sides, beside the embeddings
     match_threshold: float = 0.01  # comparable mode: margin needed for a link
     join_margin: float = 0.005  # comparable mode: margin a neighbour needs to join its sentence's unit
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
@@ -121,11 +140,11 @@ def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
     return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
 
 
-def _window_mean(values: np.ndarray, size: int) -> np.ndarray:
+def _window_sum(values: np.ndarray, size: int) -> np.ndarray:
     count = len(values) - size + 1
     if count <= 0:
         return np.zeros(0)
-    return np.mean([values[k:k + count] for k in range(size)], axis=0)
+    return np.sum([values[k:k + count] for k in range(size)], axis=0)
 
 
 def _window_max(matrix: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -156,6 +175,12 @@ class Scorer:
             tgt_english = [e for e in tgt.english if e is not None]
             self.views = [(self.views[0][0], self.views[0][1], 1 - w),
                           (embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w)]
+            if params.lexical_weight > 0:
+                src_words, tgt_words = word_vectors(src_english, tgt_english)
+                self.views.append((src_words, tgt_words, params.lexical_weight))
+            # lengths in one language (English on both sides) keep far tighter proportions
+            self.src_lengths = np.array([len(t) for t in src_english], float) + 1
+            self.tgt_lengths = np.array([len(t) for t in tgt_english], float) + 1
         self.sim11 = self.similarity(1, 1)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
@@ -183,6 +208,21 @@ class Scorer:
             self._margins[(a, b)] = sim - (rows[:, None] + columns[None, :]) / 2 + bonus
         return self._margins[(a, b)]
 
+    def local_margin(self, a: int, b: int) -> np.ndarray:
+        """Similarity of every a x b unit less the mean similarity of each block with the
+        sentences just outside the other block (before and after it), plus the anchor bonus: the
+        parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
+        total = 0
+        for src_vectors, tgt_vectors, weight in self.views:
+            src_blocks = _blocks(src_vectors, self.src_lengths, a)
+            tgt_blocks = _blocks(tgt_vectors, self.tgt_lengths, b)
+            neighbours = np.stack(_outside(src_blocks @ tgt_vectors.T, b, axis=1)
+                                  + _outside(src_vectors @ tgt_blocks.T, a, axis=0))
+            present = np.maximum((~np.isnan(neighbours)).sum(axis=0), 1)
+            outside = np.nansum(neighbours, axis=0) / present  # 0 where a unit has no neighbour
+            total = total + weight * (src_blocks @ tgt_blocks.T - outside)
+        return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
+
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
         return float(self.margin(len(src_ids), len(tgt_ids))[src_ids[0], tgt_ids[0]])
 
@@ -201,6 +241,39 @@ class Scorer:
         return AlignedUnit(src_ids, tgt_ids, round(1 - self.confidence(float(best)), 4), [])
 
 
+def _outside(block_vs_sentences: np.ndarray, size: int, axis: int) -> list[np.ndarray]:
+    """For blocks of ``size`` sentences along ``axis`` of a (blocks x sentences) similarity matrix
+    taken the other way round, the similarity with the sentence before and the one after each
+    block (NaN where there is none), shaped as the unit matrix."""
+    matrix = block_vs_sentences if axis == 1 else block_vs_sentences.T
+    count = matrix.shape[1] - size + 1
+    before = np.full((matrix.shape[0], count), np.nan)
+    after = np.full((matrix.shape[0], count), np.nan)
+    before[:, 1:] = matrix[:, :count - 1]
+    after[:, :count - 1] = matrix[:, size:]
+    return [before, after] if axis == 1 else [before.T, after.T]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def word_vectors(src: list[str], tgt: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """TF-IDF vectors (rows L2-normalised) of two lists of English sentences over their joint
+    vocabulary; words cut to five letters, a crude stemmer that lets 'twisted' meet 'twist'. The
+    words a machine translation shares with a human one (names, objects, actions) say which
+    sentences are one passage more sharply than a small embedding model does."""
+    tokens = [[w[:5] for w in _WORD.findall(text.lower())] for text in src + tgt]
+    frequency = Counter(w for words in tokens for w in set(words))
+    vocabulary = {w: k for k, w in enumerate(frequency)}
+    idf = np.log(len(tokens) / np.array([frequency[w] for w in vocabulary], float))
+    matrix = np.zeros((len(tokens), max(len(vocabulary), 1)), np.float32)
+    for row, words in enumerate(tokens):
+        for w, count in Counter(words).items():
+            matrix[row, vocabulary[w]] = count * idf[vocabulary[w]]
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+    return matrix[:len(src)], matrix[len(src):]
+
+
 def _merge_anchors(items: list[Anchors]) -> Anchors:
     return Anchors(frozenset().union(*(a.numbers for a in items)), frozenset().union(*(a.names for a in items)))
 
@@ -211,6 +284,8 @@ def length_trust(scorer: Scorer) -> float:
     """How far lengths can be trusted, in [0, 1], from the length ratios of the strong matches."""
     p = scorer.params
     strong = matches(scorer, p.strong_match)
+    if len(strong) < 3:  # a hard pair (a small model on literary text): any mutual best match
+        strong = matches(scorer, 0.0)
     if len(strong) < 3:
         return 0.0
     ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
@@ -220,40 +295,53 @@ def length_trust(scorer: Scorer) -> float:
 
 
 def unit_shapes(max_block: int) -> list[tuple[int, int]]:
-    """Linked unit shapes (a source, b target sentences) with a + b <= max_block + 1, as Bertalign."""
+    """Linked unit shapes (a source, b target sentences) with a + b <= max_block + 1."""
     return [(a, b) for a in range(1, max_block + 1) for b in range(1, max_block + 1) if a + b <= max_block + 1]
 
 
 def omission_threshold(scorer: Scorer) -> float:
-    """The margin a unit must reach to beat leaving its sentences unaligned, from this pair's own
-    data (as Vecalign's deletion penalty): a percentile of the margins of all sentence pairs, which
-    are nearly all pairs of unrelated sentences. Linking is worth it where a pair looks better than
-    most chance pairs do."""
+    """A percentile of the margins of all sentence pairs, nearly all pairs of unrelated sentences:
+    what a link must beat to count as support in auto mode's comparison of the two aligners."""
     return float(np.percentile(scorer.margin11, scorer.params.omission_percentile))
 
 
 def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
-    """The best in-order sequence of units: each earns (a + b) / 2 * (margin - threshold), less a
-    length penalty where lengths are trusted; an omitted sentence earns nothing."""
+    """The best in-order sequence of units (local margin + unit reward - length penalty each);
+    omission costs set from this pair's own omission rate, estimated by a first pass."""
     p = scorer.params
     n, m = len(src.texts), len(tgt.texts)
-    threshold = omission_threshold(scorer)
     ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
     length_weight = p.length_weight * length_trust(scorer)
     gains = {}
     for a, b in unit_shapes(p.max_block):
         if a > n or b > m:
             continue
-        src_len = _window_mean(scorer.src_lengths, a) * a
-        tgt_len = _window_mean(scorer.tgt_lengths, b) * b
-        off = np.abs(np.log(tgt_len[None, :] / (src_len[:, None] * ratio)))
-        gains[(a, b)] = ((a + b) / 2) ** p.size_exponent * (scorer.margin(a, b) - threshold) - length_weight * off
+        src_len = _window_sum(scorer.src_lengths, a)[:, None] * ratio
+        tgt_len = _window_sum(scorer.tgt_lengths, b)[None, :]
+        deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
+        gains[(a, b)] = scorer.local_margin(a, b) + p.unit_reward - length_weight * deviation
+    # a sentence with a clear counterpart somewhere is dearer to omit than one with none
+    src_evidence = p.omission_evidence * scorer.margin11.max(axis=1)
+    tgt_evidence = p.omission_evidence * scorer.margin11.max(axis=0)
+    first = _best_path(gains, n, m, src_evidence, tgt_evidence)
+    omitted = sum(len(s) + len(t) for s, t in first if not s or not t) / (n + m)
+    cost = p.omission_offset - p.omission_scale * math.log(omitted + 0.01)
+    floor = p.omission_floor
+    path = _best_path(gains, n, m, np.maximum(src_evidence + cost, floor), np.maximum(tgt_evidence + cost, floor))
+    return [scorer.unit(list(s), list(t)) for s, t in path]
+
+
+def _best_path(gains: dict[tuple[int, int], np.ndarray], n: int, m: int, src_omit: np.ndarray,
+               tgt_omit: np.ndarray) -> list[tuple[range, range]]:
+    """Monotonic DP: units with ``gains[(a, b)][i, j]`` for source i.. and target j.., omitting
+    source sentence i costs ``src_omit[i]``, target sentence j ``tgt_omit[j]``."""
     best = np.full((n + 1, m + 1), -np.inf)
     move = np.zeros((n + 1, m + 1, 2), np.int8)  # (a, b) of the step into each cell
-    best[0, :] = 0.0
+    tgt_cost = np.concatenate([[0.0], np.cumsum(tgt_omit)])  # cost of omitting targets 0..j-1
+    best[0] = -tgt_cost
     move[0, 1:] = (0, 1)
     for i in range(1, n + 1):
-        row = best[i - 1].copy()  # omit source sentence i-1
+        row = best[i - 1] - src_omit[i - 1]  # omit source sentence i-1
         steps = np.zeros((m + 1, 2), np.int8)
         steps[:] = (1, 0)
         for (a, b), gain in gains.items():
@@ -263,17 +351,19 @@ def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
             better = values > row[b:]
             row[b:][better] = values[better]
             steps[b:][better] = (a, b)
-        # omitting target sentences earns nothing: the row's best is a running maximum
-        running = np.maximum.accumulate(row)
-        steps[running > row] = (0, 1)
-        best[i], move[i] = running, steps
-    units: list[AlignedUnit] = []
+        # omitting target sentences k..j-1 after cell k: a running maximum over cumulative costs
+        # (the margin keeps float rounding of that sum from passing for an omission)
+        running = np.maximum.accumulate(row + tgt_cost) - tgt_cost
+        omit = running > row + 1e-9
+        steps[omit] = (0, 1)
+        best[i], move[i] = np.where(omit, running, row), steps
+    path = []
     i, j = n, m
     while i > 0 or j > 0:
         a, b = (int(x) for x in move[i, j]) if i > 0 else (0, 1)
-        units.append(scorer.unit(list(range(i - a, i)), list(range(j - b, j))))
+        path.append((range(i - a, i), range(j - b, j)))
         i, j = i - a, j - b
-    return units[::-1]
+    return path[::-1]
 
 
 # --- comparable: mutual best matches -----------------------------------------------------------
