@@ -251,7 +251,13 @@ def _to_v3(conn: sqlite3.Connection) -> None:
         sha256 TEXT NOT NULL)     -- the document's content when it was grouped""")
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3]
+def _to_v4(conn: sqlite3.Connection) -> None:
+    """How sure the attachment of an analyst's own English (``workbench english``) is, per
+    sentence: NULL for model output and for English matched line by line."""
+    conn.execute("ALTER TABLE translations ADD COLUMN confidence REAL")
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -509,7 +515,16 @@ def save_translations(conn: sqlite3.Connection, rows: list[tuple[int, int, str, 
     with transaction(conn):
         if cache:
             conn.executemany("INSERT OR REPLACE INTO translation_cache VALUES (?,?)", list(cache.items()))
-        conn.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO translations (doc_id, idx, en, model) VALUES (?,?,?,?)", rows)
+
+
+def save_external_english(conn: sqlite3.Connection, doc_id: int, model: str,
+                          rows: list[tuple[int, str, float | None]]) -> None:
+    """An analyst's own English for sentences of one document, (index, English, confidence of the
+    attachment or None), replacing what was there, in one transaction."""
+    with transaction(conn):
+        conn.executemany("INSERT OR REPLACE INTO translations (doc_id, idx, en, model, confidence) VALUES (?,?,?,?,?)",
+                         [(doc_id, idx, en, model, confidence) for idx, en, confidence in rows])
 
 
 def cached_translations(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:

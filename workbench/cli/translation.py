@@ -6,15 +6,17 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .. import cluster, devices, ingest, models, store, translate
+from .. import cluster, devices, external, ingest, models, store, translate
 from .common import (
     EXIT_OK,
     EXIT_PARTIAL,
     AddCommand,
     UsageError,
+    add_embedder_arguments,
     add_ray_arguments,
     cluster_gpus,
     console,
+    embedder_of,
     out,
     print_json,
     progress_bar,
@@ -128,6 +130,24 @@ def cmd_translate(args) -> int:
     return EXIT_PARTIAL if report.missing or code else EXIT_OK
 
 
+def cmd_english(args) -> int:
+    conn = store.connect(args.workspace)
+    doc = store.document(conn, args.document)
+    if doc is None:
+        raise UsageError(f"no document {args.document!r} in the workspace (see `python -m workbench documents`)")
+    path = Path(args.file)
+    embedder = None if external.one_sentence_per_line(doc) else embedder_of(args)
+    try:
+        attached = external.attach_english(conn, doc, path, embedder)
+    except external.ExternalEnglishError as error:
+        raise UsageError(str(error)) from None
+    how = "line by line" if attached.by_line else "aligned sentence by sentence"
+    console.print(f"{shown(doc.path)}: English from {shown(path)} attached {how} to {attached.sentences} sentences "
+                  f"as {attached.model}" + (f"; {attached.unmatched} sentences had no counterpart and are left "
+                                            "to `translate`" if attached.unmatched else ""), soft_wrap=True)
+    return EXIT_OK
+
+
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     defaults = translate.DecodingOptions()
     p.add_argument("--beam", type=int, default=defaults.beam_size, help="beam size (default: 4)")
@@ -161,6 +181,17 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     m.add_argument("codes", nargs="+", metavar="LANG", help="source language codes, e.g. ja ar fr bg")
     m.add_argument("--index", metavar="URL", help="package index URL (default: the argos index)")
     m.set_defaults(func=cmd_models_install)
+
+    p = add("english", cmd_english, "attach English you already have (a translation, another MT system's) to a document",
+            "FILE holds the English of DOC. A document ingested with --one-sentence-per-line takes line i of\n"
+            "FILE as sentence i's English (the line counts must agree); any other document gets FILE's\n"
+            "sentences aligned to its own and keeps the aligner's confidence per sentence. Stored as model\n"
+            "output under the id external:<file name>:<content hash>; alignment uses it as it uses model\n"
+            "English, and `translate` does not replace it unless --redo.\n\n"
+            "example: python -m workbench english zh/001 zh/001.trans")
+    p.add_argument("document", metavar="DOC", help="a stored document: its id or label")
+    p.add_argument("file", metavar="FILE", help="the English, as text in any encoding")
+    add_embedder_arguments(p)
 
     p = add("translate", cmd_translate, "translate a folder into English (ingests it first)",
             "Ingest FOLDER if needed, then put every non-English sentence into English with the installed\n"
