@@ -2,6 +2,7 @@
 document ingested one sentence per line, aligned otherwise; translate leaves it alone."""
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 from workbench import cli, store
@@ -41,19 +42,22 @@ def test_english_aligned_to_a_document_of_prose_keeps_its_confidence(workspace, 
                                                                      models_dir, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "fr.txt").write_text(" ".join(FRENCH[:20]) + "\n\n" + " ".join(FRENCH[20:]) + "\n", encoding="utf-8")
+    text = " ".join(FRENCH[:20]) + "\n\n" + " ".join(FRENCH[20:]) + "\n"
+    (folder / "fr.txt").write_text(text, encoding="utf-8")
+    starts = [text.index(line) for line in FRENCH]  # where each FLORES line begins in the file
     # the analyst's English has merged two sentences into one line and lost one
     english = ENGLISH[:5] + [ENGLISH[5] + " " + ENGLISH[6]] + ENGLISH[7:30] + ENGLISH[31:]
     (tmp_path / "fr.en.txt").write_text(" ".join(english) + "\n", encoding="utf-8")
     assert cli.main(["ingest", str(folder)]) == 0
     conn = store.connect(workspace)
     doc = store.document(conn, "fr.txt")
-    assert len(doc.sentences) == 40
+    line_of = {s.index: bisect.bisect_right(starts, s.start) - 1 for s in doc.sentences}
     assert cli.main(["english", "fr.txt", str(tmp_path / "fr.en.txt")]) == 0
     attached = _english(conn, doc.id)
-    right = sum(ENGLISH[i] in attached[i][0] for i in attached)
-    assert right >= 37, right  # sentence 30 has no English; the merged pair shares its line
-    assert 30 not in attached or ENGLISH[30] not in attached[30][0]
+    right = sum(ENGLISH[line_of[i]] in attached[i][0] for i in attached)
+    # line 30 has no English; the merged pair shares its line; pysbd may cut a line in two
+    assert right >= len(doc.sentences) - 3, (right, len(doc.sentences))
+    assert not any(ENGLISH[30] in attached[i][0] for i in attached if line_of[i] == 30)
     assert all(0.0 <= confidence <= 1.0 for _, _, confidence in attached.values())
     model = attached[0][1]
     # translate fills the gap with the installed model and leaves the analyst's English alone
@@ -62,7 +66,8 @@ def test_english_aligned_to_a_document_of_prose_keeps_its_confidence(workspace, 
     assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out")]) == 0
     after = _english(conn, doc.id)
     assert {i: v for i, v in after.items() if i in attached} == attached
-    assert set(after) == set(range(40)) and after[30][1] != model
+    assert set(after) == {sentence.index for sentence in doc.sentences}
+    assert all(after[i][1] != model for i in after if i not in attached)
     # --redo puts model English everywhere
     assert cli.main(["translate", str(folder), "--out", str(tmp_path / "out"), "--redo"]) == 0
     assert not any(m.startswith("external:") for _, m, _ in _english(conn, doc.id).values())
