@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .anchors import Anchors, anchor_bonus, anchors, number_flags
 from .embed import Embedder, embed_cached
@@ -132,12 +133,24 @@ def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
     their sqrt-length-weighted sum, normalised. An embedding of each joined text instead is only a
     little better and costs a model call per block: MAC-Dev strict F1 0.822 against 0.807, without
     English (RESULTS.md); weights of length^0 .. length^1 move it by at most 0.01."""
-    count = len(vectors) - size + 1
+    count = vectors.shape[0] - size + 1
     if count <= 0:
         return np.zeros((0, vectors.shape[1]), np.float32)
+    if sparse.issparse(vectors):  # word vectors: rows of a few dozen words over a large vocabulary
+        summed = sum(sparse.diags(np.sqrt(lengths[k:k + count])) @ vectors[k:k + count] for k in range(size))
+        norms = np.sqrt(np.asarray(summed.multiply(summed).sum(axis=1)).ravel())
+        return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-12)) @ summed)
     weighted = vectors * np.sqrt(lengths)[:, None]
     summed = sum(weighted[k:k + count] for k in range(size))
     return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+
+
+def _cosines(a, b) -> np.ndarray:
+    """Every row of ``a`` against every row of ``b`` (rows normalised), dense or sparse."""
+    product = a @ b.T
+    return product.toarray() if sparse.issparse(product) else np.asarray(product)
+
+
 
 
 def _window_sum(values: np.ndarray, size: int) -> np.ndarray:
@@ -191,11 +204,9 @@ class Scorer:
 
     def similarity(self, a: int, b: int) -> np.ndarray:
         """Cosine of every block of ``a`` source sentences with every block of ``b`` target ones."""
-        total = 0
-        for src_vectors, tgt_vectors, weight in self.views:
-            total = total + weight * (_blocks(src_vectors, self.src_lengths, a)
-                                      @ _blocks(tgt_vectors, self.tgt_lengths, b).T)
-        return np.asarray(total)
+        return np.asarray(sum(weight * _cosines(_blocks(src_vectors, self.src_lengths, a),
+                                                _blocks(tgt_vectors, self.tgt_lengths, b))
+                              for src_vectors, tgt_vectors, weight in self.views))
 
     def margin(self, a: int, b: int) -> np.ndarray:
         """Similarity minus the mean of each block's nearest neighbours among blocks of the same
@@ -216,11 +227,11 @@ class Scorer:
         for src_vectors, tgt_vectors, weight in self.views:
             src_blocks = _blocks(src_vectors, self.src_lengths, a)
             tgt_blocks = _blocks(tgt_vectors, self.tgt_lengths, b)
-            neighbours = np.stack(_outside(src_blocks @ tgt_vectors.T, b, axis=1)
-                                  + _outside(src_vectors @ tgt_blocks.T, a, axis=0))
+            neighbours = np.stack(_outside(_cosines(src_blocks, tgt_vectors), b, axis=1)
+                                  + _outside(_cosines(src_vectors, tgt_blocks), a, axis=0))
             present = np.maximum((~np.isnan(neighbours)).sum(axis=0), 1)
             outside = np.nansum(neighbours, axis=0) / present  # 0 where a unit has no neighbour
-            total = total + weight * (src_blocks @ tgt_blocks.T - outside)
+            total = total + weight * (_cosines(src_blocks, tgt_blocks) - outside)
         return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
@@ -257,7 +268,7 @@ def _outside(block_vs_sentences: np.ndarray, size: int, axis: int) -> list[np.nd
 _WORD = re.compile(r"\w+")
 
 
-def word_vectors(src: list[str], tgt: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """TF-IDF vectors (rows L2-normalised) of two lists of English sentences over their joint
     vocabulary; words cut to five letters, a crude stemmer that lets 'twisted' meet 'twist'. The
     words a machine translation shares with a human one (names, objects, actions) say which
@@ -266,11 +277,15 @@ def word_vectors(src: list[str], tgt: list[str]) -> tuple[np.ndarray, np.ndarray
     frequency = Counter(w for words in tokens for w in set(words))
     vocabulary = {w: k for k, w in enumerate(frequency)}
     idf = np.log(len(tokens) / np.array([frequency[w] for w in vocabulary], float))
-    matrix = np.zeros((len(tokens), max(len(vocabulary), 1)), np.float32)
+    rows, columns, values = [], [], []
     for row, words in enumerate(tokens):
         for w, count in Counter(words).items():
-            matrix[row, vocabulary[w]] = count * idf[vocabulary[w]]
-    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+            rows.append(row)
+            columns.append(vocabulary[w])
+            values.append(count * idf[vocabulary[w]])
+    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(len(tokens), max(len(vocabulary), 1)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-9)) @ matrix)
     return matrix[:len(src)], matrix[len(src):]
 
 
