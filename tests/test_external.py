@@ -36,6 +36,12 @@ def test_english_by_line_for_a_document_of_one_sentence_per_line(workspace, tmp_
     assert [attached[i][0] for i in range(40)] == ENGLISH
     models = {model for _, model, _ in attached.values()}
     assert len(models) == 1 and models.pop().startswith("external:fr.en.txt:")
+    # another file replaces the first one's English whole
+    (tmp_path / "other.txt").write_text("\n".join(line.upper() for line in ENGLISH) + "\n", encoding="utf-8")
+    assert cli.main(["english", "fr.txt", str(tmp_path / "other.txt")]) == 0
+    again = _english(conn, doc.id)
+    assert [again[i][0] for i in range(40)] == [line.upper() for line in ENGLISH]
+    assert {model for _, model, _ in again.values()} == {again[0][1]} and again[0][1].startswith("external:other.txt:")
 
 
 def test_english_aligned_to_a_document_of_prose_keeps_its_confidence(workspace, tmp_path, fixture_models,

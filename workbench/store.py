@@ -521,8 +521,10 @@ def save_translations(conn: sqlite3.Connection, rows: list[tuple[int, int, str, 
 def save_external_english(conn: sqlite3.Connection, doc_id: int, model: str,
                           rows: list[tuple[int, str, float | None]]) -> None:
     """An analyst's own English for sentences of one document, (index, English, confidence of the
-    attachment or None), replacing what was there, in one transaction."""
+    attachment or None), replacing what was there (an earlier file's English included), in one
+    transaction."""
     with transaction(conn):
+        conn.execute("DELETE FROM translations WHERE doc_id = ? AND model LIKE 'external:%'", (doc_id,))
         conn.executemany("INSERT OR REPLACE INTO translations (doc_id, idx, en, model, confidence) VALUES (?,?,?,?,?)",
                          [(doc_id, idx, en, model, confidence) for idx, en, confidence in rows])
 

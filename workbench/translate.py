@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import store
-from .external import EXTERNAL_PREFIX
+from .external import is_external
 from .language import UNDETERMINED
 from .models import InstalledModel, models_to_english
 from .outputs import write_atomically
@@ -250,7 +250,7 @@ def _pending(conn: sqlite3.Connection, doc: StoredDocument, translators: dict[st
         made = made_by.get(s.index)
         # an analyst's own English (`workbench english`) is not replaced by a model's but with redo
         outdated = s.index in made_by and made is not None and (
-            redo or (current is not None and made != current and not made.startswith(EXTERNAL_PREFIX)))
+            redo or (current is not None and made != current and not is_external(made)))
         if s.index not in made_by or outdated:
             pending.append(s)
             stale += outdated
