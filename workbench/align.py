@@ -29,6 +29,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -177,23 +178,23 @@ class Scorer:
     def __init__(self, src: Side, tgt: Side, embedder: Embedder, conn, params: AlignParams):
         self.params = params
         n, m = len(src.texts), len(tgt.texts)
-        self.src_lengths = np.array([len(t) for t in src.texts], float) + 1
-        self.tgt_lengths = np.array([len(t) for t in tgt.texts], float) + 1
         self.views = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts), 1.0)]
         with_english = all(e is not None for e in src.english) and all(e is not None for e in tgt.english)
         self.used_english = with_english and params.english_weight > 0 and n > 0 and m > 0
+        src_english = [e for e in src.english if e is not None]  # all of them where used_english
+        tgt_english = [e for e in tgt.english if e is not None]
         if self.used_english:
             w = params.english_weight
-            src_english = [e for e in src.english if e is not None]  # all of them (with_english)
-            tgt_english = [e for e in tgt.english if e is not None]
             self.views = [(self.views[0][0], self.views[0][1], 1 - w),
                           (embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w)]
             if params.lexical_weight > 0:
                 src_words, tgt_words = word_vectors(src_english, tgt_english)
                 self.views.append((src_words, tgt_words, params.lexical_weight))
-            # lengths in one language (English on both sides) keep far tighter proportions
-            self.src_lengths = np.array([len(t) for t in src_english], float) + 1
-            self.tgt_lengths = np.array([len(t) for t in tgt_english], float) + 1
+        # lengths in one language (English on both sides) keep far tighter proportions
+        src_measured, tgt_measured = (src_english, tgt_english) if self.used_english else (src.texts, tgt.texts)
+        self.src_lengths = np.array([len(t) for t in src_measured], float) + 1
+        self.tgt_lengths = np.array([len(t) for t in tgt_measured], float) + 1
+        self._block_vectors: dict[tuple[int, str, int], Any] = {}
         self.sim11 = self.similarity(1, 1)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
@@ -202,11 +203,20 @@ class Scorer:
         self._margins: dict[tuple[int, int], np.ndarray] = {}
         self.margin11 = self.margin(1, 1)
 
+    def blocks(self, view: int, side: str, size: int) -> Any:
+        """Vectors of every run of ``size`` sentences of one side in one view, made once: the DP's
+        21 unit shapes ask for each size of each side several times."""
+        key = (view, side, size)
+        if key not in self._block_vectors:
+            src_vectors, tgt_vectors, _ = self.views[view]
+            vectors, lengths = (src_vectors, self.src_lengths) if side == "src" else (tgt_vectors, self.tgt_lengths)
+            self._block_vectors[key] = _blocks(vectors, lengths, size)
+        return self._block_vectors[key]
+
     def similarity(self, a: int, b: int) -> np.ndarray:
         """Cosine of every block of ``a`` source sentences with every block of ``b`` target ones."""
-        return np.asarray(sum(weight * _cosines(_blocks(src_vectors, self.src_lengths, a),
-                                                _blocks(tgt_vectors, self.tgt_lengths, b))
-                              for src_vectors, tgt_vectors, weight in self.views))
+        return np.asarray(sum(weight * _cosines(self.blocks(k, "src", a), self.blocks(k, "tgt", b))
+                              for k, (_, _, weight) in enumerate(self.views)))
 
     def margin(self, a: int, b: int) -> np.ndarray:
         """Similarity minus the mean of each block's nearest neighbours among blocks of the same
@@ -224,9 +234,8 @@ class Scorer:
         sentences just outside the other block (before and after it), plus the anchor bonus: the
         parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
         total = 0
-        for src_vectors, tgt_vectors, weight in self.views:
-            src_blocks = _blocks(src_vectors, self.src_lengths, a)
-            tgt_blocks = _blocks(tgt_vectors, self.tgt_lengths, b)
+        for k, (src_vectors, tgt_vectors, weight) in enumerate(self.views):
+            src_blocks, tgt_blocks = self.blocks(k, "src", a), self.blocks(k, "tgt", b)
             neighbours = np.stack(_outside(_cosines(src_blocks, tgt_vectors), b, axis=1)
                                   + _outside(_cosines(src_vectors, tgt_blocks), a, axis=0))
             present = np.maximum((~np.isnan(neighbours)).sum(axis=0), 1)
