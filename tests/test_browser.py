@@ -220,6 +220,10 @@ def test_script_in_an_article_is_shown_as_text(server, page):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{url}/compare?src={hostile.id}&tgt={short.id}")
     page.get_by_text("<script>window.hacked = 1; alert('xss')</script>", exact=False).first.wait_for(timeout=90_000)
+    pairs_only = page.get_by_role("switch", name="Pairs only", exact=True)
+    if pairs_only.is_checked():  # on for a pair aligned as comparable reports: show the gaps too
+        page.get_by_text("Pairs only", exact=True).click()  # the label takes the click
+        page.locator(".row.run").first.wait_for(timeout=30_000)
     while page.locator(".row.run").count():  # expand the runs of sentences without a counterpart
         page.locator(".row.run").first.click()
     page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=30_000)

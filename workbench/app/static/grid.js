@@ -70,13 +70,16 @@ function sideNode(side, header) {
   return cell;
 }
 
-// Runs of two or more units without a counterpart collapse into one row until expanded.
+// Runs of two or more undecided units without a counterpart collapse into one row until
+// expanded; a decided gap keeps its own row, so a decision is never hidden inside a run.
+const collapsible = (row) => row.gap && !row.status;
+
 function visibleItems(rows, expanded) {
   const items = [];
   let i = 0;
   while (i < rows.length) {
     let j = i;
-    while (j < rows.length && rows[j].gap) j++;
+    while (j < rows.length && collapsible(rows[j])) j++;
     if (j - i >= 2 && !expanded.has(rows[i].position)) {
       items.push({ run: rows.slice(i, j), position: rows[i].position });
       i = j;
@@ -167,9 +170,9 @@ export default function (component) {
   if (state.pair !== data.pair) {  // another pair: start at its first unreviewed unit
     Object.assign(state, { pair: data.pair, cursor: data.start, expanded: new Set(), confirm: false, scroll: true });
     const run = data.rows.findIndex((r) => r.position === data.start);  // a linked unit inside a run of gaps: shown
-    if (run >= 0 && data.rows[run].gap) {
+    if (run >= 0 && collapsible(data.rows[run])) {
       let first = run;
-      while (first > 0 && data.rows[first - 1].gap) first--;
+      while (first > 0 && collapsible(data.rows[first - 1])) first--;
       state.expanded.add(data.rows[first].position);
     }
   }
