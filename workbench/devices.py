@@ -1,13 +1,12 @@
 """Where models run: ``cpu``, ``cuda`` or ``auto`` (a GPU when the engine sees one).
 
 CTranslate2 and torch each report their own GPUs (a CUDA build of one does not make the other
-one see the device), so each engine is asked about itself. Defaults for the compute type follow
-the device: int8 on CPU (the argos default), int8 weights with float16 activations on a GPU.
+one see the device), so each engine is asked about itself. Compute types follow the device and
+the --quality setting (translate.QUALITY_SETTINGS).
 """
 from __future__ import annotations
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_COMPUTE_TYPE = {"cpu": "int8", "cuda": "int8_float16"}
 
 
 class DeviceError(ValueError):
@@ -37,7 +36,3 @@ def resolve(requested: str, engine: str, gpus: int) -> str:
         raise DeviceError(f"--device cuda: {engine} sees no CUDA GPU on this machine (use --device cpu or auto)")
     return requested
 
-
-def compute_type_for(device: str, requested: str | None) -> str:
-    """``requested`` when given, else the device's default."""
-    return requested or DEFAULT_COMPUTE_TYPE[device]

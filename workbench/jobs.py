@@ -15,6 +15,7 @@ from pathlib import Path
 from . import compare, store, translate
 from .embed import get_embedder
 from .processes import is_gone
+from .quality import QualityChecker
 
 KINDS = ("translate", "align")
 UNFINISHED = ("queued", "running")
@@ -74,8 +75,11 @@ def _translate(conn: sqlite3.Connection, job_id: int, docs) -> str:
         done += n
         store.update_job(conn, job_id, done=done)
 
-    report = translate.translate_documents(conn, docs, translators, progress)
-    parts = [f"translated {report.translated}, {report.cached} from cache, {report.english} English"]
+    report = translate.translate_documents(conn, docs, translators, progress,
+                                           checker=QualityChecker(get_embedder(), conn))
+    flagged = sum(report.flagged_sentences.values())
+    parts = [f"translated {report.translated}, {report.cached} from cache, {report.english} English, "
+             f"{flagged} English sentences flagged"]
     return "; ".join(parts + report.missing_lines())
 
 

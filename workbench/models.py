@@ -28,6 +28,7 @@ from pathlib import Path
 
 import platformdirs
 
+from . import families
 from .processes import is_gone
 from .store import now
 
@@ -53,10 +54,16 @@ class InstalledModel:
     source: str
     fingerprint: str  # sha256 of the installed model.bin: two builds of one version never share a cache
     size_bytes: int
+    family: str = "argos"  # argos | opus-mt | nllb (families.py)
+    target_prefix: str | None = None  # an argos package's forced first output token
 
     @property
     def id(self) -> str:
-        return f"argos:{self.from_code}-{self.to_code}@{self.version}#{self.fingerprint[:12]}"
+        return f"{self.family}:{self.from_code}-{self.to_code}@{self.version}#{self.fingerprint[:12]}"
+
+    @property
+    def layout(self) -> families.Layout:
+        return families.layout(self.family, self.path, self.from_code, self.target_prefix)
 
 
 def models_dir() -> Path:
@@ -188,7 +195,44 @@ def _load(path: Path, source: str = "unknown") -> InstalledModel:
     fingerprint = provenance.get("model_sha256") or _fingerprint(model_bin, model_bin.stat().st_mtime_ns)
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return InstalledModel(metadata["from_code"], metadata["to_code"], str(metadata.get("package_version") or "0"),
-                          path, provenance.get("source", source), fingerprint, size)
+                          path, provenance.get("source", source), fingerprint, size,
+                          target_prefix=metadata.get("target_prefix") or None)
+
+
+def add_folder(folder: Path, family: str | None = None, from_code: str | None = None) -> list[InstalledModel]:
+    """Install a converted OPUS-MT or NLLB-200 model folder (copied, so the original may go);
+    one InstalledModel per source language it translates into English."""
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: no such folder")
+    try:
+        family = family or families.detect(folder)
+        sources, target = families.languages(folder, family, from_code)
+    except families.FamilyError as error:
+        raise ModelError(str(error)) from None
+    if target != "en":
+        raise ModelError(f"{folder}: translates into {target}, and the workbench needs models into English")
+    target_dir = packages_dir() / (folder.name if folder.name.startswith(family) else f"{family}-{folder.name}")
+    packages_dir().mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_unpacking()
+    with tempfile.TemporaryDirectory(dir=packages_dir(), prefix=f"{_UNPACKING}{os.getpid()}-") as tmp:
+        copied = Path(tmp) / folder.name
+        shutil.copytree(folder, copied)
+        (copied / PROVENANCE_FILE).write_text(json.dumps({
+            "source": str(folder.resolve()), "family": family, "from_codes": sources, "to_code": target,
+            "version": folder.name, "model_sha256": _sha256(copied / "model.bin"), "installed_at": now()}, indent=2))
+        if target_dir.exists():
+            shutil.rmtree(target_dir)
+        copied.rename(target_dir)  # same filesystem: the model appears whole or not at all
+    return _load_folder(target_dir)
+
+
+def _load_folder(path: Path) -> list[InstalledModel]:
+    """A converted model folder installed by add_folder: one model per source language."""
+    provenance = json.loads((path / PROVENANCE_FILE).read_text())
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return [InstalledModel(code, provenance["to_code"], provenance["version"], path, provenance["source"],
+                           provenance["model_sha256"], size, provenance["family"])
+            for code in provenance["from_codes"]]
 
 
 def install_dropped(on_error: Callable[[str], None] | None = None) -> list[InstalledModel]:
@@ -216,22 +260,39 @@ def installed_models(on_error: Callable[[str], None] | None = None) -> list[Inst
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if path.is_dir() and (path / "metadata.json").exists() and (path / "sentencepiece.model").exists() \
-                    and (path / "model" / "model.bin").exists():
-                try:
-                    found.append(_load(path, source))
-                except (ValueError, KeyError, TypeError, OSError) as error:
-                    if on_error:
-                        on_error(f"{path}: damaged installed package, remove it and add it again ({error})")
+            is_argos = (path / "metadata.json").exists() and (path / "sentencepiece.model").exists() \
+                and (path / "model" / "model.bin").exists()
+            is_converted = (path / "model.bin").exists() and (path / PROVENANCE_FILE).exists()
+            if not path.is_dir() or not (is_argos or is_converted):
+                continue
+            try:
+                found.extend([_load(path, source)] if is_argos else _load_folder(path))
+            except (ValueError, KeyError, TypeError, OSError) as error:
+                if on_error:
+                    on_error(f"{path}: damaged installed package, remove it and add it again ({error})")
     return found
 
 
-def models_to_english(on_error: Callable[[str], None] | None = None) -> dict[str, InstalledModel]:
-    """Installed X->en packages by source language; ours win over argostranslate's for the same pair."""
-    chosen: dict[str, InstalledModel] = {}
+def models_to_english(on_error: Callable[[str], None] | None = None,
+                      choices: dict[str, str] | None = None) -> dict[str, InstalledModel]:
+    """The installed X->en model of each source language: the one ``choices`` names for it (a
+    family, or the start of a model id), else the first family in families.PREFERENCE; within a
+    family ours win over argostranslate's packages."""
+    choices = choices or {}
+    candidates: dict[str, list[InstalledModel]] = {}
     for model in installed_models(on_error):
         if model.to_code == "en":
-            chosen.setdefault(model.from_code, model)
+            candidates.setdefault(model.from_code, []).append(model)
+    for lang, wanted in choices.items():
+        if not any(m.family == wanted or m.id.startswith(wanted) for m in candidates.get(lang, [])):
+            raise ModelError(f"--model {lang}={wanted}: no installed {lang}->en model is {wanted!r} "
+                             "(see `python -m workbench models list`)")
+    chosen = {}
+    for lang, found in candidates.items():
+        if lang in choices:
+            chosen[lang] = next(m for m in found if m.family == choices[lang] or m.id.startswith(choices[lang]))
+        else:
+            chosen[lang] = min(found, key=lambda m: families.PREFERENCE.index(m.family))  # stable: first wins
     return chosen
 
 

@@ -257,7 +257,14 @@ def _to_v4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE translations ADD COLUMN confidence REAL")
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4]
+def _to_v5(conn: sqlite3.Connection) -> None:
+    """Quality flags on model English (workbench/quality.py), a JSON object flag -> reason; NULL
+    where the English was not checked (English sentences, an analyst's own English, workspaces
+    translated before flags existed)."""
+    conn.execute("ALTER TABLE translations ADD COLUMN flags TEXT")
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -509,13 +516,24 @@ def english_of(conn: sqlite3.Connection, doc_id: int) -> dict[int, tuple[str, st
 
 
 def save_translations(conn: sqlite3.Connection, rows: list[tuple[int, int, str, str | None]],
-                      cache: dict[str, str] | None = None) -> None:
+                      cache: dict[str, str] | None = None,
+                      flags: list[dict[str, str] | None] | None = None) -> None:
     """English per sentence (doc id, index, English, model or None), and new translation-cache
-    entries (key -> English), in one transaction."""
+    entries (key -> English), in one transaction; ``flags``, one per row, are the English's
+    quality flags (flag -> reason; None: not checked)."""
+    checked = [json.dumps(f, ensure_ascii=False) if f is not None else None for f in flags or [None] * len(rows)]
     with transaction(conn):
         if cache:
             conn.executemany("INSERT OR REPLACE INTO translation_cache VALUES (?,?)", list(cache.items()))
-        conn.executemany("INSERT OR REPLACE INTO translations (doc_id, idx, en, model) VALUES (?,?,?,?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO translations (doc_id, idx, en, model, flags) VALUES (?,?,?,?,?)",
+                         [(*row, f) for row, f in zip(rows, checked)])
+
+
+def translation_flags(conn: sqlite3.Connection, doc_id: int) -> dict[int, dict[str, str]]:
+    """Sentence index -> quality flags (flag -> reason) of its model English, where any were raised."""
+    rows = conn.execute("SELECT idx, flags FROM translations WHERE doc_id = ? AND flags IS NOT NULL "
+                        "AND flags != '{}'", (doc_id,))
+    return {idx: json.loads(flags) for idx, flags in rows}
 
 
 def save_external_english(conn: sqlite3.Connection, doc_id: int, model: str,

@@ -1,4 +1,5 @@
-"""Offline translation into English: argos packages run directly on CTranslate2, cached and resumable.
+"""Offline translation into English: argos, OPUS-MT and NLLB-200 models (families.py) run directly
+on CTranslate2, cached and resumable.
 
 We never call argostranslate.translate: it re-splits sentences with a model it downloads at
 translate time. Our sentences come from the ingest stage. Inference streams: all pending
@@ -13,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from .language import UNDETERMINED
 from .models import InstalledModel, models_to_english
 from .outputs import write_atomically
 from .processes import return_freed_memory
+from .quality import QualityChecker, QualityFlag, as_dict
 from .records import Sentence, StoredDocument
 
 ENGLISH = "en"
@@ -42,6 +44,17 @@ class Translator(Protocol):
     def translate(self, sentences: list[str]) -> list[str]: ...
 
     def translate_stream(self, sentences: list[str]) -> Iterator[tuple[int, str]]: ...
+
+
+# --quality: what an analyst chooses instead of beam sizes and compute types. balanced is the
+# default and argostranslate's own setting (beam 4; int8 on CPU). fast is greedy decoding; best
+# widens the beam and computes in float (int8 rounds weights to 256 levels). The compute type is
+# the device's: on a GPU, float16 for best, int8 weights with float16 activations otherwise.
+QUALITY_SETTINGS: dict[str, dict[str, tuple[int, str]]] = {
+    "fast": {"cpu": (1, "int8"), "cuda": (1, "int8_float16")},
+    "balanced": {"cpu": (4, "int8"), "cuda": (4, "int8_float16")},
+    "best": {"cpu": (6, "float32"), "cuda": (6, "float16")},
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,21 @@ class DecodingOptions:
     # Longer inputs are translated in pieces: argos models are trained on sentences, and an
     # encoder has a fixed number of positions (a 5,000-token input would be cut or garbled).
     max_input_tokens: int = 250
+    quality: str = "balanced"  # the --quality setting beam and compute type came from ("custom" if set by hand)
+
+    @classmethod
+    def for_quality(cls, quality: str, device: str = "cpu", **others: Any) -> DecodingOptions:
+        """Options of a --quality setting on a device; ``others`` (threads, batch tokens) as given."""
+        if quality not in QUALITY_SETTINGS:
+            raise ValueError(f"--quality must be one of {', '.join(QUALITY_SETTINGS)}, not {quality!r}")
+        beam, compute_type = QUALITY_SETTINGS[quality][device]
+        return cls(beam_size=beam, compute_type=compute_type, device=device, quality=quality, **others)
+
+    def signature(self) -> dict:
+        """What a run's English was made with, written beside its outputs (run.json)."""
+        return {"quality": self.quality, "beam": self.beam_size, "compute_type": self.compute_type,
+                "device": self.device, "max_decoding_length": f"{self.length_ratio} x source + {self.length_margin}",
+                "max_input_tokens": self.max_input_tokens}
 
     def key(self) -> str:
         """What changes the output: beam, compute type, device (a GPU's kernels round differently
@@ -74,28 +102,30 @@ class DecodingOptions:
                 f",chunk={self.max_input_tokens}")
 
 
-class ArgosTranslator:
-    """One argos package on CTranslate2, loaded on first use."""
+class ModelTranslator:
+    """One installed model (argos, OPUS-MT or NLLB-200: families.py) for one source language on
+    CTranslate2, loaded on first use; translators of one model folder (NLLB's languages) share
+    one engine."""
 
     def __init__(self, model: InstalledModel, options: DecodingOptions = DecodingOptions()):
         self.model = model
         self.options = options
         self.model_id = model.id
         self.cache_id = f"{model.id}|{options.key()}"
+        self.layout = model.layout
         # loaded on first use; ctranslate2 and sentencepiece ship no type information
         self._engine: Any = None
         self._sp: Any = None
+        self._target_sp: Any = None
 
     def _load(self) -> None:
-        import ctranslate2
         import sentencepiece
 
-        self._sp = sentencepiece.SentencePieceProcessor(model_file=str(self.model.path / "sentencepiece.model"))
-        self._engine = ctranslate2.Translator(
-            str(self.model.path / "model"), device=self.options.device, compute_type=self.options.compute_type,
-            inter_threads=1, intra_threads=self.options.threads or os.cpu_count() or 1)
-        metadata = json.loads((self.model.path / "metadata.json").read_text())
-        self._target_prefix = metadata.get("target_prefix") or None
+        self._sp = sentencepiece.SentencePieceProcessor(model_file=str(self.layout.source_spm))
+        self._target_sp = self._sp if self.layout.target_spm == self.layout.source_spm else \
+            sentencepiece.SentencePieceProcessor(model_file=str(self.layout.target_spm))
+        self._engine = _engine(self.layout.model_dir, self.options.device, self.options.compute_type,
+                               self.options.threads or os.cpu_count() or 1)
 
     def translate(self, sentences: list[str]) -> list[str]:
         return collect(self.translate_stream(sentences), len(sentences))
@@ -142,20 +172,23 @@ class ArgosTranslator:
                 queued.append((following, self._submit([chunks[c] for c in following])))
 
     def _submit(self, batch: list[list[str]]) -> list[Any]:
-        """Queue one length-sorted batch on the engine; one future per input."""
+        """Queue one length-sorted batch on the engine (each input with the tokens its family puts
+        around it); one future per input."""
         longest = max(len(t) for t in batch)
-        prefix = [[self._target_prefix]] * len(batch) if self._target_prefix else None
+        around = self.layout
+        prefix = [[around.target_prefix]] * len(batch) if around.target_prefix else None
         return self._engine.translate_batch(
-            batch, target_prefix=prefix, beam_size=self.options.beam_size,
+            [[*around.source_prefix, *tokens, *around.source_suffix] for tokens in batch],
+            target_prefix=prefix, beam_size=self.options.beam_size,
             max_batch_size=0, asynchronous=True,  # batched already: one engine batch per call
             max_decoding_length=int(self.options.length_ratio * longest) + self.options.length_margin,
             length_penalty=self.options.length_penalty, replace_unknowns=True)
 
     def _text(self, output: Any) -> str:
         pieces = output.hypotheses[0]
-        if self._target_prefix and pieces[:1] == [self._target_prefix]:
+        if self.layout.target_prefix and pieces[:1] == [self.layout.target_prefix]:
             pieces = pieces[1:]
-        return self._sp.decode(pieces)  # sentencepiece restores spacing and underscores
+        return self._target_sp.decode(pieces)  # sentencepiece restores spacing and underscores
 
 
 def collect(stream: Iterable[tuple[int, str]], count: int) -> list[str]:
@@ -200,17 +233,33 @@ def split_tokens(pieces: list[str], limit: int) -> list[list[str]]:
     return chunks + [pieces] if pieces else chunks
 
 
-_loaded: dict[str, ArgosTranslator] = {}
+_engines: dict[tuple[Path, str, str, int], Any] = {}
+
+
+def _engine(model_dir: Path, device: str, compute_type: str, threads: int) -> Any:
+    """One CTranslate2 engine per model folder and settings in this process."""
+    import ctranslate2
+
+    key = (model_dir, device, compute_type, threads)
+    if key not in _engines:
+        _engines[key] = ctranslate2.Translator(str(model_dir), device=device, compute_type=compute_type,
+                                               inter_threads=1, intra_threads=threads)
+    return _engines[key]
+
+
+_loaded: dict[str, ModelTranslator] = {}
 
 
 def translators_to_english(options: DecodingOptions = DecodingOptions(),
-                           on_error: Callable[[str], None] | None = None) -> dict[str, Translator]:
-    """One translator per installed X->en model per process (engines load lazily)."""
+                           on_error: Callable[[str], None] | None = None,
+                           choices: dict[str, str] | None = None) -> dict[str, Translator]:
+    """One translator per installed X->en model per process (engines load lazily); ``choices``
+    names a language's model family or id where several are installed (models_to_english)."""
     found: dict[str, Translator] = {}
-    for lang, model in models_to_english(on_error).items():
+    for lang, model in models_to_english(on_error, choices).items():
         key = f"{model.id}|{options}"
         if key not in _loaded:
-            _loaded[key] = ArgosTranslator(model, options)
+            _loaded[key] = ModelTranslator(model, options)
         found[lang] = _loaded[key]
     return found
 
@@ -225,6 +274,10 @@ class TranslateReport:
     english: int = 0  # English (or language-less) sentences passed through
     retranslated: int = 0  # of those translated or cached: made before by another model (or --redo)
     missing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # lang -> doc paths
+    # per language, sentences given English in this run and how many of them got each quality flag
+    checked: Counter[str] = field(default_factory=Counter)
+    flagged: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    flagged_sentences: Counter[str] = field(default_factory=Counter)
 
     def missing_lines(self) -> list[str]:
         return [f"{path}: no {lang}->en model installed; run `python -m workbench models install {lang}` "
@@ -265,7 +318,8 @@ def count_pending(conn: sqlite3.Connection, docs: Iterable[StoredDocument], tran
 
 def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], translators: dict[str, Translator],
                         on_progress: Callable[[int], None] | None = None, commit_every: int = 64,
-                        redo: bool = False, commit_seconds: float = 5.0) -> TranslateReport:
+                        redo: bool = False, commit_seconds: float = 5.0,
+                        checker: QualityChecker | None = None) -> TranslateReport:
     """Put every non-boilerplate, non-English sentence of ``docs`` into English; English made by
     another model than the one installed now is made again (all of it with ``redo``, which also
     bypasses the translation cache).
@@ -273,7 +327,9 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
     Each language's sentences stream through its translator (the engine's batch size is its
     own, ``DecodingOptions.max_batch_tokens``); results are committed every ``commit_every``
     sentences or ``commit_seconds``, whichever comes first, so an interrupted run loses at most
-    that much and the next run continues from there.
+    that much and the next run continues from there. With a ``checker``, the English of every
+    sentence translated or taken from the cache gets its quality flags (workbench/quality.py),
+    stored with it.
     """
     report = TranslateReport()
     work: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))  # lang->text->sites
@@ -299,7 +355,8 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
         keys = {text: _cache_key(translator, text) for text in texts}
         cached: dict[str, str] = {} if redo else store.cached_translations(conn, list(keys.values()))
         hits = [text for text in texts if keys[text] in cached]
-        _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False)
+        _save(conn, translator, sites_by_text, keys, {text: cached[keys[text]] for text in hits}, cache=False,
+              checker=checker, lang=lang, report=report)
         report.cached += sum(len(sites_by_text[text]) for text in hits)
         if on_progress and hits:
             on_progress(sum(len(sites_by_text[text]) for text in hits))
@@ -309,7 +366,8 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
 
         def commit() -> None:
             nonlocal last_commit
-            _save(conn, translator, sites_by_text, keys, finished, cache=True)
+            _save(conn, translator, sites_by_text, keys, finished, cache=True, checker=checker, lang=lang,
+                  report=report)
             done = sum(len(sites_by_text[text]) for text in finished)
             report.translated += done
             if on_progress:
@@ -327,11 +385,22 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
 
 
 def _save(conn: sqlite3.Connection, translator: Translator, sites_by_text: dict[str, list[tuple[int, int]]],
-          keys: dict[str, str], english_by_text: dict[str, str], cache: bool) -> None:
-    store.save_translations(
-        conn, [(doc_id, idx, en, translator.model_id)
-               for text, en in english_by_text.items() for doc_id, idx in sites_by_text[text]],
-        {keys[text]: en for text, en in english_by_text.items()} if cache else None)
+          keys: dict[str, str], english_by_text: dict[str, str], cache: bool, checker: QualityChecker | None,
+          lang: str, report: TranslateReport) -> None:
+    texts = list(english_by_text)
+    flags: list[list[QualityFlag]] | list[None] = \
+        checker.check(lang, texts, [english_by_text[t] for t in texts]) if checker else [None] * len(texts)
+    rows: list[tuple[int, int, str, str | None]] = []
+    row_flags: list[dict[str, str] | None] = []
+    for text, found in zip(texts, flags):
+        for doc_id, idx in sites_by_text[text]:
+            rows.append((doc_id, idx, english_by_text[text], translator.model_id))
+            row_flags.append(as_dict(found) if found is not None else None)
+            report.checked[lang] += found is not None
+            report.flagged[lang].update(f.name for f in found or [])
+            report.flagged_sentences[lang] += bool(found)
+    store.save_translations(conn, rows, {keys[text]: en for text, en in english_by_text.items()} if cache else None,
+                            row_flags)
 
 
 # --- reading results back and writing them out --------------------------------------------
@@ -354,23 +423,30 @@ def english_text(doc: StoredDocument, english: dict[int, tuple[str, str | None]]
     return "".join(parts) + "\n"
 
 
-def write_outputs(conn: sqlite3.Connection, docs: list[StoredDocument], out: Path) -> list[Path]:
-    """``OUT/<path>.en.txt`` per fully translated document and ``OUT/translations.jsonl``."""
+def write_outputs(conn: sqlite3.Connection, docs: list[StoredDocument], out: Path,
+                  signature: dict | None = None) -> list[Path]:
+    """``OUT/<path>.en.txt`` per fully translated document, ``OUT/translations.jsonl`` and, given a
+    run ``signature``, ``OUT/run.json``."""
     written = []
     lines = []
     for doc in docs:
         english = english_of(conn, doc.id)
+        flags = store.translation_flags(conn, doc.id)
         content = [s for s in doc.sentences if not s.boilerplate]
         for s in content:
             if s.index in english:
                 en, model = english[s.index]
                 lines.append(json.dumps({"doc": doc.path, "index": s.index, "start": s.start, "end": s.end,
-                                         "lang": s.lang, "text": s.text, "en": en, "model": model},
-                                        ensure_ascii=False) + "\n")
+                                         "lang": s.lang, "text": s.text, "en": en, "model": model,
+                                         "flags": flags.get(s.index, {})}, ensure_ascii=False) + "\n")
         if content and all(s.index in english for s in content):
             target = out / f"{doc.path}.en.txt"
             write_atomically(target, english_text(doc, english).encode("utf-8"))
             written.append(target)
+    if signature is not None:
+        run = out / "run.json"
+        write_atomically(run, (json.dumps(signature, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        written.append(run)
     jsonl = out / "translations.jsonl"
     write_atomically(jsonl, "".join(lines).encode("utf-8"))
     return written + [jsonl]

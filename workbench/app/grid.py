@@ -38,13 +38,24 @@ def band(unit: ReviewUnit) -> str:
     return "high" if unit.score >= 0.7 else "mid" if unit.score >= 0.4 else "low"
 
 
+MT_FLAG_WORDS = {"mt_low_similarity": "MT: meaning may differ", "mt_untranslated": "MT: not translated",
+                 "mt_degenerate": "MT: garbled"}
+
+
 def _side(doc: StoredDocument, ids: list[int], english: dict[int, tuple[str, str | None]],
-          marked: set[float]) -> dict | None:
+          marked: set[float], mt_flags: dict[int, dict[str, str]]) -> dict | None:
     if not ids:
         return None
     text = " ".join(doc.sentences[i].text for i in ids)
     translated = [english[i] for i in ids if i in english]
-    side: dict = {"text": segments(text, marked), "english": None, "english_is_original": False}
+    # the English's quality flags, each with its reasons (sentence numbers where a unit has several)
+    reasons: dict[str, list[str]] = {}
+    for i in ids:
+        for name, reason in mt_flags.get(i, {}).items():
+            reasons.setdefault(name, []).append(reason if len(ids) == 1 else f"#{i}: {reason}")
+    side: dict = {"text": segments(text, marked), "english": None, "english_is_original": False,
+                  "mt_flags": [{"words": MT_FLAG_WORDS.get(name, name), "reason": printable("; ".join(why))}
+                               for name, why in reasons.items()]}
     if len(translated) == len(ids):
         side["english"] = segments(" ".join(en for en, _ in translated), marked)
         side["english_is_original"] = all(model is None for _, model in translated)
@@ -62,8 +73,10 @@ def grid_headers(src_doc: StoredDocument, tgt_doc: StoredDocument, src_en: dict,
 
 
 def grid_rows(pair: PairReview, shown: list[ReviewUnit], src_doc: StoredDocument, tgt_doc: StoredDocument,
-              src_en: dict[int, tuple[str, str | None]], tgt_en: dict[int, tuple[str, str | None]]) -> list[dict]:
-    """The grid's rows for the ``shown`` units of ``pair`` (all of them, or a filter's)."""
+              src_en: dict[int, tuple[str, str | None]], tgt_en: dict[int, tuple[str, str | None]],
+              src_mt: dict[int, dict[str, str]], tgt_mt: dict[int, dict[str, str]]) -> list[dict]:
+    """The grid's rows for the ``shown`` units of ``pair`` (all of them, or a filter's); ``src_mt``
+    and ``tgt_mt`` are each side's English quality flags (store.translation_flags)."""
     above, acceptable = {}, 0  # how many pairs "accept all above" would take, at each position
     for unit in pair.units:
         above[unit.position] = acceptable
@@ -82,8 +95,8 @@ def grid_rows(pair: PairReview, shown: list[ReviewUnit], src_doc: StoredDocument
             "status": unit.status, "note": printable(unit.note), "reviewer": printable(unit.reviewer),
             "updated_at": unit.updated_at, "above": above[unit.position],
             "can_split": len(unit.src_ids) + len(unit.tgt_ids) > 1,
-            "left": _side(src_doc, unit.src_ids, src_en, src_numbers - tgt_numbers if disagree else set()),
-            "right": _side(tgt_doc, unit.tgt_ids, tgt_en, tgt_numbers - src_numbers if disagree else set()),
+            "left": _side(src_doc, unit.src_ids, src_en, src_numbers - tgt_numbers if disagree else set(), src_mt),
+            "right": _side(tgt_doc, unit.tgt_ids, tgt_en, tgt_numbers - src_numbers if disagree else set(), tgt_mt),
         })
     return rows
 

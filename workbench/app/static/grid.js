@@ -61,6 +61,11 @@ function sideNode(side, header) {
   cell.appendChild(segmentsNode("div", "orig", side.text, header.lang, header.dir));
   if (side.english) {
     const en = segmentsNode("div", "en", side.english, "en", "ltr");
+    for (const flag of side.mt_flags || []) {  // the machine English's quality flags, reason on hover
+      const mark = el("span", "mt-flag", `⚠ ${flag.words}`);
+      mark.title = flag.reason;
+      en.prepend(mark);
+    }
     if (side.english_is_original) {
       en.classList.add("same");
       en.prepend(el("span", "same-mark", "= original "));

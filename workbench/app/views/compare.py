@@ -115,6 +115,7 @@ if not compare.is_current(conn, src_doc, tgt_doc, embedder(), requested_mode):
         st.rerun()
 
 src_en, tgt_en = store.english_of(conn, src_doc.id), store.english_of(conn, tgt_doc.id)
+src_mt, tgt_mt = store.translation_flags(conn, src_doc.id), store.translation_flags(conn, tgt_doc.id)
 reviewed = sum(1 for u in stored.units if u.reviewed)
 flagged = sum(1 for u in stored.units if u.flags)
 st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} reviewed · {flagged} flagged · "
@@ -160,20 +161,24 @@ if not_shown:
 if "flash" in st.session_state:  # a toast: seen wherever the analyst has scrolled to
     st.toast(st.session_state.pop("flash"), icon=":material/info:")
 
-filters = st.columns(4)
+filters = st.columns(5)
 pairs_only = filters[0].toggle("Pairs only", value=stored.mode == "comparable",
                                help="Hide the sentences without a counterpart (comparable reports share few "
                                     "sentences: the rest are gaps)")
 unreviewed_only = filters[1].toggle("Unreviewed only")
 flagged_only = filters[2].toggle("Flagged only")
 low_only = filters[3].toggle("Low-confidence pairs only", help=f"Pairs below {LOW_CONFIDENCE}; gaps are not pairs")
+mt_only = filters[4].toggle("Doubtful English only",
+                            help="Units whose machine English carries a quality flag: meaning may differ from the "
+                                 "original, not translated, or garbled (hover the mark for the reason)")
 units = [u for u in stored.units
          if (not low_only or (u.src_ids and u.tgt_ids and u.score < LOW_CONFIDENCE)) and (not flagged_only or u.flags)
+         and (not mt_only or any(i in src_mt for i in u.src_ids) or any(j in tgt_mt for j in u.tgt_ids))
          and (not unreviewed_only or not u.reviewed) and (not pairs_only or (u.src_ids and u.tgt_ids))]
 first_open = next((u.position for u in units if not u.reviewed), units[0].position if units else 0)
 if params.get("unit", "").isdigit():  # a link to one unit (from Facts, Search): the cursor starts there
     first_open = int(params["unit"])
-review_grid(key="grid", pair_id=PAIR_ID, rows=grid_rows(stored, units, src_doc, tgt_doc, src_en, tgt_en),
+review_grid(key="grid", pair_id=PAIR_ID, rows=grid_rows(stored, units, src_doc, tgt_doc, src_en, tgt_en, src_mt, tgt_mt),
             headers=grid_headers(src_doc, tgt_doc, src_en, tgt_en), last_position=len(stored.units) - 1, start=first_open,
             enabled=not anonymous, can_undo=bool(store.review_events(conn, *pair, undoable=True, limit=1)),
             acked=st.session_state.get("grid-done", 0), error=st.session_state.get("grid-error"),
