@@ -1,6 +1,7 @@
 """Translation throughput: workbench bulk translate against argostranslate and raw CTranslate2.
 
   python benchmarks/translate_throughput.py [--sizes 400,1000] [--sample-a 80]
+  python benchmarks/translate_throughput.py --families argos,opus-mt,nllb --qualities fast,balanced,best --sizes 400
 
 Builds transformer-base copy models (6+6 layers, d_model 512, FFN 2048, 8 heads, 32k vocabulary,
 int8) for ja, ar, fr and bg in the real argos format, takes the non-English, non-boilerplate
@@ -13,6 +14,11 @@ enough distinct sentences), and measures in one run, same model, beam 4, same th
 plus the rerun with a warm workspace, and peak RSS. Each corpus size (``--sizes``: about 400 and
 about 1,000 sentences) gets its own (c) and (d), and c/d against the best raw setting; at the
 largest size (c) also runs with each batch size of the sweep, which chose the default.
+
+--families runs (c) and (d) for each model family on base-size copy models in its own layout
+(tests/fixtures/build_argos_model.py: argos packages, OPUS-MT folders one per language, one
+NLLB-200 folder for all four), raw CTranslate2 fed the same tokens (language token, </s>, target
+prefix); --qualities runs (c) at each --quality setting on the first family.
 
 argostranslate would download a MiniSBD sentence model at translate time (no network here), so
 its sentencizer is replaced by the workbench's own line splitter; everything else is argos' path.
@@ -39,17 +45,31 @@ LANGS = ("ja", "ar", "fr", "bg")
 BEAM = 4
 
 
-def prepare(tmp: Path, min_sentences: int, models_ready: bool = False):
+def install_models(tmp: Path, family: str) -> None:
+    """Base-size copy models for LANGS in ``family``'s layout, installed."""
+    from workbench import models
+
+    from fixtures.build_argos_model import build_converted, build_package
+
+    if family == "nllb":
+        models.add_folder(build_converted(tmp / "nllb-200-base", "nllb", size="base"))
+        return
+    for lang in LANGS:
+        if family == "argos":
+            models.add_package(build_package(tmp / f"{lang}.argosmodel", lang, "en", kind="copy", size="base"))
+        else:
+            models.add_folder(build_converted(tmp / f"opus-mt-{lang}-en", "opus-mt", size="base"))
+
+
+def prepare(tmp: Path, min_sentences: int, models_ready: bool = False, family: str = "argos"):
     """A workspace under ``tmp`` with at least ``min_sentences`` distinct sentences to translate;
     the base-size models are built and installed unless ``models_ready``."""
-    from workbench import ingest, models, store
+    from workbench import ingest, store
 
     from conftest import CORPUS
-    from fixtures.build_argos_model import build_package
 
     if not models_ready:
-        for lang in LANGS:
-            models.add_package(build_package(tmp / f"{lang}.argosmodel", lang, "en", kind="copy", size="base"))
+        install_models(tmp, family)
     folder = tmp / "articles"
     folder.mkdir()
     copies = 0
@@ -121,14 +141,17 @@ def run_raw(docs, threads: int):
         elapsed = 0.0
         count = 0
         for lang, model in models_to_english().items():
-            sp = sentencepiece.SentencePieceProcessor(model_file=str(model.path / "sentencepiece.model"))
-            engine = ctranslate2.Translator(str(model.path / "model"), compute_type="int8", intra_threads=threads)
-            tokens = sorted((sp.encode(s.text, out_type=str) for d in docs for s in content(d) if s.lang == lang),
-                            key=len)
-            engine.translate_batch(tokens[:1], beam_size=BEAM)  # warm-up, as for the others
+            layout = model.layout  # the tokens each family needs around a sentence, as the workbench feeds them
+            sp = sentencepiece.SentencePieceProcessor(model_file=str(layout.source_spm))
+            engine = ctranslate2.Translator(str(layout.model_dir), compute_type="int8", intra_threads=threads)
+            tokens = sorted(([*layout.source_prefix, *sp.encode(s.text, out_type=str), *layout.source_suffix]
+                             for d in docs for s in content(d) if s.lang == lang), key=len)
+            prefix = [[layout.target_prefix]] * len(tokens) if layout.target_prefix else None
+            engine.translate_batch(tokens[:1], beam_size=BEAM, target_prefix=prefix and prefix[:1])  # warm-up
             started = time.perf_counter()
             engine.translate_batch(tokens, beam_size=BEAM, max_batch_size=batch_tokens, batch_type="tokens",
-                                   max_decoding_length=2 * max(map(len, tokens)) + 10, length_penalty=0.2)
+                                   max_decoding_length=2 * max(map(len, tokens)) + 10, length_penalty=0.2,
+                                   target_prefix=prefix)
             elapsed += time.perf_counter() - started
             count += len(tokens)
         rate = count / elapsed
@@ -137,13 +160,13 @@ def run_raw(docs, threads: int):
     return best
 
 
-def run_workbench(workspace: Path, threads: int, batch_tokens: int) -> dict:
+def run_workbench(workspace: Path, threads: int, batch_tokens: int, quality: str = "balanced") -> dict:
     """(c) in a process of its own, as a CLI run would be: rates, rerun times and its peak RSS."""
     from workbench import store, translate
 
     conn = store.connect(workspace)
     docs = store.documents(conn)
-    options = translate.DecodingOptions(beam_size=BEAM, threads=threads, max_batch_tokens=batch_tokens)
+    options = translate.DecodingOptions.for_quality(quality, threads=threads, max_batch_tokens=batch_tokens)
     translators = translate.translators_to_english(options)
     for translator in translators.values():
         translator.translate(["warm-up"])  # engine load outside the timing, as for the others
@@ -164,15 +187,43 @@ def run_workbench(workspace: Path, threads: int, batch_tokens: int) -> dict:
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def workbench_in_a_process(workspace: Path, threads: int, batch_tokens: int) -> dict:
+def workbench_in_a_process(workspace: Path, threads: int, batch_tokens: int, quality: str = "balanced") -> dict:
     """(c) on a copy of ``workspace`` (nothing translated yet), in a process of its own."""
     import shutil
 
-    copy = workspace.with_name(f"{workspace.name}-{batch_tokens}")
+    copy = workspace.with_name(f"{workspace.name}-{batch_tokens}-{quality}")
     shutil.copytree(workspace, copy)
     child = subprocess.run([sys.executable, __file__, "--workbench-only", str(copy), "--threads", str(threads),
-                            "--batch-tokens", str(batch_tokens)], capture_output=True, text=True, check=True)
+                            "--batch-tokens", str(batch_tokens), "--quality", quality],
+                           capture_output=True, text=True, check=True)
     return json.loads(child.stdout.splitlines()[-1])
+
+
+def compare_families(tmp: Path, size: int, threads: int, families: list[str], qualities: list[str]) -> list[str]:
+    """(c) and (d) per model family at one corpus size, then (c) per --quality on the first family."""
+    from workbench.translate import QUALITY_SETTINGS, DecodingOptions
+
+    lines = []
+    default = DecodingOptions().max_batch_tokens
+    for family in families:
+        folder = tmp / f"family-{family}"
+        folder.mkdir()
+        os.environ["WORKBENCH_MODELS"] = str(folder / "models")
+        _, docs = prepare(folder, size, family=family)
+        total = sum(len(content(d)) for d in docs)
+        c = workbench_in_a_process(folder / "ws", threads, default)
+        d_rate, d_batch = run_raw(docs, threads)
+        lines.append(f"{family} ({total} sentences, base-size copy models in its layout): (c) workbench "
+                     f"{c['rate']:.2f} sent/s, (d) best raw {d_rate:.2f} sent/s (max_batch_size={d_batch} tokens): "
+                     f"c/d = {c['rate'] / d_rate:.2f} (target >= 0.9)")
+        print("  " + lines[-1], flush=True)
+        if family == families[0]:
+            for quality in qualities:
+                beam, compute_type = QUALITY_SETTINGS[quality]["cpu"]
+                run = c if quality == "balanced" else workbench_in_a_process(folder / "ws", threads, default, quality)
+                lines.append(f"  --quality {quality} (beam {beam}, {compute_type}) on {family}: {run['rate']:.2f} sent/s")
+                print(lines[-1], flush=True)
+    return lines
 
 
 def main() -> None:
@@ -184,9 +235,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workbench-only", metavar="WORKSPACE", help=argparse.SUPPRESS)
     parser.add_argument("--batch-tokens", type=int, default=DecodingOptions().max_batch_tokens, help=argparse.SUPPRESS)
+    parser.add_argument("--quality", default="balanced", help=argparse.SUPPRESS)
+    parser.add_argument("--families", metavar="LIST", help="compare model families instead: argos,opus-mt,nllb")
+    parser.add_argument("--qualities", metavar="LIST", default="",
+                        help="with --families: --quality settings to run on the first family, e.g. fast,balanced,best")
     args = parser.parse_args()
     if args.workbench_only:
-        print(json.dumps(run_workbench(Path(args.workbench_only), args.threads, args.batch_tokens)))
+        print(json.dumps(run_workbench(Path(args.workbench_only), args.threads, args.batch_tokens, args.quality)))
+        return
+    if args.families:
+        with tempfile.TemporaryDirectory() as tmp:
+            size = min(int(size) for size in args.sizes.split(","))
+            lines = compare_families(Path(tmp), size, args.threads, args.families.split(","),
+                                     [q for q in args.qualities.split(",") if q])
+        print("\n".join(lines))
         return
     default = DecodingOptions().max_batch_tokens
     sizes = sorted(int(size) for size in args.sizes.split(","))

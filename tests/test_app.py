@@ -221,7 +221,7 @@ def test_compare_filters_and_bands(populated):
     flagged = grid_data(at)["rows"]
     assert flagged and all(r["flags"] for r in flagged) and len(flagged) == sum(bool(r["flags"]) for r in rows)
     at.toggle[2].set_value(False).run()
-    at.toggle[3].set_value(True).run()  # Low-confidence pairs only
+    at.toggle[3].set_value(True).run()  # Low confidence (pairs only)
     assert all(not r["gap"] and r["score"] < 0.5 for r in grid_data(at)["rows"])
 
 

@@ -124,8 +124,8 @@ class ModelTranslator:
         self._sp = sentencepiece.SentencePieceProcessor(model_file=str(self.layout.source_spm))
         self._target_sp = self._sp if self.layout.target_spm == self.layout.source_spm else \
             sentencepiece.SentencePieceProcessor(model_file=str(self.layout.target_spm))
-        self._engine = _engine(self.layout.model_dir, self.options.device, self.options.compute_type,
-                               self.options.threads or os.cpu_count() or 1)
+        self._engine = _engine(self.layout.model_dir, self.model.fingerprint, self.options.device,
+                               self.options.compute_type, self.options.threads or os.cpu_count() or 1)
 
     def translate(self, sentences: list[str]) -> list[str]:
         return collect(self.translate_stream(sentences), len(sentences))
@@ -174,8 +174,8 @@ class ModelTranslator:
     def _submit(self, batch: list[list[str]]) -> list[Any]:
         """Queue one length-sorted batch on the engine (each input with the tokens its family puts
         around it); one future per input."""
-        longest = max(len(t) for t in batch)
         around = self.layout
+        longest = max(len(t) for t in batch) + bool(around.target_prefix)  # the prefix is output too
         prefix = [[around.target_prefix]] * len(batch) if around.target_prefix else None
         return self._engine.translate_batch(
             [[*around.source_prefix, *tokens, *around.source_suffix] for tokens in batch],
@@ -233,14 +233,15 @@ def split_tokens(pieces: list[str], limit: int) -> list[list[str]]:
     return chunks + [pieces] if pieces else chunks
 
 
-_engines: dict[tuple[Path, str, str, int], Any] = {}
+_engines: dict[tuple[Path, str, str, str, int], Any] = {}
 
 
-def _engine(model_dir: Path, device: str, compute_type: str, threads: int) -> Any:
-    """One CTranslate2 engine per model folder and settings in this process."""
+def _engine(model_dir: Path, fingerprint: str, device: str, compute_type: str, threads: int) -> Any:
+    """One CTranslate2 engine per model folder and settings in this process (the fingerprint: a
+    model replaced in the same folder gets a new engine)."""
     import ctranslate2
 
-    key = (model_dir, device, compute_type, threads)
+    key = (model_dir, fingerprint, device, compute_type, threads)
     if key not in _engines:
         _engines[key] = ctranslate2.Translator(str(model_dir), device=device, compute_type=compute_type,
                                                inter_threads=1, intra_threads=threads)

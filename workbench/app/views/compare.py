@@ -167,8 +167,8 @@ pairs_only = filters[0].toggle("Pairs only", value=stored.mode == "comparable",
                                     "sentences: the rest are gaps)")
 unreviewed_only = filters[1].toggle("Unreviewed only")
 flagged_only = filters[2].toggle("Flagged only")
-low_only = filters[3].toggle("Low-confidence pairs only", help=f"Pairs below {LOW_CONFIDENCE}; gaps are not pairs")
-mt_only = filters[4].toggle("Doubtful English only",
+low_only = filters[3].toggle("Low confidence", help=f"Only pairs below {LOW_CONFIDENCE}; gaps are not pairs")
+mt_only = filters[4].toggle("Doubtful English",
                             help="Units whose machine English carries a quality flag: meaning may differ from the "
                                  "original, not translated, or garbled (hover the mark for the reason)")
 units = [u for u in stored.units
