@@ -33,7 +33,7 @@ from build_argos_model import build_package  # noqa: E402
 
 from workbench import models, quality, store  # noqa: E402
 from workbench.embed import get_embedder  # noqa: E402
-from workbench.translate import ModelTranslator  # noqa: E402
+from workbench.translate import DecodingOptions, ModelTranslator  # noqa: E402
 
 DEFAULT_FLORES = REPO.parent / "shared" / "data" / "flores200"
 CODES = {"ja": "jpn_Jpan", "ar": "arb_Arab", "fr": "fra_Latn", "bg": "bul_Cyrl"}
@@ -66,7 +66,7 @@ def random_model_output(lang: str, sources: list[str], workdir: Path) -> list[st
         archive.extractall(folder)
     root = next(folder.iterdir())
     model = models.InstalledModel(lang, "en", "random", root, "fixture", "0" * 64, 0)
-    return ModelTranslator(model).translate(sources)
+    return ModelTranslator(model, DecodingOptions(beam_size=1)).translate(sources)  # greedy: it rarely stops
 
 
 FALSE_FLAG_RATE = 0.05

@@ -146,6 +146,8 @@ def run_raw(docs, threads: int):
             engine = ctranslate2.Translator(str(layout.model_dir), compute_type="int8", intra_threads=threads)
             tokens = sorted(([*layout.source_prefix, *sp.encode(s.text, out_type=str), *layout.source_suffix]
                              for d in docs for s in content(d) if s.lang == lang), key=len)
+            if not tokens:  # a language the model has and the corpus not (NLLB's many)
+                continue
             prefix = [[layout.target_prefix]] * len(tokens) if layout.target_prefix else None
             engine.translate_batch(tokens[:1], beam_size=BEAM, target_prefix=prefix and prefix[:1])  # warm-up
             started = time.perf_counter()
