@@ -20,7 +20,8 @@ def test_review_in_the_ui_while_translate_commits(populated, tmp_path, fixture_m
 
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id))
     translate = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "translate", str(folder), "--commit-every", "2", "--threads", "1"],
+        [sys.executable, "-m", "workbench", "translate", str(folder), "--commit-every", "2", "--threads", "1",
+         "--no-similarity-check"],
         env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     accepted, noted, overlapping = [], [], 0
     while translate.poll() is None or len(accepted) < 3:
