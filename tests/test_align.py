@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import cli, compare, ingest, store
-from workbench.align import Side, align
+from workbench.align import AlignParams, Scorer, Side, align, closes_quote
 from workbench.anchors import anchors, names, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
 
@@ -239,3 +239,20 @@ def test_cross_document_links_against_hand_made_gold(seeded, embedder):
             missed.append((doc_a, fragment, doc_b, found[:60]))
     assert len(rows) == 28
     assert right >= 17, missed
+
+
+def test_a_unit_closing_a_quotation_on_one_side_only_is_penalised(embedder):
+    chinese = ["他问：“你叫什么名字？”", "韦小宝道：“我叫小桂子。", "你呢？”", "两人坐在地上笑了。"]
+    english = ["'What's your name?' he asked.", "'Little Laurel,' said Trinket.", "'And you?'",
+               "The two of them sat on the floor, laughing."]
+    assert list(closes_quote(chinese)) == [True, False, True, False]
+    assert list(closes_quote(english + ["« Et toi ? »", "「君は？」", "She said 'no' ", ""])) == [
+        False, False, True, False, True, True, True, False]
+    scorer = Scorer(Side(chinese, "zh", [None] * 4), Side(english, "en", [None] * 4), embedder, None, AlignParams())
+    one_one = scorer.quote_penalty(1, 1)
+    assert one_one.shape == (4, 4) and one_one[1, 2] == AlignParams().quote_weight  # "...小桂子。" vs "'And you?'"
+    assert one_one[1, 1] == one_one[2, 2] == one_one[3, 3] == 0 and one_one[2, 3] == AlignParams().quote_weight
+    assert scorer.quote_penalty(2, 1)[1, 2] == 0  # "小桂子。你呢？”" closes as "'And you?'" does
+    unquoted = Scorer(Side(["他笑了。"] * 2, "zh", [None] * 2), Side(english[:2], "en", [None] * 2), embedder, None,
+                      AlignParams())
+    assert unquoted.quote_penalty(1, 1) == 0.0  # a document that closes no quotation (Wang Anyi's dialogue)

@@ -40,6 +40,7 @@ from .records import AlignedUnit
 
 MODES = ("auto", "parallel", "comparable")
 _NO_SPACE_LANGS = {"ja", "zh", "th"}
+_CLOSING_QUOTES = frozenset("”’\"'»」』›")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ class AlignParams:
     omission_floor: float = -0.02
     omission_percentile: float = 20.0  # auto: margins above this percentile count as support
     lexical_weight: float = 0.1  # TF-IDF overlap of the two English sides, beside the embeddings
+    # A unit of which one side ends by closing a quotation and the other does not loses this:
+    # translators keep dialogue turns (punctuation as an alignment criterion: Chuang & Yeh 2005).
+    # Only where both documents close quotations at all (Wang Anyi's dialogue has none). MAC-Dev
+    # 0.869 -> 0.886 without English, 0.889 -> 0.899 with; a like penalty for question vs
+    # statement endings was tried and dropped (+0.003 on dialogue, -0.014 on a chapter without).
+    quote_weight: float = 0.015
     match_threshold: float = 0.01  # comparable mode: margin needed for a link
     join_margin: float = 0.005  # comparable mode: margin a neighbour needs to join its sentence's unit
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
@@ -202,6 +209,7 @@ class Scorer:
                                  for a in self.src_anchors]).reshape(n, m)
         self._margins: dict[tuple[int, int], np.ndarray] = {}
         self.margin11 = self.margin(1, 1)
+        self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
 
     def blocks(self, view: int, side: str, size: int) -> Any:
         """Vectors of every run of ``size`` sentences of one side in one view, made once: the DP's
@@ -243,6 +251,14 @@ class Scorer:
             total = total + weight * (_cosines(src_blocks, tgt_blocks) - outside)
         return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
+    def quote_penalty(self, a: int, b: int) -> np.ndarray | float:
+        """For every a x b unit, quote_weight where one side's last sentence closes a quotation
+        and the other's does not (0 where a document closes none)."""
+        if not (self.src_quotes.any() and self.tgt_quotes.any()):
+            return 0.0
+        src, tgt = self.src_quotes[a - 1:], self.tgt_quotes[b - 1:]
+        return self.params.quote_weight * (src[:, None] != tgt[None, :])
+
     def unit_margin(self, src_ids: list[int], tgt_ids: list[int]) -> float:
         return float(self.margin(len(src_ids), len(tgt_ids))[src_ids[0], tgt_ids[0]])
 
@@ -272,6 +288,11 @@ def _outside(block_vs_sentences: np.ndarray, size: int, axis: int) -> list[np.nd
     before[:, 1:] = matrix[:, :count - 1]
     after[:, :count - 1] = matrix[:, size:]
     return [before, after] if axis == 1 else [before.T, after.T]
+
+
+def closes_quote(texts: list[str]) -> np.ndarray:
+    """Per sentence: does it end by closing a quotation (after its own punctuation)?"""
+    return np.array([text.rstrip()[-1:] in _CLOSING_QUOTES for text in texts], bool)
 
 
 _WORD = re.compile(r"\w+")
@@ -343,7 +364,8 @@ def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
         src_len = _window_sum(scorer.src_lengths, a)[:, None] * ratio
         tgt_len = _window_sum(scorer.tgt_lengths, b)[None, :]
         deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
-        gains[(a, b)] = scorer.local_margin(a, b) + p.unit_reward - length_weight * deviation
+        gains[(a, b)] = (scorer.local_margin(a, b) + p.unit_reward - length_weight * deviation
+                         - scorer.quote_penalty(a, b))
     # a sentence with a clear counterpart somewhere is dearer to omit than one with none
     src_evidence = p.omission_evidence * scorer.margin11.max(axis=1)
     tgt_evidence = p.omission_evidence * scorer.margin11.max(axis=0)
