@@ -14,7 +14,8 @@ Two aligners over those scores:
   margin (its similarity less that of the sentences just outside it, as Bertalign's: what
   decides a unit's boundaries is whether the neighbouring sentence belongs in it), a small reward
   per unit (minimal units are preferred), less a Gale-Church length penalty where lengths are
-  trusted. Omitting a sentence costs what the data says: a first pass estimates this pair's
+  trusted and a penalty where one side's last sentence closes a quotation and the other's does
+  not (dialogue turns survive translation). Omitting a sentence costs what the data says: a first pass estimates this pair's
   omission rate, the cost falls as that rate rises (-log of it, as a prior would), and a sentence
   with a clear counterpart somewhere costs more to omit than one with none. Each DP row is
   vectorised; omissions of target sentences are a running maximum over cumulative costs.
