@@ -27,13 +27,12 @@ both aligners and keeps the one whose links are better supported (``Alignment.mo
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .anchors import Anchors, anchor_bonus, anchors, number_flags
 from .embed import Embedder, embed_cached
@@ -296,28 +295,14 @@ def closes_quote(texts: list[str]) -> np.ndarray:
     return np.array([text.rstrip()[-1:] in _CLOSING_QUOTES for text in texts], bool)
 
 
-_WORD = re.compile(r"\w+")
-
-
 def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """TF-IDF vectors (rows L2-normalised) of two lists of English sentences over their joint
-    vocabulary; words cut to five letters, a crude stemmer that lets 'twisted' meet 'twist'. The
-    words a machine translation shares with a human one (names, objects, actions) say which
-    sentences are one passage more sharply than a small embedding model does."""
-    tokens = [[w[:5] for w in _WORD.findall(text.lower())] for text in src + tgt]
-    frequency = Counter(w for words in tokens for w in set(words))
-    vocabulary = {w: k for k, w in enumerate(frequency)}
-    idf = np.log(len(tokens) / np.array([frequency[w] for w in vocabulary], float))
-    rows, columns, values = [], [], []
-    for row, words in enumerate(tokens):
-        for w, count in Counter(words).items():
-            rows.append(row)
-            columns.append(vocabulary[w])
-            values.append(count * idf[vocabulary[w]])
-    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(len(tokens), max(len(vocabulary), 1)))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-9)) @ matrix)
-    return matrix[:len(src)], matrix[len(src):]
+    """TF-IDF vectors of the character 4-grams inside words (rows L2-normalised) of two lists of
+    English sentences, fitted on both: the words a machine translation shares with a human one
+    (names, objects, actions, and 'twisted' with 'twist') say which sentences are one passage more
+    sharply than a small embedding model does. MAC-Dev with zh .trans: 0.904 against 0.899 with
+    whole words cut to five letters (n = 3 or 5: 0.903, 0.902)."""
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True).fit(src + tgt)
+    return sparse.csr_matrix(vectorizer.transform(src)), sparse.csr_matrix(vectorizer.transform(tgt))
 
 
 def _merge_anchors(items: list[Anchors]) -> Anchors:
