@@ -78,8 +78,13 @@ class AlignParams:
     # 0.869 -> 0.886 without English, 0.889 -> 0.899 with; a like penalty for question vs
     # statement endings was tried and dropped (+0.003 on dialogue, -0.014 on a chapter without).
     quote_weight: float = 0.015
-    match_threshold: float = 0.01  # comparable mode: margin needed for a link
-    join_margin: float = 0.005  # comparable mode: margin a neighbour needs to join its sentence's unit
+    match_threshold: float = 0.01  # comparable mode: margin of the matches that seed passages
+    # Comparable mode: matches at most run_step sentences apart on both sides are one passage, which
+    # takes in up to run_reach unmatched sentences either side; omissions priced as if 30% of the
+    # sentences had no counterpart (0.3 and 0.6 alike on FLORES dev: the cost floor decides).
+    run_step: int = 4
+    run_reach: int = 3
+    comparable_omission_rate: float = 0.3
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
     strong_match: float = 0.03  # auto: margin of the matches whose order decides the mode
@@ -336,11 +341,11 @@ def omission_threshold(scorer: Scorer) -> float:
     return float(np.percentile(scorer.margin11, scorer.params.omission_percentile))
 
 
-def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
-    """The best in-order sequence of units (local margin + unit reward - length penalty each);
-    omission costs set from this pair's own omission rate, estimated by a first pass."""
+def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
+    """What each unit shape earns at every position: local margin + unit reward - length penalty -
+    quotation penalty."""
     p = scorer.params
-    n, m = len(src.texts), len(tgt.texts)
+    n, m = len(scorer.src_lengths), len(scorer.tgt_lengths)
     ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
     length_weight = p.length_weight * length_trust(scorer)
     gains = {}
@@ -352,14 +357,30 @@ def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
         deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
         gains[(a, b)] = (scorer.local_margin(a, b) + p.unit_reward - length_weight * deviation
                          - scorer.quote_penalty(a, b))
-    # a sentence with a clear counterpart somewhere is dearer to omit than one with none
+    return gains
+
+
+def omission_costs(scorer: Scorer, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """What omitting each source and each target sentence costs where a share ``rate`` of the
+    sentences has no counterpart: the cost falls as the rate rises, and a sentence with a clear
+    counterpart somewhere is dearer to omit than one with none."""
+    p = scorer.params
+    cost = p.omission_offset - p.omission_scale * math.log(rate + 0.01)
     src_evidence = p.omission_evidence * scorer.margin11.max(axis=1)
     tgt_evidence = p.omission_evidence * scorer.margin11.max(axis=0)
-    first = _best_path(gains, n, m, src_evidence, tgt_evidence)
+    return np.maximum(src_evidence + cost, p.omission_floor), np.maximum(tgt_evidence + cost, p.omission_floor)
+
+
+def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
+    """The best in-order sequence of units; omission costs set from this pair's own omission
+    rate, estimated by a first pass whose costs are the evidence alone."""
+    p = scorer.params
+    n, m = len(src.texts), len(tgt.texts)
+    gains = unit_gains(scorer)
+    first = _best_path(gains, n, m, p.omission_evidence * scorer.margin11.max(axis=1),
+                       p.omission_evidence * scorer.margin11.max(axis=0))
     omitted = sum(len(s) + len(t) for s, t in first if not s or not t) / (n + m)
-    cost = p.omission_offset - p.omission_scale * math.log(omitted + 0.01)
-    floor = p.omission_floor
-    path = _best_path(gains, n, m, np.maximum(src_evidence + cost, floor), np.maximum(tgt_evidence + cost, floor))
+    path = _best_path(gains, n, m, *omission_costs(scorer, omitted))
     return [scorer.unit(list(s), list(t)) for s, t in path]
 
 
@@ -409,43 +430,51 @@ def matches(scorer: Scorer, threshold: float) -> list[tuple[int, int]]:
     return [(i, int(j)) for i, j in enumerate(best_t) if best_s[j] == i and margin[i, j] >= threshold]
 
 
-def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
-    p = scorer.params
-    margin = scorer.margin11
-    pairs = matches(scorer, p.match_threshold)
-    src_of = {j: [i] for i, j in pairs}
-    tgt_of = {i: [j] for i, j in pairs}
-    # many-to-one: a neighbour of a matched sentence that prefers the same counterpart, and whose
-    # merged block matches better than the single sentence did, joins the unit
-    for i, j in pairs:
-        for k in (i - 1, i + 1):
-            if 0 <= k < n and k not in tgt_of and margin[k].argmax() == j and margin[k, j] >= p.join_margin:
-                lo = min(i, k)
-                if lo < n - 1 and scorer.margin(2, 1)[lo, j] > margin[i, j]:
-                    src_of[j] = sorted({i, k})
-                    tgt_of[k] = [j]
-                    break
-        for k in (j - 1, j + 1):
-            if 0 <= k < m and k not in src_of and margin[:, k].argmax() == i and margin[i, k] >= p.join_margin:
-                lo = min(j, k)
-                if lo < m - 1 and len(src_of[j]) == 1 and scorer.margin(1, 2)[i, lo] > margin[i, j]:
-                    src_of[k] = src_of[j]
-                    tgt_of[i] = sorted({j, k})
-                    break
-    units: dict[tuple[tuple[int, ...], tuple[int, ...]], None] = {}  # an ordered set
-    for i in range(n):
-        if i in tgt_of:
-            key = (tuple(src_of[tgt_of[i][0]]), tuple(tgt_of[i]))
-            units[key] = None
+def runs(pairs: list[tuple[int, int]], step: int) -> list[list[tuple[int, int]]]:
+    """Matches chained into runs that go forward on both sides, at most ``step`` sentences at a
+    time: a passage one report kept whole, wherever it placed it."""
+    chained: list[list[tuple[int, int]]] = []
+    for i, j in sorted(pairs):
+        if chained and 0 < i - chained[-1][-1][0] <= step and 0 < j - chained[-1][-1][1] <= step:
+            chained[-1].append((i, j))
         else:
-            units[((i,), ())] = None
-    placed = {j for key in units for j in key[1]}
-    ordered = [scorer.unit(list(s), list(t)) for s, t in units]
+            chained.append([(i, j)])
+    return chained
+
+
+def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
+    """Reordered reports: each run of matches, with up to ``run_reach`` unmatched sentences
+    either side of it, is aligned by the monotonic DP (which finds the merges and omissions
+    inside a passage); the sentences of no run are omitted."""
+    p = scorer.params
+    pairs = matches(scorer, p.match_threshold)
+    matched_src, matched_tgt = {i for i, _ in pairs}, {j for _, j in pairs}
+    gains = unit_gains(scorer)
+    src_omit, tgt_omit = omission_costs(scorer, p.comparable_omission_rate)
+    used_src: set[int] = set()
+    used_tgt: set[int] = set()
+    linked: list[tuple[list[int], list[int]]] = []
+    for run in runs(pairs, p.run_step):
+        (s0, t0), (s1, t1) = run[0], (run[-1][0] + 1, run[-1][1] + 1)
+        for _ in range(p.run_reach):  # take in unmatched neighbours, which may belong to the passage
+            s0 -= s0 > 0 and s0 - 1 not in matched_src | used_src
+            t0 -= t0 > 0 and t0 - 1 not in matched_tgt | used_tgt
+            s1 += s1 < n and s1 not in matched_src
+            t1 += t1 < m and t1 not in matched_tgt
+        span = {(a, b): g[s0:s1 - a + 1, t0:t1 - b + 1] for (a, b), g in gains.items()
+                if a <= s1 - s0 and b <= t1 - t0}
+        for s, t in _best_path(span, s1 - s0, t1 - t0, src_omit[s0:s1], tgt_omit[t0:t1]):
+            src_ids, tgt_ids = [s0 + k for k in s], [t0 + k for k in t]
+            if src_ids and tgt_ids and not (used_src & set(src_ids) or used_tgt & set(tgt_ids)):
+                linked.append((src_ids, tgt_ids))  # runs whose spans overlap: the first keeps a sentence
+                used_src.update(src_ids)
+                used_tgt.update(tgt_ids)
+    units = sorted(linked + [([i], []) for i in range(n) if i not in used_src], key=lambda u: u[0][0])
+    ordered = [scorer.unit(s, t) for s, t in units]
     for j in range(m):  # target sentences with no counterpart go right after their predecessor
-        if j not in placed:
+        if j not in used_tgt:
             after = next((k for k, u in enumerate(ordered) if j - 1 in u.tgt_ids), -1)
             ordered.insert(after + 1, scorer.unit([], [j]))
-            placed.add(j)
     return ordered
 
 
