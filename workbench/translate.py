@@ -279,6 +279,7 @@ class TranslateReport:
     checked: Counter[str] = field(default_factory=Counter)
     flagged: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     flagged_sentences: Counter[str] = field(default_factory=Counter)
+    models: dict[str, str] = field(default_factory=dict)  # lang -> id of the model that translated it
 
     def missing_lines(self) -> list[str]:
         return [f"{path}: no {lang}->en model installed; run `python -m workbench models install {lang}` "
@@ -332,7 +333,7 @@ def translate_documents(conn: sqlite3.Connection, docs: list[StoredDocument], tr
     sentence translated or taken from the cache gets its quality flags (workbench/quality.py),
     stored with it.
     """
-    report = TranslateReport()
+    report = TranslateReport(models={lang: t.model_id for lang, t in sorted(translators.items())})
     work: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))  # lang->text->sites
     for doc in docs:
         pending, stale = _pending(conn, doc, translators, redo)

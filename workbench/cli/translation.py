@@ -171,9 +171,7 @@ def cmd_translate(args) -> int:
         if args.ray:
             cluster.disconnect()
     out_dir = Path(args.out) if args.out else store.workspace_dir(args.workspace) / "translations"
-    signature = {"workbench": __version__, "decoding": options.signature(),
-                 "models": {lang: t.model_id for lang, t in
-                            sorted(translate.translators_to_english(options, choices=model_choices(args)).items())}}
+    signature = {"workbench": __version__, "decoding": options.signature(), "models": report.models}
     written = translate.write_outputs(conn, docs, out_dir, signature)
     texts = sum(1 for path in written if path.name.endswith(".en.txt"))
     console.print(f"wrote {texts} English texts, {shown(out_dir / 'translations.jsonl')} and run.json "
