@@ -74,14 +74,17 @@ def test_compare_grid_shows_the_pair_and_its_actions_change_the_store(populated)
     assert [(u.src_ids, u.tgt_ids) for u in review.load_pair(conn, *ids).units] == \
         [(u.src_ids, u.tgt_ids) for u in pair.units]
 
-    message, _ = apply_action(conn, ids, action("above", 5), "tester")
-    units = review.load_pair(conn, *ids).units[:5]
+    # "accept above" the row after the second unflagged pair: at least one pair (row 0 is decided)
+    plain = [u.position for u in review.load_pair(conn, *ids).units if u.src_ids and u.tgt_ids and not u.flags]
+    above = plain[1] + 1
+    message, _ = apply_action(conn, ids, action("above", above), "tester")
+    units = review.load_pair(conn, *ids).units[:above]
     assert all(u.status == "accepted" for u in units if u.src_ids and u.tgt_ids and not u.flags)
     assert all(not u.status for u in units[1:] if not (u.src_ids and u.tgt_ids) or u.flags)
-    assert "pair(s) above #5" in message
+    assert f"pair(s) above #{above}" in message
     message, _ = apply_action(conn, ids, {"op": "undo", "position": None}, "tester")
     assert message.startswith("Undone: accept-above")
-    assert [u.status for u in review.load_pair(conn, *ids).units[:5]] == ["accepted", "", "", "", ""]
+    assert [u.status for u in review.load_pair(conn, *ids).units[:above]] == ["accepted"] + [""] * (above - 1)
     apply_action(conn, ids, action("note", 3, note="check the date"), "tester")
     assert review.load_pair(conn, *ids).units[3].note == "check the date"
 
