@@ -308,3 +308,13 @@ def test_where_much_is_omitted_left_over_sentences_are_not_linked_to_each_other(
         assert right >= 0.97 * both, (weak_link_weight, right, both)
     # measured: 22 links between two deleted lines' left-overs without the cost, 8 with it
     assert orphans[AlignParams().weak_link_weight] <= 0.6 * orphans[0.0], orphans
+
+
+def test_two_short_documents_are_not_one_unit(embedder):
+    # a unit spanning both documents has no sentence outside it: it is measured against the mean
+    # of all sentence pairs (before: against nothing, so it won with its raw cosine)
+    src = ["Les rebelles syriens avancent vers Damas.", "Ils contrôlent Darayya.",
+           "Près de 2 000 soldats d’Assad auraient fui vers l’Irak.", "Le fichier est arrivé avec un code de terminal."]
+    tgt = ["Syrian rebels advance on Damascus and control Darayya.", "About 2,000 Assad soldiers fled to Iraq."]
+    result = align(Side(src, "fr", [None] * 4), Side(tgt, "en", [None] * 2), embedder)
+    assert [(u.src_ids, u.tgt_ids) for u in result.units] == [([0, 1], [0]), ([2], [1]), ([3], [])]

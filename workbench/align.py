@@ -263,8 +263,11 @@ class Scorer:
             src_blocks, tgt_blocks = self.blocks(k, "src", a), self.blocks(k, "tgt", b)
             neighbours = np.stack(_outside(_cosines(src_blocks, tgt_vectors), b, axis=1)
                                   + _outside(_cosines(src_vectors, tgt_blocks), a, axis=0))
-            present = np.maximum((~np.isnan(neighbours)).sum(axis=0), 1)
-            outside = np.nansum(neighbours, axis=0) / present  # 0 where a unit has no neighbour
+            present = (~np.isnan(neighbours)).sum(axis=0)
+            # a unit with no sentence outside it on either side (all of two short documents) is
+            # measured against the mean of all sentence pairs instead: not against nothing
+            unrelated = float(_cosines(src_vectors, tgt_vectors).mean())
+            outside = np.where(present > 0, np.nansum(neighbours, axis=0) / np.maximum(present, 1), unrelated)
             total = total + weight * (_cosines(src_blocks, tgt_blocks) - outside)
         return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
