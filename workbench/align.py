@@ -258,16 +258,16 @@ class Scorer:
         """Similarity of every a x b unit less the mean similarity of each block with the
         sentences just outside the other block (before and after it), plus the anchor bonus: the
         parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
-        total = 0
+        total: Any = 0
         for k, (src_vectors, tgt_vectors, weight) in enumerate(self.views):
             src_blocks, tgt_blocks = self.blocks(k, "src", a), self.blocks(k, "tgt", b)
             neighbours = np.stack(_outside(_cosines(src_blocks, tgt_vectors), b, axis=1)
                                   + _outside(_cosines(src_vectors, tgt_blocks), a, axis=0))
             present = (~np.isnan(neighbours)).sum(axis=0)
-            # a unit with no sentence outside it on either side (all of two short documents) is
-            # measured against the mean of all sentence pairs instead: not against nothing
-            unrelated = float(_cosines(src_vectors, tgt_vectors).mean())
-            outside = np.where(present > 0, np.nansum(neighbours, axis=0) / np.maximum(present, 1), unrelated)
+            outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
+            if not present.all():  # a unit with no sentence outside it on either side (all of two
+                # short documents) is measured against the mean of all sentence pairs, not nothing
+                outside[present == 0] = _cosines(src_vectors, tgt_vectors).mean()
             total = total + weight * (_cosines(src_blocks, tgt_blocks) - outside)
         return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
