@@ -15,12 +15,15 @@ Two aligners over those scores:
   decides a unit's boundaries is whether the neighbouring sentence belongs in it), a small reward
   per unit (minimal units are preferred), less a Gale-Church length penalty where lengths are
   trusted and a penalty where one side's last sentence closes a quotation and the other's does
-  not (dialogue turns survive translation). Omitting a sentence costs what the data says: a first pass estimates this pair's
-  omission rate, the cost falls as that rate rises (-log of it, as a prior would), and a sentence
-  with a clear counterpart somewhere costs more to omit than one with none. Each DP row is
-  vectorised; omissions of target sentences are a running maximum over cumulative costs.
+  not (dialogue turns survive translation). Omitting a sentence costs what the data says: a
+  first pass estimates this pair's omission rate, the cost falls as that rate rises (-log of it,
+  as a prior would), and a sentence with a clear counterpart somewhere costs more to omit than
+  one with none; where the rate is high, weak units holding no mutual best match pay for their
+  weakness. Each DP row is vectorised; omissions of target sentences are a running maximum over
+  cumulative costs.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
-  threshold, with a neighbouring sentence merged in where it prefers the same counterpart.
+  threshold that go forward together on both sides are a passage both reports tell, wherever
+  each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP.
 ``auto`` decides from the order of the strong matches; with too few of them to tell, it runs
 both aligners and keeps the one whose links are better supported (``Alignment.mode_reason``).
 """
@@ -389,9 +392,9 @@ def omission_costs(scorer: Scorer, rate: float) -> tuple[np.ndarray, np.ndarray]
 def weak_links_cost(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
                     rate: float) -> dict[tuple[int, int], np.ndarray]:
     """The gains less, where a share ``rate`` of sentences is omitted, the shortfall of each
-    unit's kNN margin from ``weak_link_margin`` (AlignParams) - for units in which no sentence
-    has its best counterpart: a weak link between sentences that prefer each other is a loose
-    rendering (rewrites), not two omissions side by side."""
+    unit's kNN margin from ``weak_link_margin`` (AlignParams) - for units holding no mutual best
+    match: a weak link between sentences that prefer each other is a loose rendering (rewrites),
+    not two omissions side by side."""
     p = scorer.params
     weight = p.weak_link_weight * float(np.clip((rate - p.weak_link_rate_none)
                                                 / (p.weak_link_rate_full - p.weak_link_rate_none), 0, 1))
@@ -491,10 +494,14 @@ def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
     for run in runs(pairs, p.run_step):
         (s0, t0), (s1, t1) = run[0], (run[-1][0] + 1, run[-1][1] + 1)
         for _ in range(p.run_reach):  # take in unmatched neighbours, which may belong to the passage
-            s0 -= s0 > 0 and s0 - 1 not in matched_src | used_src
-            t0 -= t0 > 0 and t0 - 1 not in matched_tgt | used_tgt
-            s1 += s1 < n and s1 not in matched_src
-            t1 += t1 < m and t1 not in matched_tgt
+            if s0 > 0 and s0 - 1 not in matched_src | used_src:
+                s0 -= 1
+            if t0 > 0 and t0 - 1 not in matched_tgt | used_tgt:
+                t0 -= 1
+            if s1 < n and s1 not in matched_src:
+                s1 += 1
+            if t1 < m and t1 not in matched_tgt:
+                t1 += 1
         span = {(a, b): g[s0:s1 - a + 1, t0:t1 - b + 1] for (a, b), g in gains.items()
                 if a <= s1 - s0 and b <= t1 - t0}
         for s, t in _best_path(span, s1 - s0, t1 - t0, src_omit[s0:s1], tgt_omit[t0:t1]):
