@@ -111,6 +111,7 @@ def translate_on_ray(tmp_path: Path, ray_head, fixture_models: Path, models_dir:
     return command, {**environment(tmp_path / "ws", models_dir), **auth}, total
 
 
+@pytest.mark.slow  # ~2.5 minutes (four driver starts on Ray): in .ci/run's slow step, beside the install test
 def test_a_driver_killed_mid_run_on_ray_resumes_to_the_local_result(tmp_path, ray_head, fixture_models, models_dir):
     command, env, total = translate_on_ray(tmp_path, ray_head, fixture_models, models_dir)
     db = tmp_path / "ws" / store.DB_NAME
