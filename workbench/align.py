@@ -408,12 +408,10 @@ def weak_links_cost(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
             * (_window_max(best, a, b) == 0) for (a, b), gain in gains.items()}
 
 
-def monotonic(scorer: Scorer, src: Side, tgt: Side) -> list[AlignedUnit]:
+def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, m: int) -> list[AlignedUnit]:
     """The best in-order sequence of units; omission costs set from this pair's own omission
-    rate, estimated by a first pass whose costs are the evidence alone."""
+    rate, estimated by a first pass whose costs are the evidence alone. ``gains``: unit_gains."""
     p = scorer.params
-    n, m = len(src.texts), len(tgt.texts)
-    gains = unit_gains(scorer)
     first = _best_path(gains, n, m, p.omission_evidence * scorer.margin11.max(axis=1),
                        p.omission_evidence * scorer.margin11.max(axis=0))
     omitted = sum(len(s) + len(t) for s, t in first if not s or not t) / (n + m)
@@ -479,14 +477,14 @@ def runs(pairs: list[tuple[int, int]], step: int) -> list[list[tuple[int, int]]]
     return chained
 
 
-def non_monotonic(scorer: Scorer, n: int, m: int) -> list[AlignedUnit]:
+def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, m: int) -> list[AlignedUnit]:
     """Reordered reports: each run of matches, with up to ``run_reach`` unmatched sentences
     either side of it, is aligned by the monotonic DP (which finds the merges and omissions
-    inside a passage); the sentences of no run are omitted."""
+    inside a passage); the sentences of no run are omitted. ``gains``: unit_gains."""
     p = scorer.params
     pairs = matches(scorer, p.match_threshold)
     matched_src, matched_tgt = {i for i, _ in pairs}, {j for _, j in pairs}
-    gains = weak_links_cost(scorer, unit_gains(scorer), p.comparable_omission_rate)
+    gains = weak_links_cost(scorer, gains, p.comparable_omission_rate)
     src_omit, tgt_omit = omission_costs(scorer, p.comparable_omission_rate)
     used_src: set[int] = set()
     used_tgt: set[int] = set()
@@ -545,15 +543,17 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     if mode == "auto" and len(strong) >= 3:  # the order of the strong matches is the evidence
         mode = "parallel" if order >= params.monotonic_ratio else "comparable"
         reason = f"{len(strong)} strong matches, {order:.0%} of them in order"
-    elif mode == "auto":  # too few strong matches to tell: both aligners, the better-supported wins
-        parallel, comparable = monotonic(scorer, src, tgt), non_monotonic(scorer, n, m)
+    gains = unit_gains(scorer)  # both aligners score units alike
+    if mode == "auto":  # too few strong matches to tell: both aligners, the better-supported wins
+        parallel, comparable = monotonic(scorer, gains, n, m), non_monotonic(scorer, gains, n, m)
         threshold = omission_threshold(scorer)
         in_order, reordered = support(parallel, threshold), support(comparable, threshold)
         mode, units = ("parallel", parallel) if in_order >= reordered else ("comparable", comparable)
         reason = (f"only {len(strong)} strong matches: both aligners run, {mode} better supported "
                   f"(parallel {in_order:.3f}, comparable {reordered:.3f})")
         return Alignment(units, mode, order, scorer.used_english, reason)
-    units = monotonic(scorer, src, tgt) if mode == "parallel" else non_monotonic(scorer, n, m)
+    aligner = monotonic if mode == "parallel" else non_monotonic
+    units = aligner(scorer, gains, n, m)
     return Alignment(units, mode, order, scorer.used_english, reason)
 
 
