@@ -38,7 +38,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .anchors import Anchors, anchor_bonus, anchors, number_flags
-from .embed import Embedder, embed_cached
+from .embed import MAX_EMBED_CHARS, Embedder, embed_cached
 from .records import AlignedUnit
 
 MODES = ("auto", "parallel", "comparable")
@@ -156,29 +156,60 @@ def margins(sim: np.ndarray, knn: int) -> np.ndarray:
     return sim - (rows[:, None] + columns[None, :]) / 2
 
 
-def _blocks(vectors: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
-    """Vectors of every run of ``size`` consecutive sentences, composed from the sentences' own:
-    their sqrt-length-weighted sum, normalised. An embedding of each joined text instead is only a
-    little better and costs a model call per block: MAC-Dev strict F1 0.822 against 0.807, without
-    English (RESULTS.md); weights of length^0 .. length^1 move it by at most 0.01."""
-    count = vectors.shape[0] - size + 1
-    if count <= 0:
-        return np.zeros((0, vectors.shape[1]), np.float32)
-    if sparse.issparse(vectors):  # word vectors: rows of a few dozen words over a large vocabulary
-        summed = sum(sparse.diags(np.sqrt(lengths[k:k + count])) @ vectors[k:k + count] for k in range(size))
-        norms = np.sqrt(np.asarray(summed.multiply(summed).sum(axis=1)).ravel())
-        return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-12)) @ summed)
-    weighted = vectors * np.sqrt(lengths)[:, None]
-    summed = sum(weighted[k:k + count] for k in range(size))
-    return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
-
-
 def _cosines(a, b) -> np.ndarray:
     """Every row of ``a`` against every row of ``b`` (rows normalised), dense or sparse."""
     product = a @ b.T
-    return product.toarray() if sparse.issparse(product) else np.asarray(product)
+    return product.toarray() if sparse.issparse(product) else np.asarray(product, np.float64)
 
 
+def _neighbour_dots(vectors, distance: int) -> np.ndarray:
+    """The dot product of each sentence's vector with that of the sentence ``distance`` after it."""
+    count = vectors.shape[0] - distance
+    if sparse.issparse(vectors):
+        return np.asarray(vectors[:count].multiply(vectors[distance:]).sum(axis=1), np.float64).ravel()
+    return np.einsum("ij,ij->i", vectors[:count], vectors[distance:], dtype=np.float64)
+
+
+def _block_norms(vectors, weights: np.ndarray, max_block: int) -> list[np.ndarray]:
+    """Norms of the weighted sums of every run of 1 .. max_block consecutive sentence vectors
+    (index: run length), from each sentence's dot products with its next max_block - 1."""
+    pair_terms = [weights[:len(weights) - d] * weights[d:] * _neighbour_dots(vectors, d)
+                  for d in range(min(max_block, len(weights)))]
+    norms = [np.zeros(0)]
+    for size in range(1, max_block + 1):
+        squared = _window_sum(pair_terms[0], size)
+        for d in range(1, min(size, len(pair_terms))):
+            squared = squared + 2 * _window_sum(pair_terms[d], size - d)
+        norms.append(np.maximum(np.sqrt(np.maximum(squared, 0)), 1e-12))
+    return norms
+
+
+class BlockCosines:
+    """In one view (embeddings of the originals, of the English, or word vectors), the cosine of
+    every block of ``a`` consecutive source sentences with every block of ``b`` target ones, a
+    block's vector being its sentences' vectors summed with sqrt-length weights (Vecalign's overlap
+    embeddings, but with no model call per block: an embedding of each joined text is only a little
+    better, MAC-Dev strict F1 0.822 against 0.807 without English, RESULTS.md; weights of length^0
+    .. length^1 move it by at most 0.01). No block vector is formed: the dot product of two blocks
+    is a window sum of the weighted sentence-pair similarities (a 2-D prefix sum), a block's norm a
+    window sum of its sentences' products with their neighbours, so a unit shape costs a few array
+    slices whatever the vectors' dimension (word vectors have tens of thousands)."""
+
+    def __init__(self, src: Any, tgt: Any, src_weights: np.ndarray, tgt_weights: np.ndarray, max_block: int):
+        weighted = src_weights[:, None] * _cosines(src, tgt) * tgt_weights[None, :]
+        self.shape = weighted.shape
+        self._prefix = np.zeros((weighted.shape[0] + 1, weighted.shape[1] + 1))
+        self._prefix[1:, 1:] = weighted.cumsum(axis=0).cumsum(axis=1)
+        self._src_norms = _block_norms(src, src_weights, max_block)
+        self._tgt_norms = _block_norms(tgt, tgt_weights, max_block)
+
+    def __call__(self, a: int, b: int) -> np.ndarray:
+        n, m = self.shape
+        if a > n or b > m:
+            return np.zeros((max(n - a + 1, 0), max(m - b + 1, 0)))
+        total = self._prefix
+        dots = total[a:, b:] - total[:n + 1 - a, b:] - total[a:, :m + 1 - b] + total[:n + 1 - a, :m + 1 - b]
+        return dots / self._src_norms[a][:, None] / self._tgt_norms[b][None, :]
 
 
 def _window_sum(values: np.ndarray, size: int) -> np.ndarray:
@@ -199,52 +230,39 @@ def _window_max(matrix: np.ndarray, rows: int, columns: int) -> np.ndarray:
 
 class Scorer:
     """Margin-normalised similarities of single sentences and of blocks of up to ``max_block``
-    consecutive sentences a side (block vectors composed from sentence vectors, as overlap
-    embeddings in Vecalign but without a model call per block)."""
+    consecutive sentences a side, over the views of the pair (BlockCosines)."""
 
     def __init__(self, src: Side, tgt: Side, embedder: Embedder, conn, params: AlignParams):
         self.params = params
         n, m = len(src.texts), len(tgt.texts)
-        self.views = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts), 1.0)]
         with_english = all(e is not None for e in src.english) and all(e is not None for e in tgt.english)
         self.used_english = with_english and params.english_weight > 0 and n > 0 and m > 0
         src_english = [e for e in src.english if e is not None]  # all of them where used_english
         tgt_english = [e for e in tgt.english if e is not None]
-        if self.used_english:
-            w = params.english_weight
-            self.views = [(self.views[0][0], self.views[0][1], 1 - w),
-                          (embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w)]
-            if params.lexical_weight > 0:
-                src_words, tgt_words = word_vectors(src_english, tgt_english)
-                self.views.append((src_words, tgt_words, params.lexical_weight))
         # lengths in one language (English on both sides) keep far tighter proportions
         src_measured, tgt_measured = (src_english, tgt_english) if self.used_english else (src.texts, tgt.texts)
         self.src_lengths = np.array([len(t) for t in src_measured], float) + 1
         self.tgt_lengths = np.array([len(t) for t in tgt_measured], float) + 1
-        self._block_vectors: dict[tuple[int, str, int], Any] = {}
+        w = params.english_weight if self.used_english else 0.0
+        vectors = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts), 1 - w)]
+        if self.used_english:
+            vectors.append((embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w))
+            if params.lexical_weight > 0:
+                vectors.append((*word_vectors(src_english, tgt_english), params.lexical_weight))
+        src_weights, tgt_weights = np.sqrt(self.src_lengths), np.sqrt(self.tgt_lengths)
+        self.views = [(BlockCosines(a, b, src_weights, tgt_weights, params.max_block), weight)
+                      for a, b, weight in vectors]
         self.sim11 = self.similarity(1, 1)
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
-        self.bonus11 = np.array([[anchor_bonus(a, b) for b in self.tgt_anchors]
-                                 for a in self.src_anchors]).reshape(n, m)
+        self.bonus11 = anchor_bonus(self.src_anchors, self.tgt_anchors)
         self._margins: dict[tuple[int, int], np.ndarray] = {}
         self.margin11 = self.margin(1, 1)
         self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
 
-    def blocks(self, view: int, side: str, size: int) -> Any:
-        """Vectors of every run of ``size`` sentences of one side in one view, made once: the DP's
-        21 unit shapes ask for each size of each side several times."""
-        key = (view, side, size)
-        if key not in self._block_vectors:
-            src_vectors, tgt_vectors, _ = self.views[view]
-            vectors, lengths = (src_vectors, self.src_lengths) if side == "src" else (tgt_vectors, self.tgt_lengths)
-            self._block_vectors[key] = _blocks(vectors, lengths, size)
-        return self._block_vectors[key]
-
     def similarity(self, a: int, b: int) -> np.ndarray:
         """Cosine of every block of ``a`` source sentences with every block of ``b`` target ones."""
-        return np.asarray(sum(weight * _cosines(self.blocks(k, "src", a), self.blocks(k, "tgt", b))
-                              for k, (_, _, weight) in enumerate(self.views)))
+        return np.asarray(sum(weight * cosines(a, b) for cosines, weight in self.views))
 
     def margin(self, a: int, b: int) -> np.ndarray:
         """Similarity minus the mean of each block's nearest neighbours among blocks of the same
@@ -262,16 +280,14 @@ class Scorer:
         sentences just outside the other block (before and after it), plus the anchor bonus: the
         parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
         total: Any = 0
-        for k, (src_vectors, tgt_vectors, weight) in enumerate(self.views):
-            src_blocks, tgt_blocks = self.blocks(k, "src", a), self.blocks(k, "tgt", b)
-            neighbours = np.stack(_outside(_cosines(src_blocks, tgt_vectors), b, axis=1)
-                                  + _outside(_cosines(src_vectors, tgt_blocks), a, axis=0))
+        for cosines, weight in self.views:
+            neighbours = np.stack(_outside(cosines(a, 1), b, axis=1) + _outside(cosines(1, b), a, axis=0))
             present = (~np.isnan(neighbours)).sum(axis=0)
             outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
             if not present.all():  # a unit with no sentence outside it on either side (all of two
                 # short documents) is measured against the mean of all sentence pairs, not nothing
-                outside[present == 0] = _cosines(src_vectors, tgt_vectors).mean()
-            total = total + weight * (_cosines(src_blocks, tgt_blocks) - outside)
+                outside[present == 0] = cosines(1, 1).mean()
+            total = total + weight * (cosines(a, b) - outside)
         return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
     def quote_penalty(self, a: int, b: int) -> np.ndarray | float:
@@ -323,7 +339,9 @@ def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, spa
     English sentences, fitted on both: the words a machine translation shares with a human one
     (names, objects, actions, and 'twisted' with 'twist') say which sentences are one passage more
     sharply than a small embedding model does. MAC-Dev with zh .trans: 0.904 against 0.899 with
-    whole words cut to five letters (n = 3 or 5: 0.903, 0.902)."""
+    whole words cut to five letters (n = 3 or 5: 0.903, 0.902). Each text's head only, as the
+    embedder reads it: a 200,000-character line would cost seconds in every block holding it."""
+    src, tgt = [text[:MAX_EMBED_CHARS] for text in src], [text[:MAX_EMBED_CHARS] for text in tgt]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True).fit(src + tgt)
     return sparse.csr_matrix(vectorizer.transform(src)), sparse.csr_matrix(vectorizer.transform(tgt))
 

@@ -8,11 +8,14 @@ reduced to a consonant skeleton so that "Homs", "Хомс", "ホムス" and "ح�
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 from anyascii import anyascii
+from scipy import sparse
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９",
                         "012345678901234567890123456789")
@@ -115,6 +118,7 @@ class Anchors:
     names: frozenset[str]
 
 
+@functools.lru_cache(maxsize=100_000)  # align-all meets each article's sentences once per pair
 def anchors(text: str) -> Anchors:
     return Anchors(frozenset(numbers(text)), frozenset(names(text)))
 
@@ -133,15 +137,27 @@ def number_flags(a: Anchors, b: Anchors) -> list[str]:
     return []
 
 
-def anchor_bonus(a: Anchors, b: Anchors) -> float:
-    """Agreement of anchors in [0, 1]: shared numbers and names.
+def anchor_bonus(src: list[Anchors], tgt: list[Anchors]) -> np.ndarray:
+    """Agreement of anchors in [0, 1] of every source with every target passage: the share of
+    numbers shared (of the larger set) plus half the share of names shared (of the smaller set).
 
     Differing numbers earn nothing but cost nothing either: two reports of one fact that
     disagree on a figure are exactly what the analyst needs linked (and flagged).
     """
-    score = 0.0
-    if a.numbers and b.numbers:
-        score += len(a.numbers & b.numbers) / max(len(a.numbers), len(b.numbers))
-    if a.names and b.names:
-        score += 0.5 * len(a.names & b.names) / min(len(a.names), len(b.names))
-    return min(1.0, score)
+    score = np.zeros((len(src), len(tgt)))
+    for field, weight, scale in (("numbers", 1.0, np.maximum), ("names", 0.5, np.minimum)):
+        src_sets, tgt_sets = [getattr(a, field) for a in src], [getattr(b, field) for b in tgt]
+        vocabulary = {item: k for k, item in enumerate(set().union(*src_sets, *tgt_sets))}
+        if not vocabulary:
+            continue
+        shared = (_incidence(src_sets, vocabulary) @ _incidence(tgt_sets, vocabulary).T).toarray()
+        sizes = scale.outer(np.array([len(s) for s in src_sets]), np.array([len(t) for t in tgt_sets]))
+        score += weight * np.divide(shared, sizes, out=np.zeros_like(score), where=sizes > 0)
+    return np.minimum(score, 1.0)
+
+
+def _incidence(sets: list[frozenset], vocabulary: dict) -> sparse.csr_matrix:
+    """Rows: the sets; columns: the vocabulary; 1 where a set holds the item."""
+    rows = [k for k, items in enumerate(sets) for _ in items]
+    columns = [vocabulary[item] for items in sets for item in items]
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(sets), len(vocabulary)))
