@@ -287,16 +287,16 @@ def test_comparable_mode_finds_merges_and_omissions_inside_moved_passages(embedd
 
 
 def test_where_much_is_omitted_left_over_sentences_are_not_linked_to_each_other(embedder, tmp_path):
-    japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:300]
-    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
+    japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:150]
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[:150]
     conn = store.connect(tmp_path / "ws")  # embeddings cached across the runs
     orphans = {}
     for weak_link_weight in (0.0, AlignParams().weak_link_weight):
         orphans[weak_link_weight], right, both = 0, 0, 0
-        for seed in (2, 4):  # 30% of the lines deleted on each side, independently
+        for seed in (2, 4, 6, 8):  # 30% of the lines deleted on each side, independently
             rng = random.Random(seed)
-            src = [i for i in range(300) if rng.random() >= 0.3]
-            tgt = [i for i in range(300) if rng.random() >= 0.3]
+            src = [i for i in range(150) if rng.random() >= 0.3]
+            tgt = [i for i in range(150) if rng.random() >= 0.3]
             result = align(Side([japanese[i] for i in src], "ja", [None] * len(src)),
                            Side([french[i] for i in tgt], "fr", [None] * len(tgt)), embedder, conn, "parallel",
                            AlignParams(weak_link_weight=weak_link_weight))
@@ -306,7 +306,7 @@ def test_where_much_is_omitted_left_over_sentences_are_not_linked_to_each_other(
             right += sum(1 for u in linked if [src[i] for i in u.src_ids] == [tgt[j] for j in u.tgt_ids])
             both += len(set(src) & set(tgt))
         assert right >= 0.97 * both, (weak_link_weight, right, both)
-    # measured: 22 links between two deleted lines' left-overs without the cost, 8 with it
+    # measured: 22 links between two deleted lines' left-overs without the cost, 11 with it
     assert orphans[AlignParams().weak_link_weight] <= 0.6 * orphans[0.0], orphans
 
 

@@ -70,7 +70,7 @@ def test_translate_killed_at_random_points_ends_as_one_clean_run(tmp_path, fixtu
 
     def command(out: Path) -> list[str]:
         return [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
-                "--commit-every", "8", "--threads", "1", "--no-similarity-check"]
+                "--commit-every", "8", "--threads", "1", "--no-similarity-check", "--quality", "fast"]
 
     done = subprocess.run(command(tmp_path / "reference"), env=environment(tmp_path / "ws-reference", models_dir),
                           capture_output=True, text=True, timeout=600)
@@ -126,7 +126,7 @@ def test_a_killed_background_job_says_so_and_a_new_one_resumes(tmp_path, fixture
     install(models_dir, fixture_models, "ja")
     ws = tmp_path / "ws"
     conn = store.connect(ws)
-    docs = [r.doc_id for r in ingest.ingest_folder(conn, japanese_editions(tmp_path / "articles", 8))]
+    docs = [r.doc_id for r in ingest.ingest_folder(conn, japanese_editions(tmp_path / "articles", 4))]
     job = jobs.start(ws, "translate", docs)
     deadline = time.monotonic() + 120
     while count(ws / store.DB_NAME, "SELECT COUNT(*) FROM translations") < 64:

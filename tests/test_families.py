@@ -52,12 +52,13 @@ def test_preference_order_and_model_choice(workspace, models_dir, fixture_models
     assert cli.main(["models", "add", str(build_converted(tmp_path / "nllb-200-tiny", "nllb"))]) == 0
     assert families.PREFERENCE.index("nllb") < families.PREFERENCE.index("argos")
     out = tmp_path / "out"
-    assert cli.main(["translate", str(CORPUS), "--out", str(out), "--no-similarity-check"]) == 0
+    assert cli.main(["translate", str(CORPUS), "--out", str(out), "--no-similarity-check", "--quality", "fast"]) == 0
     used = {r["model"].split(":")[0] for r in read_jsonl(out / "translations.jsonl") if r["lang"] == "fr" and r["model"]}
     assert used == {"nllb"}
     assert json.loads((out / "run.json").read_text())["models"]["fr"].startswith("nllb:fr-en@")
     capsys.readouterr()
-    assert cli.main(["translate", str(CORPUS), "--out", str(out), "--model", "fr=argos", "--no-similarity-check"]) == 0
+    assert cli.main(["translate", str(CORPUS), "--out", str(out), "--model", "fr=argos", "--no-similarity-check",
+                     "--quality", "fast"]) == 0
     rows = [r for r in read_jsonl(out / "translations.jsonl") if r["lang"] == "fr" and r["model"]]
     assert rows and all(r["model"].startswith("argos:fr-en@") for r in rows)
     assert cli.main(["translate", str(CORPUS), "--model", "fr=opus-mt"]) == 2

@@ -20,7 +20,7 @@ from test_crash import count, environment, kill_until_done
 
 from workbench import store
 
-from conftest import CORPUS, install, japanese_editions
+from conftest import CORPUS, from_template, install, japanese_editions
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -57,12 +57,15 @@ def ray_head(tmp_path_factory):
     subprocess.run([*ray, "stop", "--force"], capture_output=True, timeout=120, env={**os.environ, **auth})
 
 
-def test_translate_on_ray_writes_what_a_local_run_writes(tmp_path, fixture_models, models_dir):
+def test_translate_on_ray_writes_what_a_local_run_writes(tmp_path, fixture_models, models_dir, embedding_template):
     install(models_dir, fixture_models, "ja", "ar", "fr", "bg")
-    local = run(["translate", str(CORPUS), "--out", str(tmp_path / "local")],
+    for name in ("ws-local", "ws-ray"):  # the similarity check's vectors of the seed texts, as in other tests
+        from_template(embedding_template, tmp_path / name)
+    fast = ["--quality", "fast"]  # greedy decoding: what is compared is where the work runs, not its beam
+    local = run(["translate", str(CORPUS), "--out", str(tmp_path / "local"), *fast],
                 environment(tmp_path / "ws-local", models_dir))
     # no address: Ray is started on this machine for the run, and stopped after it
-    on_ray = run(["translate", str(CORPUS), "--out", str(tmp_path / "ray"), "--ray", "--ray-workers", "2"],
+    on_ray = run(["translate", str(CORPUS), "--out", str(tmp_path / "ray"), "--ray", "--ray-workers", "2", *fast],
                  environment(tmp_path / "ws-ray", models_dir))
     assert "on Ray: 2 translation workers" in on_ray.stderr
     assert re.search(r"translated [1-9]\d* sentences", on_ray.stderr) and "translated" in local.stderr

@@ -185,7 +185,8 @@ def test_kill_9_mid_run_then_rerun_completes_without_duplicates(workspace, model
     folder = japanese_editions(tmp_path / "many", 8)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "workbench", "translate", str(folder), "--out", str(out),
-               "--commit-every", "4", "--threads", "1", "--no-similarity-check"]
+               "--commit-every", "4", "--threads", "1", "--no-similarity-check",
+               "--quality", "fast"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     analyst = store.connect(workspace)  # two editions aligned, for a decision made during the run
     ingest.ingest_folder(analyst, folder)

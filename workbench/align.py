@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .anchors import Anchors, anchor_bonus, anchors, number_flags
 from .embed import MAX_EMBED_CHARS, Embedder, embed_cached
@@ -341,6 +340,8 @@ def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, spa
     sharply than a small embedding model does. MAC-Dev with zh .trans: 0.904 against 0.899 with
     whole words cut to five letters (n = 3 or 5: 0.903, 0.902). Each text's head only, as the
     embedder reads it: a 200,000-character line would cost seconds in every block holding it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # 1.4 s to import: only where English is used
+
     src, tgt = [text[:MAX_EMBED_CHARS] for text in src], [text[:MAX_EMBED_CHARS] for text in tgt]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True).fit(src + tgt)
     return sparse.csr_matrix(vectorizer.transform(src)), sparse.csr_matrix(vectorizer.transform(tgt))
