@@ -4,12 +4,14 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 from workbench import cli, compare, ingest, store
-from workbench.align import AlignParams, Scorer, Side, align, closes_quote
+from workbench.align import AlignParams, BlockCosines, Scorer, Side, align, closes_quote, word_vectors
 from workbench.align_eval import score
-from workbench.anchors import anchors, names, number_flags, numbers, skeleton
+from workbench.anchors import Anchors, anchor_bonus, anchors, names, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
 
 from conftest import AR1, AR2, BG, CORPUS, FLORES, FR, JA, from_template
@@ -318,3 +320,43 @@ def test_two_short_documents_are_not_one_unit(embedder):
     tgt = ["Syrian rebels advance on Damascus and control Darayya.", "About 2,000 Assad soldiers fled to Iraq."]
     result = align(Side(src, "fr", [None] * 4), Side(tgt, "en", [None] * 2), embedder)
     assert [(u.src_ids, u.tgt_ids) for u in result.units] == [([0, 1], [0]), ([2], [1]), ([3], [])]
+
+
+def composed_blocks(vectors: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """Block vectors formed the plain way: each run of ``size`` sentence vectors summed with its
+    weights, normalised (a zero sum stays zero)."""
+    rows = [sum(weights[k] * vectors[k] for k in range(i, i + size)) for i in range(len(vectors) - size + 1)]
+    return np.array([row / max(np.linalg.norm(row), 1e-12) for row in rows]).reshape(-1, vectors.shape[1])
+
+
+@pytest.mark.parametrize("kind", ["embeddings", "word vectors"])
+def test_block_cosines_equal_those_of_composed_block_vectors(kind):
+    rng = np.random.default_rng(3)
+    src_lengths, tgt_lengths = rng.integers(5, 300, 9).astype(float), rng.integers(5, 300, 7).astype(float)
+    if kind == "embeddings":  # e5-like: unit rows sharing a large common component
+        src, tgt = rng.normal(size=(9, 16)) + 3, rng.normal(size=(7, 16)) + 3
+        src, tgt = (v / np.linalg.norm(v, axis=1, keepdims=True) for v in (src, tgt))
+    else:  # TF-IDF rows over a vocabulary, one text with no 4-gram at all (a zero row)
+        src_text = ["Damascus fell.", "", "The rebels took Homs.", "Assad fled to Moscow.", "Crowds gathered.",
+                    "Prisoners were freed.", "Israel struck.", "Turkey watched.", "Iran withdrew."]
+        tgt_text = ["Rebels entered Damascus.", "Homs was taken.", "Assad is in Moscow.", "People gathered.",
+                    "Sednaya prison opened.", "Strikes hit depots.", "Ankara waits."]
+        src, tgt = word_vectors(src_text, tgt_text)
+        assert not src[1].nnz
+    cosines = BlockCosines(src, tgt, np.sqrt(src_lengths), np.sqrt(tgt_lengths), max_block=6)
+    dense_src, dense_tgt = (v.toarray() if sparse.issparse(v) else v for v in (src, tgt))
+    for a in range(1, 7):
+        for b in range(1, 8 - a):
+            expected = (composed_blocks(dense_src, np.sqrt(src_lengths), a)
+                        @ composed_blocks(dense_tgt, np.sqrt(tgt_lengths), b).T)
+            assert cosines(a, b).shape == expected.shape
+            np.testing.assert_allclose(cosines(a, b), expected, atol=1e-9)
+    assert cosines(10, 1).shape == (0, 7)  # a block longer than the document: no position
+
+
+def test_anchor_bonus_shares_numbers_of_the_larger_set_and_names_of_the_smaller():
+    src = [Anchors(frozenset({2000.0, 7.0}), frozenset({"dmsk"})), Anchors(frozenset(), frozenset())]
+    tgt = [Anchors(frozenset({2000.0}), frozenset({"dmsk", "hms"})), Anchors(frozenset({7.0}), frozenset({"ms"}))]
+    np.testing.assert_allclose(anchor_bonus(src, tgt), [[0.5 + 0.5 * 1 / 1, 0.5], [0.0, 0.0]])
+    three = [Anchors(frozenset({1.0}), frozenset({"a", "b"}))]
+    assert anchor_bonus(three, [Anchors(frozenset({1.0}), frozenset({"a"}))])[0, 0] == 1.0  # 1 + 0.5, capped
