@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import sparse
 
+from workbench import align as align_module
 from workbench import cli, compare, ingest, store
 from workbench.align import AlignParams, BlockCosines, Scorer, Side, align, closes_quote, word_vectors
 from workbench.align_eval import score
@@ -360,3 +362,29 @@ def test_anchor_bonus_shares_numbers_of_the_larger_set_and_names_of_the_smaller(
     np.testing.assert_allclose(anchor_bonus(src, tgt), [[0.5 + 0.5 * 1 / 1, 0.5], [0.0, 0.0]])
     three = [Anchors(frozenset({1.0}), frozenset({"a", "b"}))]
     assert anchor_bonus(three, [Anchors(frozenset({1.0}), frozenset({"a"}))])[0, 0] == 1.0  # 1 + 0.5, capped
+
+
+def test_a_long_parallel_pair_is_aligned_in_pieces_cut_at_strong_matches(embedder, monkeypatch):
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()
+    rng = random.Random(5)
+    src = [i for i in range(300) if rng.random() >= 0.1]
+    tgt = [i for i in range(300) if rng.random() >= 0.1]
+    gold = ([((a,), (tgt.index(i),)) for a, i in enumerate(src) if i in tgt]
+            + [((a,), ()) for a, i in enumerate(src) if i not in tgt] + [((), (b,)) for b, j in enumerate(tgt) if j not in src])
+
+    def aligned() -> tuple[list, str]:
+        result = align(Side([french[i] for i in src], "fr", [None] * len(src)),
+                       Side([english[j] for j in tgt], "en", [None] * len(tgt)), embedder, None, "parallel")
+        return [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units], result.mode_reason
+
+    whole, reason = aligned()
+    assert "pieces" not in reason
+    monkeypatch.setattr(align_module, "MAX_DP_CELLS", 20_000)  # as if these were two books
+    monkeypatch.setattr(align_module, "PIECE_CELLS", 5_000)
+    pieces, reason = aligned()
+    assert re.search(r"cut at strong matches into [4-9] pieces", reason), reason
+    for side in (0, 1):  # every sentence once, in order
+        ids = [i for unit in pieces for i in unit[side]]
+        assert ids == sorted(ids) == list(range(len(src if side == 0 else tgt)))
+    assert score([gold], [pieces]).f1_strict >= score([gold], [whole]).f1_strict - 0.01 >= 0.95
