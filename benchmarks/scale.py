@@ -132,7 +132,7 @@ def aligned_pairs(workspace: Path) -> set[tuple[int, int]]:
 
 def ray_versus_local(tmp: Path, flores: Path, workers: int, translate_count: int, embed_count: int) -> list[str]:
     """Throughput of translation (a base-size model, beam 4) and of embedding (the default) on the same
-    inputs: here (one engine, every core) against a local Ray instance of ``workers`` workers
+    inputs: here (one process, every core) against a local Ray instance of ``workers`` workers
     (one CPU each). Models loaded and warmed up before the clocks start, in both."""
     from workbench import cluster, embed, models, translate
 
