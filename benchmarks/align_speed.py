@@ -14,8 +14,9 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from worktree import checked_out
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,14 +58,8 @@ def main() -> None:
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache both trees use")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        baseline_tree = Path(folder) / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline_tree), args.baseline],
-                       check=True, capture_output=True)
-        try:
-            before = timings(baseline_tree, args.cache, args.flores)
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline_tree)], check=True)
+    with checked_out(args.baseline) as baseline_tree:
+        before = timings(baseline_tree, args.cache, args.flores)
     after = timings(REPO, args.cache, args.flores)
     print(f"FLORES-200 dev ja ({len(after[0]['units'])} units), embeddings cached; baseline {args.baseline}")
     for old, new in zip(before, after):

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from alignment_eval import DEFAULT_FLORES, flores_dir, load  # noqa: E402
+from worktree import checked_out  # noqa: E402
 
 from workbench import compare, store  # noqa: E402
 from workbench.embed import get_embedder  # noqa: E402
@@ -111,15 +112,10 @@ def grouping_quality(groups, story_of: dict[str, int]) -> tuple[float, float, in
 
 def baseline_run(rev: str, folder: Path, workspace: Path) -> float:
     """Seconds of ingest + align-all of commit ``rev`` (its own source tree) on ``folder``."""
-    tree = workspace.parent / "baseline-tree"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev], check=True,
-                   capture_output=True)
-    try:
+    with checked_out(rev) as tree:
         cli = [sys.executable, "-m", "workbench"]
         ingest_s, _ = measured([*cli, "ingest", str(folder), "--workspace", str(workspace)], cwd=tree)
         align_s, _ = measured([*cli, "align-all", "--workspace", str(workspace)], cwd=tree)
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=True)
     return ingest_s + align_s
 
 

