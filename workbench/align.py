@@ -24,8 +24,9 @@ Two aligners over those scores:
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold that go forward together on both sides are a passage both reports tell, wherever
   each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP.
-``auto`` decides from the order of the strong matches; with too few of them to tell, it runs
-both aligners and keeps the one whose links are better supported (``Alignment.mode_reason``).
+``auto`` takes parallel where the strong matches are in order; where they are too few or out of
+order, it runs both aligners and keeps comparable only if its links are clearly better supported
+(``Alignment.mode_reason``).
 A parallel pair too long for the DP's memory (two books) is cut at runs of strong matches into
 pieces aligned one by one (as Bertalign's anchors bound its DP).
 """
@@ -109,7 +110,13 @@ class AlignParams:
     english_weight: float = 0.5  # weight of the English-side similarity when both sides have one
     anchor_weight: float = 0.03
     strong_match: float = 0.03  # auto: margin of the matches whose order decides the mode
-    monotonic_ratio: float = 0.8  # auto: share of strong matches in order needed for "parallel"
+    monotonic_ratio: float = 0.8  # auto: share of strong matches in order that settles "parallel"
+    # auto, where the strong matches are too few or look reordered: both aligners run, and comparable
+    # is kept only with this many times the parallel result's support. FLORES-200 dev (three pairs x
+    # six recipes): comparable / parallel support <= 1.10 on every parallel document, >= 1.52 on
+    # every shuffled one; MAC-Dev's chapters <= 0.97. A few spurious strong matches out of order (a
+    # small model on literary text) must not turn a translation into comparable reports.
+    comparable_support: float = 1.25
     # logistic calibration of margin -> confidence, fitted on the units of FLORES-200 dev's six
     # perturbation recipes (24,483 units with this round's aligners; benchmarks/alignment_eval.py
     # prints the refit: devtest 0.0029, 0.0115)
@@ -567,22 +574,27 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     strong = matches(scorer, params.strong_match)
     order = monotonicity(strong)
     reason = f"{mode} as asked"
-    if mode == "auto" and len(strong) >= 3:  # the order of the strong matches is the evidence
+    evidence = f"{len(strong)} strong matches, {order:.0%} of them in order"
+    if mode == "auto" and len(strong) >= 3 and (order >= params.monotonic_ratio or n * m > MAX_DP_CELLS):
+        # in order: a translation. Out of order in a pair too long to run both aligners on: the
+        # strong matches of two long documents are many, and their order is the evidence.
         mode = "parallel" if order >= params.monotonic_ratio else "comparable"
-        reason = f"{len(strong)} strong matches, {order:.0%} of them in order"
+        reason = evidence
     cuts = cut_points(strong) if mode == "parallel" and n * m > MAX_DP_CELLS else []
     if cuts:
         units = aligned_in_pieces(src, tgt, embedder, conn, params, cuts)
         reason += f"; {n} x {m} sentences cut at strong matches into {len(cuts) + 1} pieces"
         return Alignment(units, mode, order, scorer.used_english, reason)
     gains = unit_gains(scorer)  # both aligners score units alike
-    if mode == "auto":  # too few strong matches to tell: both aligners, the better-supported wins
+    if mode == "auto":  # too few strong matches, or out of order: both aligners, and comparable
+        # only where it links clearly more than parallel does
         parallel, comparable = monotonic(scorer, gains, n, m), non_monotonic(scorer, gains, n, m)
         threshold = omission_threshold(scorer)
         in_order, reordered = support(parallel, threshold), support(comparable, threshold)
-        mode, units = ("parallel", parallel) if in_order >= reordered else ("comparable", comparable)
-        reason = (f"only {len(strong)} strong matches: both aligners run, {mode} better supported "
-                  f"(parallel {in_order:.3f}, comparable {reordered:.3f})")
+        chosen = reordered >= params.comparable_support * in_order and reordered > 0
+        mode, units = ("comparable", comparable) if chosen else ("parallel", parallel)
+        reason = (f"{evidence}: both aligners run, {mode} kept (support: parallel {in_order:.3f}, comparable "
+                  f"{reordered:.3f}; comparable needs {params.comparable_support:g}x parallel's)")
         return Alignment(units, mode, order, scorer.used_english, reason)
     aligner = monotonic if mode == "parallel" else non_monotonic
     units = aligner(scorer, gains, n, m)
