@@ -4,6 +4,7 @@ several perturbation recipes, each beside a Gale-Church baseline.
   python benchmarks/alignment_eval.py --split dev        # tune here
   python benchmarks/alignment_eval.py --split devtest    # report once, at the end
   python benchmarks/alignment_eval.py --mac-dev          # MAC-Dev zh-en novels, hand-made gold
+  python benchmarks/alignment_eval.py --mac-dev --reverse   # the same with English as the source
 
 FLORES documents: consecutive FLORES lines sharing a URL are one article; articles are chained
 into documents of 40-200 sentences. Line i is the same sentence in every language, so gold
@@ -208,11 +209,13 @@ def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
 DEFAULT_MAC_DEV = REPO.parent / "shared" / "data" / "align-dev" / "mac-dev"
 
 
-def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str) -> list[str]:
+def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, reverse: bool = False) -> list[str]:
     """MAC-Dev (zh-en novels, hand-made gold): embeddings only, then with the line-by-line machine
-    translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them."""
+    translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them.
+    ``reverse``: English is the source document, Chinese the target."""
     chapters = sorted(path.name for path in (folder / "zh").iterdir() if path.name.isdigit())
-    rows = [f"MAC-Dev ({len(chapters)} chapters), --mode {mode}, embedder {embedder.name}, {params}", "",
+    direction = "en -> zh" if reverse else "zh -> en"
+    rows = [f"MAC-Dev ({len(chapters)} chapters, {direction}), --mode {mode}, embedder {embedder.name}, {params}", "",
             "| English side | chapter | zh | en | mode chosen | strict P | strict R | strict F1 | lax F1 |",
             "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     pooled: dict[str, list] = defaultdict(list)
@@ -222,9 +225,13 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str) -> lis
             en = (folder / "en" / chapter).read_text(encoding="utf-8").splitlines()
             trans = (folder / "zh" / f"{chapter}.trans").read_text(encoding="utf-8").splitlines()
             gold = align_eval.read_links(folder / "gold" / f"{chapter}.align")
-            result = align(Side(zh, "zh", trans if english else [None] * len(zh)), Side(en, "en", en),
-                           embedder, conn, mode, params)
-            test = [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units]
+            chinese, english_side = Side(zh, "zh", trans if english else [None] * len(zh)), Side(en, "en", en)
+            if reverse:
+                result = align(english_side, chinese, embedder, conn, mode, params)
+                test = [(tuple(u.tgt_ids), tuple(u.src_ids)) for u in result.units]  # scored as zh -> en
+            else:
+                result = align(chinese, english_side, embedder, conn, mode, params)
+                test = [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units]
             label = "zh .trans" if english else "none"
             pooled[label].append((gold, test))
             if english:
@@ -249,6 +256,9 @@ def main() -> None:
                         help=f"evaluate on MAC-Dev instead of FLORES (default folder: {DEFAULT_MAC_DEV})")
     parser.add_argument("--mode", choices=["auto", "parallel", "comparable"], default="auto",
                         help="aligner mode for MAC-Dev (default: auto, what users get)")
+    parser.add_argument("--reverse", action="store_true",
+                        help="swap source and target: en -> zh on MAC-Dev, en -> ja ... on FLORES "
+                             "(the aligner should not care which document comes first)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
@@ -262,7 +272,7 @@ def main() -> None:
     defaults = AlignParams()
     params = AlignParams(**{k: type(getattr(defaults, k))(v) for k, v in (item.split("=", 1) for item in args.param)})
     if args.mac_dev:
-        print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode)))
+        print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse)))
         return
     lines, articles = load(flores_dir(args.flores), args.split)
     results: dict[tuple, list] = defaultdict(list)
@@ -270,7 +280,8 @@ def main() -> None:
     modes: dict[tuple, list] = defaultdict(list)
     calibration: list[tuple[float, bool]] = []
     started = time.perf_counter()
-    for a, b in PAIRS:
+    pairs = [(b, a) for a, b in PAIRS] if args.reverse else PAIRS
+    for a, b in pairs:
         for recipe in RECIPES:
             rng = random.Random(f"{args.seed}-{a}-{b}-{recipe.name}")
             for blocks in documents(articles, rng):
@@ -297,7 +308,7 @@ def main() -> None:
                                     + (", target blocks shuffled" if r.shuffle else "") + ")" for r in RECIPES),
             "", header, "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     by_kind: dict[str, list] = defaultdict(list)
-    for a, b in PAIRS:
+    for a, b in pairs:
         for recipe in RECIPES:
             key = (a, b, recipe.name)
             ours, theirs = score(results[key]), score(baseline[key])
