@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from workbench import cli, ingest, store
-from workbench.segment import SegmentOptions
+from workbench.segment import SegmentOptions, segment
 
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
@@ -117,6 +117,24 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     assert not any(s.boilerplate for s in lines.sentences)  # a scene break is not web furniture
     split = ingest.read_document(path, tmp_path)
     assert len(split.sentences) == 5
+
+
+@pytest.mark.parametrize("lang, line, sentences", [
+    # pysbd ends the sentence at the full stop inside the quotation: the closing mark began the next
+    ("zh", "他说：“我们走吧。”她点点头。", ["他说：“我们走吧。”", "她点点头。"]),
+    ("bg", "„Ние победихме.“ Той се усмихна. „Да.“", ["„Ние победихме.“", "Той се усмихна.", "„Да.“"]),
+    # ... and at the colon before a quotation in Arabic (the seed article ar1: "وقال لموقع ميدل إيست آي:")
+    ("ar", "وقال لموقع ميدل إيست آي: “أشعر بالابتهاج.” ثم غادر.", ["وقال لموقع ميدل إيست آي: “أشعر بالابتهاج.” ثم غادر."]),
+    # ... and at abbreviations it does not know, where lower case goes on
+    ("fr", "Il est arrivé vers 5 h. du matin. Puis il est reparti.", ["Il est arrivé vers 5 h. du matin.", "Puis il est reparti."]),
+    ("en", "iPhone sales rose. iOS updates followed.", ["iPhone sales rose.", "iOS updates followed."]),
+    ("en", "\u201cWe won.\u201d He smiled.", ["\u201cWe won.\u201d", "He smiled."]),
+])
+def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_and_lower_case(lang, line, sentences):
+    text = f"Title\n{line}\n"
+    found = segment(text, lang)[1:]
+    assert [s.text for s in found] == sentences
+    assert all(text[s.start:s.end] == s.text for s in found)
 
 
 def test_boilerplate_is_only_web_furniture(tmp_path):

@@ -21,7 +21,13 @@ FALLBACK_SEGMENTER_LANG = "en"  # pysbd's English rules handle ". ! ?" scripts r
 _LINE = re.compile(r"[^\r\n]+")
 # An embedded tweet's link and attribution is never part of the sentence before it,
 # even when that sentence ends without punctuation ("... critical areas… pic.twitter.com/x").
-_COMMAS = (",", "\u060c", "\u3001")  # Latin, Arabic, ideographic
+# A sentence does not end on a comma or a colon (pysbd's Arabic rules end sentences at the Arabic
+# comma and at the colon of "وقال:" before a quotation).
+_CONTINUES = (",", "\u060c", "\u3001", ":", "\uff1a")  # Latin, Arabic and ideographic commas, colons
+# Quotation marks and brackets: each closer with the openers it closes. "\u201c" closes "\u201e" in
+# Bulgarian, German, Russian (\u201e...\u201c) and opens in English and Chinese (\u201c...\u201d).
+_CLOSERS = {"\u201d": "\u201c\u201e", "\u201c": "\u201e", "\u2019": "\u2018\u201a", "\u00bb": "\u00ab",
+            "\u300d": "\u300c", "\u300f": "\u300e", "\u203a": "\u2039", ")": "(", "\uff09": "\uff08", "]": "["}
 _TERMINALS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", '"', "\u00bb", "\u201d", ")")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4][\"\u00bb\u201d)]*\s*")
 WINDOW = 2000
@@ -78,12 +84,23 @@ def _piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _closes_open_quote(previous: str, closer: str) -> bool:
+    """Does ``closer`` (a closing mark) close a quotation or bracket ``previous`` left open?"""
+    openers = _CLOSERS.get(closer, "")
+    if not openers:
+        return False
+    closers = [c for c, opens in _CLOSERS.items() if set(opens) & set(openers)]
+    return sum(previous.count(o) for o in openers) > sum(previous.count(c) for c in closers if c not in openers)
+
+
 def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     """[start, end) spans of the sentences in one line, whitespace trimmed.
 
-    Two pieces are one sentence when the first ends with a comma (pysbd's Arabic rules end
-    sentences at the Arabic comma), when a window cut fell inside a sentence, or when the
-    second has no letter or digit.
+    Two pieces are one sentence when the first ends with a comma or a colon, when a window cut
+    fell inside a sentence, when the second has no letter or digit, or when its first word is in
+    lower case (pysbd took an abbreviation for a sentence end: "vers 5 h. du matin"). A closing quotation
+    mark or bracket that begins a piece belongs to the sentence that opened it (pysbd splits
+    '\u201c\u4f60\u597d\u3002\u201d\u4ed6\u8bf4\u3002' after the full stop, before the quotation closes).
     """
     spans: list[tuple[int, int]] = []
     for window_start, window_end in _windows(line):
@@ -91,9 +108,18 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
                   for a, b in _piece_spans(line[window_start:window_end], lang)]
         for number, (start, end) in enumerate(pieces):
             previous = line[spans[-1][0]:spans[-1][1]] if spans else ""
+            while spans and start < end and _closes_open_quote(previous, line[start]):
+                spans[-1] = (spans[-1][0], start + 1)
+                previous = line[spans[-1][0]:spans[-1][1]]
+                start += 1
+                while start < end and line[start].isspace():
+                    start += 1
+            if start >= end:
+                continue
             cut_inside = number == 0 and window_start > 0 and not previous.endswith(_TERMINALS)
             wordless = not any(ch.isalnum() for ch in line[start:end])  # "…", "\x07", "***"
-            if spans and (previous.endswith(_COMMAS) or cut_inside or wordless):
+            lower_case = line[start:end].split(maxsplit=1)[0].islower()  # "du matin", not "iPhone"
+            if spans and (previous.endswith(_CONTINUES) or cut_inside or wordless or lower_case):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
