@@ -64,11 +64,11 @@ class AlignParams:
     unit_reward: float = 0.03
     # Gale-Church: a unit whose character lengths (L1 scaled by the pair's ratio, L2, counted in the
     # longer-written language) disagree loses length_weight * (L2 - L1)^2 / mean(L1, L2); English
-    # lengths where both sides have English (one language: proportions far tighter). Only where the mutual best matches show
-    # lengths are kept: rewrites (RMS log-ratio ~0.8 on the seed ja-fr) do not, translations do
-    # (~0.2-0.25 on FLORES; more on MAC-Dev's novels, whose best matches are noisier); full weight
-    # up to length_spread_full, none from length_spread_none (MAC-Dev 0.828 -> 0.868 without
-    # English from 0.25/0.5 to 0.5/0.8).
+    # lengths where both sides have English (one language: proportions far tighter). Only where the
+    # mutual best matches show lengths are kept: rewrites (RMS log-ratio ~0.8 on the seed ja-fr) do
+    # not, translations do (~0.2-0.25 on FLORES; more on MAC-Dev's novels, whose best matches are
+    # noisier); full weight up to length_spread_full, none from length_spread_none (MAC-Dev 0.828 ->
+    # 0.868 without English from 0.25/0.5 to 0.5/0.8).
     length_weight: float = 0.0007
     length_spread_full: float = 0.5
     length_spread_none: float = 0.8

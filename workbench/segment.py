@@ -98,9 +98,9 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
 
     Two pieces are one sentence when the first ends with a comma or a colon, when a window cut
     fell inside a sentence, when the second has no letter or digit, or when its first word is in
-    lower case (pysbd took an abbreviation for a sentence end: "vers 5 h. du matin"). A closing quotation
-    mark or bracket that begins a piece belongs to the sentence that opened it (pysbd splits
-    '\u201c\u4f60\u597d\u3002\u201d\u4ed6\u8bf4\u3002' after the full stop, before the quotation closes).
+    lower case (pysbd took an abbreviation for a sentence end: "vers 5 h. du matin"). A closing
+    quotation mark or bracket that begins a piece belongs to the sentence that opened it (pysbd
+    splits “你好。”他说。 after the full stop, before the quotation closes).
     """
     spans: list[tuple[int, int]] = []
     for window_start, window_end in _windows(line):
