@@ -293,8 +293,8 @@ SEED_NAMES = {"ja": JA, "fr": FR, "bg": BG, "ar1": AR1, "ar2": AR2}
 def test_cross_document_links_against_hand_made_gold(seeded, embedder):
     """Top-1 links between seed articles other than the ja-fr pair, against facts paired by hand
     (tests/data/seed-gold/facts.tsv): 15 of 28 right without anchors, 17 with them (names in Arabic
-    script included), 19 with the margin of the passage around each candidate (20 with that and
-    twice the anchor weight)."""
+    script included), 19 with the margin of the passage around each candidate, 20 since Arabic
+    sentences no longer end at the colon before a quotation."""
     rows = [line.split("\t") for line in SEED_GOLD.read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")][1:]
     docs = {key: store.document(seeded, name) for key, name in SEED_NAMES.items()}
@@ -308,7 +308,7 @@ def test_cross_document_links_against_hand_made_gold(seeded, embedder):
         else:
             missed.append((doc_a, fragment, doc_b, found[:60]))
     assert len(rows) == 28
-    assert right >= 19, missed
+    assert right >= 20, missed
 
 
 def test_a_unit_closing_a_quotation_on_one_side_only_is_penalised(embedder):
