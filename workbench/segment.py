@@ -84,13 +84,15 @@ def _piece_spans(text: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
+# For each closer, the marks that close what it closes (\u201d and \u201c both close \u201e), less its own openers
+_RIVALS = {closer: [c for c, opens in _CLOSERS.items() if set(opens) & set(openers) and c not in openers]
+           for closer, openers in _CLOSERS.items()}
+
+
 def _closes_open_quote(previous: str, closer: str) -> bool:
     """Does ``closer`` (a closing mark) close a quotation or bracket ``previous`` left open?"""
     openers = _CLOSERS.get(closer, "")
-    if not openers:
-        return False
-    closers = [c for c, opens in _CLOSERS.items() if set(opens) & set(openers)]
-    return sum(previous.count(o) for o in openers) > sum(previous.count(c) for c in closers if c not in openers)
+    return bool(openers) and sum(map(previous.count, openers)) > sum(map(previous.count, _RIVALS[closer]))
 
 
 def split_line(line: str, lang: str) -> list[tuple[int, int]]:
