@@ -99,8 +99,8 @@ class AlignParams:
     # Word translations learned from this pair's own clear mutual best matches (lexicon.py), beside
     # the embeddings, with or without English. MAC-Dev 0.879 -> 0.883 embeddings only, 0.901 ->
     # 0.906 with zh .trans; FLORES dev parallel 0.965 / 0.930 -> 0.966 / 0.933 (mean / worst),
-    # comparable 0.944 / 0.920 -> 0.947 / 0.921. At 0.02 / 0.05: MAC-Dev 0.881 / 0.904, 0.882 / 0.906;
-    # at 0.1 (all mutual best matches): 0.873 / 0.891, a novel's loose translation teaching a noisy table.
+    # comparable 0.944 / 0.920 -> 0.947 / 0.921. At 0.02 / 0.05 / 0.1: MAC-Dev 0.881 / 0.904, 0.882 /
+    # 0.906, 0.876 / 0.894 (a novel's loose translation teaches a noisier table than FLORES's).
     lexicon_weight: float = 0.03
     # A unit of which one side ends by closing a quotation and the other does not loses this:
     # translators keep dialogue turns (punctuation as an alignment criterion: Chuang & Yeh 2005).

@@ -17,10 +17,11 @@ import numpy as np
 from scipy import sparse
 
 _WORD = re.compile(r"\w+")
-# EM iterations (2 learn too little on MAC-Dev: 0.879 embeddings only, against 0.886 at 5 and 0.887
-# at 10) and the word pairs a table keeps: those seen together in at least two links, so that a word
-# seen once does not learn whatever the first pass linked it with and vote for that link again
-# (MAC-Dev 0.879 keeping every pair, 0.886 from two, 0.884 from three)
+# EM iterations and the word pairs a table keeps: those seen together in at least two links, so that
+# a word seen once does not learn whatever the first pass linked it with and vote for that link
+# again. MAC-Dev embeddings only, measured with the table taught by every mutual best match: 0.879
+# after 2 iterations, 0.886 after 5, 0.887 after 10; 0.879 keeping every pair, 0.886 from two links,
+# 0.884 from three (benchmarks/RESULTS.md)
 ITERATIONS = 5
 MIN_LINKS = 2
 MIN_TRAINING_LINKS = 5  # fewer: nothing to learn from
@@ -28,7 +29,8 @@ MIN_TRAINING_LINKS = 5  # fewer: nothing to learn from
 
 def words(text: str, no_space: bool) -> list[str]:
     """Lower-cased words; each letter of a language written without spaces (Chinese characters
-    carry meaning alone; their bigrams did no better on MAC-Dev: 0.880 against 0.886)."""
+    carry meaning alone; adding their bigrams did no better on MAC-Dev, as measured above: 0.880
+    against 0.886)."""
     text = text.lower()
     return [c for c in text if c.isalnum()] if no_space else _WORD.findall(text)
 
