@@ -437,3 +437,24 @@ def test_a_long_parallel_pair_is_aligned_in_pieces_cut_at_strong_matches(embedde
         ids = [i for unit in pieces for i in unit[side]]
         assert ids == sorted(ids) == list(range(len(src if side == 0 else tgt)))
     assert score([gold], [pieces]).f1_strict >= score([gold], [whole]).f1_strict - 0.01 >= 0.95
+
+
+@pytest.mark.parametrize("first, second", [("bg", "ja"), ("ar1", "fr")])
+def test_reports_whose_matches_are_in_no_order_are_aligned_as_comparable(seeded, embedder, first, second):
+    """Two outlets' reports of the same week, with their clear matches in no more order than
+    chance (bg-ja: 4 of 8 in order, though its 3 strong matches are; ar1-fr: 4 of 9). Parallel
+    linked every sentence into weak many-sentence units (93 of 93 and 78 of 78 sentences)."""
+    a, b = (compare.document_side(seeded, store.document(seeded, SEED_NAMES[key])).side for key in (first, second))
+    result = align(a, b, embedder)
+    assert result.mode == "comparable" and "random order" in result.mode_reason
+    linked = sum(len(u.src_ids) + len(u.tgt_ids) for u in result.units if u.src_ids and u.tgt_ids)
+    assert linked < 0.5 * (len(a.texts) + len(b.texts))
+    # the ja-fr rewrite, whose clear matches are in order (11 of 15), stays parallel
+    ja, fr = (compare.document_side(seeded, store.document(seeded, SEED_NAMES[key])).side for key in ("ja", "fr"))
+    assert align(ja, fr, embedder).mode == "parallel"
+
+
+def test_order_no_better_than_chance():
+    assert align_module.unordered([(i, 8 - i) for i in range(9)])  # reversed: 1 in order
+    assert not align_module.unordered([(i, i) for i in range(9)])
+    assert not align_module.unordered([(i, 3 - i) for i in range(4)])  # too few to say

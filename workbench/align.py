@@ -25,8 +25,9 @@ Two aligners over those scores:
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold that go forward together on both sides are a passage both reports tell, wherever
   each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP.
-``auto`` takes parallel where the strong matches are in order; where they are too few or out of
-order, it runs both aligners and keeps comparable only if its links are clearly better supported
+``auto`` takes comparable where the clear matches are in no more order than chance puts them,
+parallel where the strong matches are in order; where they are too few or out of order, it runs
+both aligners and keeps comparable only if its links are clearly better supported
 (``Alignment.mode_reason``).
 A parallel pair too long for the DP's memory (two books) is cut at runs of strong matches into
 pieces aligned one by one (as Bertalign's anchors bound its DP).
@@ -52,6 +53,9 @@ MODES = ("auto", "parallel", "comparable")
 # against 0.979 whole).
 MAX_DP_CELLS = 4_000_000
 PIECE_CELLS = 1_000_000
+# auto: with fewer clear matches their order says nothing (the seed articles' comparable pairs have
+# 7-15 at margin >= 0.01, 29-57% in order; MAC-Dev's chapters 34-171, 88-98% in order)
+MIN_ORDER_EVIDENCE = 5
 _NO_SPACE_LANGS = {"ja", "zh", "th"}
 _CLOSING_QUOTES = frozenset("”’\"'»」』›")
 
@@ -600,7 +604,15 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     order = monotonicity(strong)
     reason = f"{mode} as asked"
     evidence = f"{len(strong)} strong matches, {order:.0%} of them in order"
-    if mode == "auto" and len(strong) >= 3 and (order >= params.monotonic_ratio or n * m > MAX_DP_CELLS):
+    clear = matches(scorer, params.match_threshold)
+    if mode == "auto" and unordered(clear):
+        # the clear matches are in no more order than chance puts them (a few strong ones may
+        # still be: three random matches are in order one time in six): different reports, which
+        # parallel would link sentence by sentence into weak many-sentence units
+        mode = "comparable"
+        reason = (f"{evidence}; of {len(clear)} clear matches only {round(monotonicity(clear) * len(clear))} "
+                  f"in order, no more than in a random order")
+    elif mode == "auto" and len(strong) >= 3 and (order >= params.monotonic_ratio or n * m > MAX_DP_CELLS):
         # in order: a translation. Out of order in a pair too long to run both aligners on: the
         # strong matches of two long documents are many, and their order is the evidence.
         mode = "parallel" if order >= params.monotonic_ratio else "comparable"
@@ -624,6 +636,12 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     aligner = monotonic if mode == "parallel" else non_monotonic
     units = aligner(scorer, gains, n, m)
     return Alignment(units, mode, order, scorer.used_english, reason)
+
+
+def unordered(pairs: list[tuple[int, int]]) -> bool:
+    """At least MIN_ORDER_EVIDENCE matches, their longest in-order chain no longer than a random
+    order's (2 sqrt(n): the expected longest increasing subsequence of a random permutation)."""
+    return len(pairs) >= MIN_ORDER_EVIDENCE and monotonicity(pairs) * len(pairs) <= 2 * math.sqrt(len(pairs))
 
 
 def cut_points(strong: list[tuple[int, int]]) -> list[tuple[int, int]]:
