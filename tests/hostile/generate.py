@@ -101,9 +101,11 @@ def build_corpus(root: Path) -> dict[str, Expect]:
           "ingested", "fr", "one sentence of 5,000 words between two short ones")
     # Real sentences with invisible characters inside, so that they align with other reports.
     fr_lines = [line for line in seed(FR).splitlines() if line.strip()]
+    # Eight of them, so that some are linked in any mode auto chooses against any other report.
     controlled = list(fr_lines)
-    controlled[2] = controlled[2].replace(" ", " \x1b[1m", 1).replace(" ", "\u202e ", 2)
-    controlled[3] = "\u200b" + controlled[3].replace(" ", "\x07 ", 1)
+    for k in range(2, 10, 2):
+        controlled[k] = controlled[k].replace(" ", " \x1b[1m", 1).replace(" ", "\u202e ", 2)
+        controlled[k + 1] = "\u200b" + controlled[k + 1].replace(" ", "\x07 ", 1)
     write("shape/fr-article-with-controls.txt", "\n".join(controlled) + "\n", "ingested", "fr",
           "the French article with terminal escapes, bell, zero-width and bidi characters inside sentences")
     tricks = (f"{fr_lines[0]}\n"
