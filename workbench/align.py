@@ -285,9 +285,8 @@ class Scorer:
         if params.lexicon_weight > 0:  # taught by the links the views above already make clear: the
             # mutual best matches that seed comparable passages (from all mutual best matches, the
             # seed articles' 12-23 a pair, mostly unrelated sentences, cost 2 of 20 facts)
-            learned = lexicon_vectors([t[:MAX_EMBED_CHARS] for t in src.texts],
-                                      [t[:MAX_EMBED_CHARS] for t in tgt.texts], src.lang in _NO_SPACE_LANGS,
-                                      tgt.lang in _NO_SPACE_LANGS, matches(self, params.match_threshold))
+            learned = lexicon_vectors(src.texts, tgt.texts, src.lang in _NO_SPACE_LANGS, tgt.lang in _NO_SPACE_LANGS,
+                                      matches(self, params.match_threshold))
             if learned:
                 self.views.append((BlockCosines(*learned, src_weights, tgt_weights, params.max_block),
                                    params.lexicon_weight))
@@ -580,15 +579,18 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
     return ordered
 
 
-def monotonicity(pairs: list[tuple[int, int]]) -> float:
-    """Share of matches on the longest increasing chain (1.0: perfectly in order)."""
-    if not pairs:
-        return 0.0
+def longest_in_order(pairs: list[tuple[int, int]]) -> int:
+    """Matches on the longest chain that goes forward on both sides (longest increasing subsequence)."""
     tails: list[int] = []
     for _, j in sorted(pairs):
         k = int(np.searchsorted(tails, j))
         tails[k:k + 1] = [j]
-    return len(tails) / len(pairs)
+    return len(tails)
+
+
+def monotonicity(pairs: list[tuple[int, int]]) -> float:
+    """Share of matches on the longest increasing chain (1.0: perfectly in order)."""
+    return longest_in_order(pairs) / len(pairs) if pairs else 0.0
 
 
 def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto",
@@ -610,7 +612,7 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         # still be: three random matches are in order one time in six): different reports, which
         # parallel would link sentence by sentence into weak many-sentence units
         mode = "comparable"
-        reason = (f"{evidence}; of {len(clear)} clear matches only {round(monotonicity(clear) * len(clear))} "
+        reason = (f"{evidence}; of {len(clear)} clear matches only {longest_in_order(clear)} "
                   f"in order, no more than in a random order")
     elif mode == "auto" and len(strong) >= 3 and (order >= params.monotonic_ratio or n * m > MAX_DP_CELLS):
         # in order: a translation. Out of order in a pair too long to run both aligners on: the
@@ -641,7 +643,7 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
 def unordered(pairs: list[tuple[int, int]]) -> bool:
     """At least MIN_ORDER_EVIDENCE matches, their longest in-order chain no longer than a random
     order's (2 sqrt(n): the expected longest increasing subsequence of a random permutation)."""
-    return len(pairs) >= MIN_ORDER_EVIDENCE and monotonicity(pairs) * len(pairs) <= 2 * math.sqrt(len(pairs))
+    return len(pairs) >= MIN_ORDER_EVIDENCE and longest_in_order(pairs) <= 2 * math.sqrt(len(pairs))
 
 
 def cut_points(strong: list[tuple[int, int]]) -> list[tuple[int, int]]:

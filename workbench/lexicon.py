@@ -16,6 +16,8 @@ import re
 import numpy as np
 from scipy import sparse
 
+from .embed import MAX_EMBED_CHARS
+
 _WORD = re.compile(r"\w+")
 # EM iterations and the word pairs a table keeps: those seen together in at least two links, so that
 # a word seen once does not learn whatever the first pass linked it with and vote for that link
@@ -92,6 +94,9 @@ def lexicon_vectors(src_texts: list[str], tgt_texts: list[str], src_no_space: bo
     dot product is the mean of both directions' cosines and the same whichever document is first."""
     if len(links) < MIN_TRAINING_LINKS:
         return None
+    # each text's head, as the embedder reads it (and align.word_vectors): a 200,000-character line
+    # would otherwise fill the table with one sentence's words
+    src_texts, tgt_texts = [t[:MAX_EMBED_CHARS] for t in src_texts], [t[:MAX_EMBED_CHARS] for t in tgt_texts]
     src, tgt = word_matrix(src_texts, src_no_space), word_matrix(tgt_texts, tgt_no_space)
     linked_src, linked_tgt = src[[i for i, _ in links]], tgt[[j for _, j in links]]
     src_weighted, tgt_weighted = src @ _idf(src), tgt @ _idf(tgt)
