@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import __version__, store
+from . import __version__, dictionary, store
 from .align import Alignment, AlignParams, Scorer, Side, align, margins
 from .anchors import anchors, number_flags
 from .embed import Embedder, embed_cached
@@ -102,8 +102,9 @@ def boilerplate_record(src: DocumentSide, tgt: DocumentSide, side: str, sentence
 
 
 def inputs_digest(src: DocumentSide, tgt: DocumentSide, embedder: Embedder, params: AlignParams, mode: str) -> str:
-    """Everything an alignment depends on, hashed: texts, English, embedder, parameters, mode."""
-    payload = [__version__, embedder.name, params.signature(), mode,
+    """Everything an alignment depends on, hashed: texts, English, embedder, parameters, mode and
+    the dictionaries installed for the two languages."""
+    payload = [__version__, embedder.name, params.signature(), mode, dictionary.installed([src.side.lang, tgt.side.lang]),
                src.side.texts, src.side.english, tgt.side.texts, tgt.side.english]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
 
@@ -126,7 +127,8 @@ def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
     sig = signature(embedder, params, [src, tgt], result.mode)
     # requested_mode: what is_current needs to recompute "inputs"
     sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english,
-                          mode_reason=result.mode_reason, requested_mode=mode)
+                          dictionary=result.dictionary or None, mode_reason=result.mode_reason,
+                          requested_mode=mode)
     sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)
