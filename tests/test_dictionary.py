@@ -9,6 +9,8 @@ from workbench.align import AlignParams, Side, align
 from workbench.dictionary import cc_cedict, english_words, gloss_view, installed
 from workbench.embed import get_embedder
 
+from conftest import FLORES
+
 # Written for this test (no published text): a short report and its English, line by line.
 CHINESE = [
     "昨天晚上，一场暴雨袭击了这座城市。",
@@ -55,6 +57,17 @@ def test_glosses_alone_find_the_english_of_most_sentences_in_either_order():
     assert sum(int(sim[i].argmax()) == i for i in range(len(CHINESE))) >= 8
     backward = gloss_view(ENGLISH, "en", CHINESE, "zh")
     assert backward is not None and (backward[0] @ backward[1].T).toarray() == pytest.approx(sim.T)
+
+
+def test_japanese_kanji_words_read_through_the_chinese_dictionary_find_their_english():
+    """FLORES-200 dev, the first 300 lines: 218 find their own English line first (chance is 1)."""
+    japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:300]
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
+    view = gloss_view(japanese, "ja", english, "en")
+    assert view is not None
+    sim = (view[0] @ view[1].T).toarray()
+    assert sum(int(sim[i].argmax()) == i for i in range(300)) >= 180
+    assert installed(["ja", "zh"]) == installed(["zh"])
 
 
 @pytest.mark.parametrize("src_lang, tgt_lang", [("fr", "en"), ("zh", "ja"), ("en", "en"), ("zh", "zh")])
