@@ -101,3 +101,8 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert {r["signature"]["aligner"]["dictionary"] for r in records} == {installed(["zh"])[0]}
     assert sum(r["src_text"] == CHINESE[4] and r["tgt_text"] == ENGLISH[4] for r in records) == 1
+    assert cli.main(["align", str(tmp_path / "zh.txt"), str(tmp_path / "en.txt"), "--out", str(out),
+                     "--no-dictionary"]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["signature"]["aligner"]["dictionary"] for r in records} == {None}
+    assert {r["signature"]["aligner"]["dictionary_weight"] for r in records} == {0}

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from .. import cluster, compare, ingest, review, store
-from ..align import MODES
+from ..align import MODES, AlignParams
 from ..segment import SegmentOptions
 from ..visible import printable
 from .common import (
@@ -87,9 +87,10 @@ def cmd_align(args) -> int:
     docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
             for a, b, target in rows]  # every file is checked before the model loads
     embedder = embedder_of(args)
+    params = AlignParams(dictionary_weight=0) if args.no_dictionary else AlignParams()
     collected: list[dict] = []
     for a, b, target in docs:
-        aligned = compare.align_documents(conn, a, b, embedder, args.mode)
+        aligned = compare.align_documents(conn, a, b, embedder, args.mode, params)
         _report_lost_decisions(conn, a, b)
         records = aligned.records()
         console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
@@ -169,6 +170,9 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "auto (default: comparable where the clear matches are in no more order than chance; parallel\n"
             "where the strong matches are in order; otherwise both run, and comparable is kept only if it\n"
             "links clearly more). One JSON object per unit.\n\n"
+            "Scores: multilingual sentence embeddings, the English of both sides where both have it\n"
+            "(translate, or `english DOC FILE`), numbers and names; Chinese or Japanese against English\n"
+            "with no English attached: CC-CEDICT glosses of the words too (--no-dictionary leaves them out).\n\n"
             "Files given here are ingested on the fly, labelled by their path from the current folder.\n"
             "Boilerplate sentences are not aligned; they are in the output as units of kind \"boilerplate\".\n\n"
             "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt \\\n"
@@ -181,6 +185,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--no-dictionary", action="store_true",
+                   help="score without a dictionary's glosses (the signature names the dictionary used)")
     add_embedder_arguments(p)
     add_segment_options(p)
 
