@@ -332,16 +332,14 @@ class Scorer:
         """Similarity of every a x b unit less the mean similarity of each block with the
         sentences just outside the other block (before and after it), plus the anchor bonus: the
         parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
-        total: Any = 0
-        for cosines, weight in self.views:
-            neighbours = np.stack(_outside(cosines(a, 1), b, axis=1) + _outside(cosines(1, b), a, axis=0))
-            present = (~np.isnan(neighbours)).sum(axis=0)
-            outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
-            if not present.all():  # a unit with no sentence outside it on either side (all of two
-                # short documents) is measured against the mean of all sentence pairs, not nothing
-                outside[present == 0] = cosines(1, 1).mean()
-            total = total + weight * (cosines(a, b) - outside)
-        return np.asarray(total) + self.params.anchor_weight * _window_max(self.bonus11, a, b)
+        # over the views' weighted sum: which sentences are outside a unit is the same in every view
+        neighbours = np.stack(_outside(self.similarity(a, 1), b, axis=1) + _outside(self.similarity(1, b), a, axis=0))
+        present = (~np.isnan(neighbours)).sum(axis=0)
+        outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
+        if not present.all():  # a unit with no sentence outside it on either side (all of two
+            # short documents) is measured against the mean of all sentence pairs, not nothing
+            outside[present == 0] = self.sim11.mean()
+        return self.similarity(a, b) - outside + self.params.anchor_weight * _window_max(self.bonus11, a, b)
 
     def quote_penalty(self, a: int, b: int) -> np.ndarray | float:
         """For every a x b unit, quote_weight where one side's last sentence closes a quotation
