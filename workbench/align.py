@@ -328,18 +328,29 @@ class Scorer:
             self._margins[(a, b)] = sim - (rows[:, None] + columns[None, :]) / 2 + bonus
         return self._margins[(a, b)]
 
-    def local_margin(self, a: int, b: int) -> np.ndarray:
-        """Similarity of every a x b unit less the mean similarity of each block with the
-        sentences just outside the other block (before and after it), plus the anchor bonus: the
-        parallel DP's score, which asks whether a neighbouring sentence belongs in the unit."""
-        # over the views' weighted sum: which sentences are outside a unit is the same in every view
-        neighbours = np.stack(_outside(self.similarity(a, 1), b, axis=1) + _outside(self.similarity(1, b), a, axis=0))
-        present = (~np.isnan(neighbours)).sum(axis=0)
-        outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
-        if not present.all():  # a unit with no sentence outside it on either side (all of two
-            # short documents) is measured against the mean of all sentence pairs, not nothing
-            outside[present == 0] = self.sim11.mean()
-        return self.similarity(a, b) - outside + self.params.anchor_weight * _window_max(self.bonus11, a, b)
+    def local_margins(self, shapes: list[tuple[int, int]]) -> dict[tuple[int, int], np.ndarray]:
+        """For each a x b unit shape, the similarity of every unit less the mean similarity of each
+        block with the sentences just outside the other block (before and after it), plus the
+        anchor bonus: the parallel DP's score, which asks whether a neighbouring sentence belongs in
+        the unit. Over the views' weighted sum: which sentences are outside a unit is the same in
+        every view. Blocks against single sentences are computed once for all shapes."""
+        edges: dict[tuple[int, int], np.ndarray] = {}
+
+        def edge(a: int, b: int) -> np.ndarray:
+            if (a, b) not in edges:
+                edges[(a, b)] = self.similarity(a, b)
+            return edges[(a, b)]
+
+        found = {}
+        for a, b in shapes:
+            neighbours = np.stack(_outside(edge(a, 1), b, axis=1) + _outside(edge(1, b), a, axis=0))
+            present = (~np.isnan(neighbours)).sum(axis=0)
+            outside = np.nansum(neighbours, axis=0) / np.maximum(present, 1)
+            if not present.all():  # a unit with no sentence outside it on either side (all of two
+                # short documents) is measured against the mean of all sentence pairs, not nothing
+                outside[present == 0] = self.sim11.mean()
+            found[(a, b)] = self.similarity(a, b) - outside + self.params.anchor_weight * _window_max(self.bonus11, a, b)
+        return found
 
     def quote_penalty(self, a: int, b: int) -> np.ndarray | float:
         """For every a x b unit, quote_weight where one side's last sentence closes a quotation
@@ -440,15 +451,13 @@ def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
     # English -> Chinese weighed them 3x less than Chinese -> English (MAC-Dev reversed: 0.854
     # against 0.879; now 0.879 both ways)
     length_weight = p.length_weight * length_trust(scorer) * max(1.0, 1 / ratio)
-    gains = {}
-    for a, b in unit_shapes(p.max_block):
-        if a > n or b > m:
-            continue
+    shapes = [(a, b) for a, b in unit_shapes(p.max_block) if a <= n and b <= m]
+    gains = scorer.local_margins(shapes)
+    for a, b in shapes:
         src_len = _window_sum(scorer.src_lengths, a)[:, None] * ratio
         tgt_len = _window_sum(scorer.tgt_lengths, b)[None, :]
         deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
-        gains[(a, b)] = (scorer.local_margin(a, b) + p.unit_reward - length_weight * deviation
-                         - scorer.quote_penalty(a, b))
+        gains[(a, b)] += p.unit_reward - length_weight * deviation - scorer.quote_penalty(a, b)
     return gains
 
 
