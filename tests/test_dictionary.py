@@ -50,29 +50,34 @@ def test_cc_cedict_glosses_chinese_words_into_stemmed_english():
 
 def test_glosses_alone_find_the_english_of_most_sentences_in_either_order():
     """Measured: all 10 lines find their own English first (chance is 1 in 10)."""
-    view = gloss_view(CHINESE, "zh", ENGLISH, "en")
+    none = [None] * len(CHINESE)
+    view = gloss_view(CHINESE, "zh", none, ENGLISH, "en", none)
     assert view is not None
     src, tgt, name = view
     sim = (src @ tgt.T).toarray()
     assert sum(int(sim[i].argmax()) == i for i in range(len(CHINESE))) >= 8
-    backward = gloss_view(ENGLISH, "en", CHINESE, "zh")
+    backward = gloss_view(ENGLISH, "en", none, CHINESE, "zh", none)
     assert backward is not None and (backward[0] @ backward[1].T).toarray() == pytest.approx(sim.T)
+    # a French report with English attached (a translation model's) is read through that English
+    french = gloss_view(CHINESE, "zh", none, ["(en français)"] * len(CHINESE), "fr", ENGLISH)
+    assert french is not None and (french[0] @ french[1].T).toarray() == pytest.approx(sim)
 
 
 def test_japanese_kanji_words_read_through_the_chinese_dictionary_find_their_english():
     """FLORES-200 dev, the first 300 lines: 218 find their own English line first (chance is 1)."""
     japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:300]
     english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
-    view = gloss_view(japanese, "ja", english, "en")
+    view = gloss_view(japanese, "ja", [None] * 300, english, "en", [None] * 300)
     assert view is not None
     sim = (view[0] @ view[1].T).toarray()
     assert sum(int(sim[i].argmax()) == i for i in range(300)) >= 180
     assert installed(["ja", "zh"]) == installed(["zh"])
 
 
-@pytest.mark.parametrize("src_lang, tgt_lang", [("fr", "en"), ("zh", "ja"), ("en", "en"), ("zh", "zh")])
-def test_no_gloss_view_without_a_dictionary_into_the_other_side_s_english(src_lang, tgt_lang):
-    assert gloss_view(CHINESE, src_lang, ENGLISH, tgt_lang) is None
+@pytest.mark.parametrize("src_lang, tgt_lang", [("fr", "en"), ("ar", "bg"), ("en", "en"), ("zh", "fr")])
+def test_no_gloss_view_without_a_dictionary_and_english_words_on_the_other_side(src_lang, tgt_lang):
+    none = [None] * len(CHINESE)
+    assert gloss_view(CHINESE, src_lang, none, ENGLISH, tgt_lang, none) is None
 
 
 def test_the_aligner_uses_the_glosses_only_where_no_english_is_attached():

