@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from workbench import cli
+from workbench import cli, compare, review, store
 from workbench.align import AlignParams, Side, align
 from workbench.dictionary import cc_cedict, english_words, gloss_view, installed
 from workbench.embed import get_embedder
@@ -111,3 +111,12 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert {r["signature"]["aligner"]["dictionary"] for r in records} == {None}
     assert {r["signature"]["aligner"]["dictionary_weight"] for r in records} == {0}
+    # the review app checks a stored pair against the settings it was aligned with, not the defaults:
+    # an alignment made without the dictionary is not "changed since it was aligned"
+    conn = store.connect(workspace)
+    zh, en = sorted(store.documents(conn), key=lambda d: d.lang != "zh")
+    stored = review.aligned_pair(conn, zh.id, en.id)
+    used = compare.aligned_with(stored.signature)
+    assert used.dictionary_weight == 0
+    assert compare.is_current(conn, zh, en, get_embedder(), "auto", used)
+    assert not compare.is_current(conn, zh, en, get_embedder(), "auto", AlignParams())

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -117,6 +117,13 @@ def is_current(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, e
     if stored is None:
         return False
     return stored.get("inputs") == inputs_digest(document_side(conn, a), document_side(conn, b), embedder, params, mode)
+
+
+def aligned_with(signature: dict) -> AlignParams:
+    """The aligner's parameters recorded in an alignment's signature (defaults for any it predates),
+    so that a pair aligned with `align --no-dictionary` is checked and aligned again as it was."""
+    recorded = signature.get("aligner", {})
+    return AlignParams(**{f.name: recorded[f.name] for f in fields(AlignParams) if f.name in recorded})
 
 
 def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder, mode: str = "auto",

@@ -105,13 +105,14 @@ if stored is None:
     st.stop()
 
 requested_mode = stored.signature.get("aligner", {}).get("requested_mode", "auto")
-if not compare.is_current(conn, src_doc, tgt_doc, embedder(), requested_mode):
+params_used = compare.aligned_with(stored.signature)
+if not compare.is_current(conn, src_doc, tgt_doc, embedder(), requested_mode, params_used):
     stale = st.columns([4, 1])
     stale[0].warning("The texts or their English have changed since this pair was aligned (a new translation "
                      "model, an edited file). Align again (or run `align-all`): decisions stay on their sentences.")
     if stale[1].button("Align again", key="realign"):
         with st.spinner("Aligning ..."):
-            compare.align_documents(conn, src_doc, tgt_doc, embedder(), requested_mode)
+            compare.align_documents(conn, src_doc, tgt_doc, embedder(), requested_mode, params_used)
         st.rerun()
 
 src_en, tgt_en = store.english_of(conn, src_doc.id), store.english_of(conn, tgt_doc.id)
@@ -120,7 +121,9 @@ reviewed = sum(1 for u in stored.units if u.reviewed)
 flagged = sum(1 for u in stored.units if u.flags)
 st.caption(f"mode **{stored.mode}** · {len(stored.units)} units · {reviewed} reviewed · {flagged} flagged · "
            f"embedder {stored.signature.get('embedder')} · "
-           f"translation models: {', '.join(stored.signature.get('translation_models') or ['none'])}")
+           f"translation models: {', '.join(stored.signature.get('translation_models') or ['none'])}"
+           + (f" · dictionary {dictionary}" if (dictionary := stored.signature.get("aligner", {}).get("dictionary"))
+              else ""))
 st.progress(reviewed / max(len(stored.units), 1))
 
 PAIR_ID = f"{pair[0]}-{pair[1]}"
