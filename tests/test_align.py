@@ -405,6 +405,29 @@ def test_block_cosines_equal_those_of_composed_block_vectors(kind):
     assert cosines(10, 1).shape == (0, 7)  # a block longer than the document: no position
 
 
+def test_originals_in_one_script_are_also_compared_by_their_character_4_grams(embedder):
+    """Names, numbers and cognates: on FLORES dev's first 300 lines, the 4-grams alone put the right
+    English line first for 268 French ones (measured; chance is 1). The view is there for fr-en
+    with no English attached, not for ja-en, and not where both sides have English."""
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
+    japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:30]
+    src, tgt = word_vectors(french, english)
+    sim = (src @ tgt.T).toarray()
+    assert sum(int(sim[i].argmax()) == i for i in range(300)) >= 240
+
+    def views(src_side: Side, params: AlignParams = AlignParams()) -> int:
+        return len(Scorer(src_side, Side(english[:30], "en", english[:30]), embedder, None, params).views)
+
+    none = [None] * 30
+    assert views(Side(french[:30], "fr", none)) == views(Side(french[:30], "fr", none),
+                                                           AlignParams(shared_script_weight=0)) + 1
+    assert views(Side(japanese, "ja", none), AlignParams(dictionary_weight=0)) == views(
+        Side(japanese, "ja", none), AlignParams(dictionary_weight=0, shared_script_weight=0))
+    assert views(Side(french[:30], "fr", english[:30])) == views(Side(french[:30], "fr", english[:30]),
+                                                                   AlignParams(shared_script_weight=0))
+
+
 def test_anchor_bonus_shares_numbers_of_the_larger_set_and_names_of_the_smaller():
     src = [Anchors(frozenset({2000.0, 7.0}), frozenset({"dmsk"})), Anchors(frozenset(), frozenset())]
     tgt = [Anchors(frozenset({2000.0}), frozenset({"dmsk", "hms"})), Anchors(frozenset({7.0}), frozenset({"ms"}))]
