@@ -120,3 +120,8 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
     assert used.dictionary_weight == 0
     assert compare.is_current(conn, zh, en, get_embedder(), "auto", used)
     assert not compare.is_current(conn, zh, en, get_embedder(), "auto", AlignParams())
+    # align-all takes the option too (it pairs the documents English first)
+    for option, weight, named in (["--no-dictionary"], 0, None), ([], 0.1, installed(["zh"])[0]):
+        assert cli.main(["align-all", *option]) == 0
+        signature = review.aligned_pair(conn, en.id, zh.id).signature
+        assert (compare.aligned_with(signature).dictionary_weight, signature["aligner"]["dictionary"]) == (weight, named)

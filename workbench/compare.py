@@ -284,7 +284,7 @@ def suggested_pairs(groups: list[list[StoredDocument]],
 
 def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder, mode: str = "auto",
                   redo: bool = False, on_pair: Callable[[int, int, StoredDocument, StoredDocument, bool], None] | None = None,
-                  involving: set[int] | None = None,
+                  involving: set[int] | None = None, params: AlignParams = AlignParams(),
                   ) -> tuple[list[list[StoredDocument]], list[tuple[StoredDocument, StoredDocument]]]:
     """Group ``docs`` into stories and align every cross-language pair in a story. A pair already
     aligned from the same inputs is kept as stored (with the analysts' relinks) unless ``redo``.
@@ -294,14 +294,14 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     groups, similarity = story_groups(conn, docs, embedder)
     pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)
              if involving is None or a.id in involving or b.id in involving]
-    kept = [not redo and is_current(conn, a, b, embedder, mode) for a, b in pairs]
+    kept = [not redo and is_current(conn, a, b, embedder, mode, params) for a, b in pairs]
     # the English sides of the pairs to align, in one call up front (the originals are embedded by
     # the grouping): a model call per chunk instead of per pair, spread over the workers on Ray
     involved = {d.id: d for (a, b), was_kept in zip(pairs, kept) if not was_kept for d in (a, b)}.values()
     embed_cached(conn, embedder, [e for d in involved for e in document_side(conn, d).side.english if e is not None])
     for done, ((a, b), was_kept) in enumerate(zip(pairs, kept), 1):
         if not was_kept:
-            align_documents(conn, a, b, embedder, mode)
+            align_documents(conn, a, b, embedder, mode, params)
         if on_pair:
             on_pair(done, len(pairs), a, b, was_kept)
     return groups, pairs

@@ -76,6 +76,16 @@ def read_pairs(path: str) -> list[tuple[str, str, str | None]]:
     return rows
 
 
+def aligner_params(args) -> AlignParams:
+    """The aligner's settings the command line asks for (`start` runs align-all without the option)."""
+    return AlignParams(dictionary_weight=0) if getattr(args, "no_dictionary", False) else AlignParams()
+
+
+def add_dictionary_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-dictionary", action="store_true",
+                        help="score without a dictionary's glosses (the signature names the dictionary used)")
+
+
 def cmd_align(args) -> int:
     if args.pairs and (args.doc_a or args.doc_b):
         raise UsageError("give either two documents or --pairs FILE, not both")
@@ -87,7 +97,7 @@ def cmd_align(args) -> int:
     docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
             for a, b, target in rows]  # every file is checked before the model loads
     embedder = embedder_of(args)
-    params = AlignParams(dictionary_weight=0) if args.no_dictionary else AlignParams()
+    params = aligner_params(args)
     collected: list[dict] = []
     for a, b, target in docs:
         aligned = compare.align_documents(conn, a, b, embedder, args.mode, params)
@@ -136,7 +146,8 @@ def _align_all(args) -> int:
 
     with progress_bar() as bar:
         task = bar.add_task("align", total=None, rate="")
-        groups, pairs = compare.align_stories(conn, store.documents(conn), embedder, args.mode, args.redo, show)
+        groups, pairs = compare.align_stories(conn, store.documents(conn), embedder, args.mode, args.redo, show,
+                                              params=aligner_params(args))
     for number, group in enumerate(groups, 1):
         console.print(f"story {number}: " + ", ".join(f"{shown(d.path)} ({d.lang})" for d in group), soft_wrap=True)
     out.print(table)
@@ -186,8 +197,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
-    p.add_argument("--no-dictionary", action="store_true",
-                   help="score without a dictionary's glosses (the signature names the dictionary used)")
+    add_dictionary_option(p)
     add_embedder_arguments(p)
     add_segment_options(p)
 
@@ -199,6 +209,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "example: python -m workbench align-all")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--redo", action="store_true", help="align pairs again even when their inputs have not changed")
+    add_dictionary_option(p)
     add_embedder_arguments(p)
     add_ray_arguments(p, "the embedding model")
 
