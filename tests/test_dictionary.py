@@ -120,8 +120,13 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
     assert used.dictionary_weight == 0
     assert compare.is_current(conn, zh, en, get_embedder(), "auto", used)
     assert not compare.is_current(conn, zh, en, get_embedder(), "auto", AlignParams())
-    # align-all takes the option too (it pairs the documents English first)
+    # align-all takes the option too: with it the pair is current and kept, without it the pair is
+    # aligned again with the glosses, in the order `align` stored it (align-all's own order is English
+    # first: that made a second alignment of the same two documents)
     for option, weight, named in (["--no-dictionary"], 0, None), ([], 0.1, installed(["zh"])[0]):
+        capsys.readouterr()
         assert cli.main(["align-all", *option]) == 0
-        signature = review.aligned_pair(conn, en.id, zh.id).signature
+        assert ("1 of 1 pairs were already aligned" in " ".join(capsys.readouterr().err.split())) == (weight == 0)
+        signature = review.aligned_pair(conn, zh.id, en.id).signature
         assert (compare.aligned_with(signature).dictionary_weight, signature["aligner"]["dictionary"]) == (weight, named)
+        assert review.load_pair(conn, en.id, zh.id) is None

@@ -292,8 +292,10 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     include one of those documents are aligned (new articles joining stories of the workspace).
     Returns the groups and the pairs, most similar first."""
     groups, similarity = story_groups(conn, docs, embedder)
-    pairs = [(a, b) for a, b, _ in suggested_pairs(groups, similarity)
-             if involving is None or a.id in involving or b.id in involving]
+    # a pair already aligned the other way round (`align B A`) keeps that order: aligned again in
+    # this one it would be stored as a second alignment of the same two documents
+    pairs = [(b, a) if store.alignment_signature(conn, b.id, a.id) is not None else (a, b)
+             for a, b, _ in suggested_pairs(groups, similarity) if involving is None or a.id in involving or b.id in involving]
     kept = [not redo and is_current(conn, a, b, embedder, mode, params) for a, b in pairs]
     # the English sides of the pairs to align, in one call up front (the originals are embedded by
     # the grouping): a model call per chunk instead of per pair, spread over the workers on Ray
