@@ -295,7 +295,7 @@ class Scorer:
         # a dictionary's glosses are a poor translation: beside a real one they add nothing (MAC-Dev
         # with zh .trans: 0.903 with them, 0.906 without)
         glossed = None if self.used_english or params.dictionary_weight <= 0 else gloss_view(
-            *_heads(src), *_heads(tgt))
+            src.texts, src.lang, src.english, tgt.texts, tgt.lang, tgt.english)
         self.dictionary = glossed[2] if glossed else ""
         if glossed:
             vectors.append((glossed[0], glossed[1], params.dictionary_weight))
@@ -418,12 +418,6 @@ def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, spa
     src, tgt = [text[:MAX_EMBED_CHARS] for text in src], [text[:MAX_EMBED_CHARS] for text in tgt]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True).fit(src + tgt)
     return sparse.csr_matrix(vectorizer.transform(src)), sparse.csr_matrix(vectorizer.transform(tgt))
-
-
-def _heads(side: Side) -> tuple[list[str], str, list[str | None]]:
-    """A side's texts and English cut to the embedder's head, as every view reads them."""
-    return ([text[:MAX_EMBED_CHARS] for text in side.texts], side.lang,
-            [None if e is None else e[:MAX_EMBED_CHARS] for e in side.english])
 
 
 def _merge_anchors(items: list[Anchors]) -> Anchors:

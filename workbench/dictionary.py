@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from .embed import MAX_EMBED_CHARS
+from .lexicon import unit_rows
+
 # Function words, and the metalanguage of dictionary glosses ("sb", "sth", "variant", "classifier"):
 # shared by glosses and sentences without saying anything about which sentences are one passage.
 _STOP_WORDS = frozenset("""a an the of to in on at by for with from into and or but as than so if
@@ -158,11 +161,13 @@ def installed(langs: list[str]) -> list[str]:
 def english_bags(texts: list[str], lang: str, english: list[str | None]) -> tuple[list[set[str]], str] | None:
     """Each sentence's English words: its own where it is English, its attached English's where
     every sentence has some, else its words glossed through its language's dictionary (with that
-    dictionary's name); None where there is none of these."""
+    dictionary's name); None where there is none of these. Each text's head only, as the embedder
+    reads it (and align.word_vectors, lexicon.lexicon_vectors)."""
+    texts = [text[:MAX_EMBED_CHARS] for text in texts]
     if lang == "en":
         return [english_words(text) for text in texts], ""
     if english and all(e is not None for e in english):
-        return [english_words(e or "") for e in english], ""
+        return [english_words((e or "")[:MAX_EMBED_CHARS]) for e in english], ""
     dictionary = for_language(lang)
     if dictionary is None:
         return None
@@ -189,10 +194,6 @@ def gloss_view(src_texts: list[str], src_lang: str, src_english: list[str | None
     documents = built[0].shape[0] + built[1].shape[0]
     frequency = np.asarray(built[0].sum(axis=0)).ravel() + np.asarray(built[1].sum(axis=0)).ravel()
     idf = sparse.diags(np.log(documents / np.maximum(frequency, 1)))
-    src, tgt = (_normalised(matrix @ idf) for matrix in built)
+    src, tgt = (unit_rows(matrix @ idf) for matrix in built)
     return src, tgt, " + ".join(sorted({sides[0][1], sides[1][1]} - {""}))
 
-
-def _normalised(matrix: sparse.spmatrix) -> sparse.csr_matrix:
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix)

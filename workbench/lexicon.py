@@ -80,7 +80,8 @@ def _idf(matrix: sparse.csr_matrix) -> sparse.dia_matrix:
     return sparse.diags(np.log((matrix.shape[0] + 1) / (documents + 1)) + 1)
 
 
-def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+def unit_rows(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """The rows scaled to unit length (rows of zeros stay zero)."""
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
 
@@ -100,8 +101,8 @@ def lexicon_vectors(src_texts: list[str], tgt_texts: list[str], src_no_space: bo
     src, tgt = word_matrix(src_texts, src_no_space), word_matrix(tgt_texts, tgt_no_space)
     linked_src, linked_tgt = src[[i for i, _ in links]], tgt[[j for _, j in links]]
     src_weighted, tgt_weighted = src @ _idf(src), tgt @ _idf(tgt)
-    src_carried = _unit_rows(src_weighted @ ibm_model1(linked_src, linked_tgt))
-    tgt_carried = _unit_rows(tgt_weighted @ ibm_model1(linked_tgt, linked_src))
+    src_carried = unit_rows(src_weighted @ ibm_model1(linked_src, linked_tgt))
+    tgt_carried = unit_rows(tgt_weighted @ ibm_model1(linked_tgt, linked_src))
     half = 1 / math.sqrt(2)
-    return (sparse.csr_matrix(sparse.hstack([src_carried, _unit_rows(src_weighted)]) * half),
-            sparse.csr_matrix(sparse.hstack([_unit_rows(tgt_weighted), tgt_carried]) * half))
+    return (sparse.csr_matrix(sparse.hstack([src_carried, unit_rows(src_weighted)]) * half),
+            sparse.csr_matrix(sparse.hstack([unit_rows(tgt_weighted), tgt_carried]) * half))
