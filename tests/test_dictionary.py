@@ -6,7 +6,7 @@ import pytest
 
 from workbench import cli, compare, review, store
 from workbench.align import AlignParams, Side, align
-from workbench.dictionary import cc_cedict, english_words, gloss_view, installed
+from workbench.dictionary import cc_cedict, english_words, gloss_view, installed, jmdict
 from workbench.embed import get_embedder
 
 from conftest import FLORES
@@ -53,25 +53,37 @@ def test_glosses_alone_find_the_english_of_most_sentences_in_either_order():
     none = [None] * len(CHINESE)
     view = gloss_view(CHINESE, "zh", none, ENGLISH, "en", none)
     assert view is not None
-    src, tgt, name = view
-    sim = (src @ tgt.T).toarray()
+    sim = (view.src @ view.tgt.T).toarray()
     assert sum(int(sim[i].argmax()) == i for i in range(len(CHINESE))) >= 8
+    assert (view.name, view.weight) == (installed(["zh"])[0], 0.1)
     backward = gloss_view(ENGLISH, "en", none, CHINESE, "zh", none)
-    assert backward is not None and (backward[0] @ backward[1].T).toarray() == pytest.approx(sim.T)
+    assert backward is not None and (backward.src @ backward.tgt.T).toarray() == pytest.approx(sim.T)
     # a French report with English attached (a translation model's) is read through that English
     french = gloss_view(CHINESE, "zh", none, ["(en français)"] * len(CHINESE), "fr", ENGLISH)
-    assert french is not None and (french[0] @ french[1].T).toarray() == pytest.approx(sim)
+    assert french is not None and (french.src @ french.tgt.T).toarray() == pytest.approx(sim)
 
 
-def test_japanese_kanji_words_read_through_the_chinese_dictionary_find_their_english():
-    """FLORES-200 dev, the first 300 lines: 218 find their own English line first (chance is 1)."""
+def test_jmdict_glosses_japanese_kanji_and_kana_words_with_their_japanese_meanings():
+    dictionary = jmdict()
+    assert dictionary is not None and dictionary.name.startswith("jmdict 1.08 (jamdict-data ")
+    # 手紙 is a letter in Japanese (in Chinese, toilet paper); katakana loanwords and names are glossed
+    assert "letter" in dictionary.glosses["手紙"] and "toilet" in cc_cedict().glosses["手紙"]
+    assert {"damascus", "syria", "enter"} <= dictionary.english_words("反政府勢力がシリアのダマスカスに入った")
+    assert installed(["ja", "zh"]) == sorted({dictionary.name, installed(["zh"])[0]})
+
+
+@pytest.mark.parametrize("read_with, at_least", [("jmdict", 250), ("cc-cedict", 180)])
+def test_japanese_words_glossed_find_their_english(monkeypatch, read_with, at_least):
+    """FLORES-200 dev, the first 300 lines: with JMdict 273 find their own English line first,
+    with CC-CEDICT for their kanji alone (where jamdict-data is missing) 218 (chance is 1)."""
+    if read_with == "cc-cedict":
+        monkeypatch.setattr("workbench.dictionary.jmdict", lambda: None)
     japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:300]
     english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
     view = gloss_view(japanese, "ja", [None] * 300, english, "en", [None] * 300)
-    assert view is not None
-    sim = (view[0] @ view[1].T).toarray()
-    assert sum(int(sim[i].argmax()) == i for i in range(300)) >= 180
-    assert installed(["ja", "zh"]) == installed(["zh"])
+    assert view is not None and view.name.startswith(read_with)
+    sim = (view.src @ view.tgt.T).toarray()
+    assert sum(int(sim[i].argmax()) == i for i in range(300)) >= at_least
 
 
 @pytest.mark.parametrize("src_lang, tgt_lang", [("fr", "en"), ("ar", "bg"), ("en", "en"), ("zh", "fr")])
@@ -123,7 +135,7 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
     # align-all takes the option too: with it the pair is current and kept, without it the pair is
     # aligned again with the glosses, in the order `align` stored it (align-all's own order is English
     # first: that made a second alignment of the same two documents)
-    for option, weight, named in (["--no-dictionary"], 0, None), ([], 0.1, installed(["zh"])[0]):
+    for option, weight, named in (["--no-dictionary"], 0, None), ([], 1.0, installed(["zh"])[0]):
         capsys.readouterr()
         assert cli.main(["align-all", *option]) == 0
         assert ("1 of 1 pairs were already aligned" in " ".join(capsys.readouterr().err.split())) == (weight == 0)

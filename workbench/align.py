@@ -113,13 +113,14 @@ class AlignParams:
     # comparable 0.944 / 0.920 -> 0.947 / 0.921. At 0.02 / 0.05 / 0.1: MAC-Dev 0.881 / 0.904, 0.882 /
     # 0.906, 0.876 / 0.894 (a novel's loose translation teaches a noisier table than FLORES's).
     lexicon_weight: float = 0.03
-    # Where a side with no English attached has a dictionary (dictionary.py: CC-CEDICT for Chinese
-    # and Japanese kanji) and the other has English words (it is English, has English attached, or
-    # has a dictionary too): its words glossed into English, against the other side's. MAC-Dev
-    # embeddings only 0.883 -> 0.897 (either document first); at 0.05 / 0.15 / 0.2: 0.891 / 0.893 /
-    # 0.897. FLORES devtest ja-fr with the French side's English attached: parallel mean / worst
-    # 0.956 / 0.937 -> 0.959 / 0.940, comparable 0.943 / 0.935 -> 0.954 / 0.947.
-    dictionary_weight: float = 0.1
+    # Where a side with no English attached has a dictionary (dictionary.py: CC-CEDICT for Chinese,
+    # JMdict for Japanese) and the other has English words (it is English, has English attached, or
+    # has a dictionary too): its words glossed into English, against the other side's, weighted by
+    # the dictionary's own weight (Dictionary.weight) times this (0: no glosses). MAC-Dev
+    # embeddings only 0.883 -> 0.897 (either document first). FLORES devtest ja-fr with the French
+    # side's English attached, CC-CEDICT for the kanji: parallel mean / worst 0.956 / 0.937 -> 0.959 /
+    # 0.940, comparable 0.943 / 0.935 -> 0.954 / 0.947.
+    dictionary_weight: float = 1.0
     # A unit of which one side ends by closing a quotation and the other does not loses this:
     # translators keep dialogue turns (punctuation as an alignment criterion: Chuang & Yeh 2005).
     # Only where both documents close quotations at all (Wang Anyi's dialogue has none). MAC-Dev
@@ -296,9 +297,9 @@ class Scorer:
         # with zh .trans: 0.903 with them, 0.906 without)
         glossed = None if self.used_english or params.dictionary_weight <= 0 else gloss_view(
             src.texts, src.lang, src.english, tgt.texts, tgt.lang, tgt.english)
-        self.dictionary = glossed[2] if glossed else ""
+        self.dictionary = glossed.name if glossed else ""
         if glossed:
-            vectors.append((glossed[0], glossed[1], params.dictionary_weight))
+            vectors.append((glossed.src, glossed.tgt, params.dictionary_weight * glossed.weight))
         src_weights, tgt_weights = np.sqrt(self.src_lengths), np.sqrt(self.tgt_lengths)
         self.views = [(BlockCosines(a, b, src_weights, tgt_weights, params.max_block), weight)
                       for a, b, weight in vectors]
