@@ -245,10 +245,11 @@ def gloss_view(src_texts: list[str], src_lang: str, src_english: list[str | None
     """The English words of two documents, at least one side's glossed through its dictionary, the
     other's English (its own or attached, english_bags) or glossed too; None unless a dictionary
     serves."""
-    sides = [english_bags(src_texts, src_lang, src_english), english_bags(tgt_texts, tgt_lang, tgt_english)]
-    if sides[0] is None or sides[1] is None:
+    src_side, tgt_side = english_bags(src_texts, src_lang, src_english), english_bags(tgt_texts, tgt_lang, tgt_english)
+    if src_side is None or tgt_side is None:
         return None
-    dictionaries = [side[1] for side in sides if side[1] is not None]
+    sides = [src_side, tgt_side]
+    dictionaries = [dictionary for _, dictionary in sides if dictionary is not None]
     if not dictionaries:
         return None
     vocabulary: dict[str, int] = {}
