@@ -44,7 +44,8 @@ def test_nllb_folder_serves_every_language_from_one_engine_with_its_language_tok
     assert ja.translate(SOURCES[1:]) == SOURCES[1:]
     assert fr._engine is ja._engine  # loaded once for all its languages
     assert cli.main(["models", "list"]) == 0
-    assert "nllb" in capsys.readouterr().out
+    listed = " ".join(capsys.readouterr().out.split())
+    assert "nllb" in listed and "zh: cc-cedict" in listed and "ja: jmdict" in listed
 
 
 def test_preference_order_and_model_choice(workspace, models_dir, fixture_models, tmp_path, capsys):

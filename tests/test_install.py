@@ -58,5 +58,7 @@ def test_pip_install_gives_a_workbench_command_that_runs_anywhere(tmp_path):
     assert listed.returncode == 0
     # installed (not a source tree): models live in the user data directory (platformdirs)
     assert str(home / ".local" / "share" / "workbench" / "models") in "".join(listed.stdout.split())
+    # the dictionaries install with their data (jamdict-data unpacks JMdict's database as it installs)
+    assert "ja: jmdict" in " ".join(listed.stdout.split())
     assert (elsewhere / "workspace" / "workbench.sqlite3").is_file()  # the default workspace: ./workspace
     assert tree(site_packages) == before, "the installed package wrote into site-packages"

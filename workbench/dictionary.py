@@ -208,6 +208,9 @@ def for_language(lang: str) -> Dictionary | None:
     return None
 
 
+LANGUAGES = ("zh", "ja")  # the languages for_language may serve
+
+
 def installed(langs: list[str]) -> list[str]:
     """The names of the dictionaries installed for ``langs``, without loading them."""
     names = {"zh": cc_cedict_name(), "ja": jmdict_name() or cc_cedict_name()}

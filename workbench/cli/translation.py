@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .. import __version__, cluster, devices, external, families, ingest, models, quality, store, translate
+from .. import __version__, cluster, devices, dictionary, external, families, ingest, models, quality, store, translate
 from ..embed import get_embedder
 from .common import (
     EXIT_OK,
@@ -48,6 +48,8 @@ def cmd_models_list(args) -> int:
     if not rows:
         console.print("No models installed: `python -m workbench models install ja ar fr bg` "
                       "or `python -m workbench models add FILE.argosmodel`.")
+    glossed = [f"{lang}: {', '.join(names)}" for lang in dictionary.LANGUAGES if (names := dictionary.installed([lang]))]
+    out.print("Alignment dictionaries (glosses for a side with no English): " + ("; ".join(glossed) or "none"))
     return EXIT_OK
 
 
