@@ -172,7 +172,7 @@ def jmdict_name() -> str | None:
 @lru_cache(maxsize=None)
 def jmdict() -> Dictionary | None:
     """JMdict's English glosses of the kanji and kana spellings of its entries, from the
-    `jamdict-data` package's database (None where it is not installed). 3.4 s to load."""
+    `jamdict-data` package's database (None where it is not installed). 5 s and ~200 MB to load."""
     path, name = _jmdict_path(), jmdict_name()
     if path is None or name is None:
         return None
