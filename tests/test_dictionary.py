@@ -142,3 +142,30 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
         signature = review.aligned_pair(conn, zh.id, en.id).signature
         assert (compare.aligned_with(signature).dictionary_weight, signature["aligner"]["dictionary"]) == (weight, named)
         assert review.load_pair(conn, en.id, zh.id) is None
+
+
+def test_glosses_are_kept_in_a_cache_that_gives_back_what_was_built(tmp_path):
+    built = []
+
+    def build():
+        built.append(1)
+        return {"手紙": frozenset({"letter", "mail"}), "AA制": frozenset({"dutch"}), "P": frozenset({"photoshop"})}
+
+    (tmp_path / "glosses-test-0000000000000000.tsv").write_text("stale\told\n", encoding="utf-8")
+    first = dictionary.cached_glosses("test 1.0", build, cache=tmp_path)
+    # headwords with Latin letters are never found (Dictionary.words reads runs of non-Latin ones)
+    assert first == {"手紙": frozenset({"letter", "mail"})}
+    assert [p.name.startswith("glosses-test-") for p in tmp_path.iterdir()] == [True]  # the stale one is gone
+    assert dictionary.cached_glosses("test 1.0", build, cache=tmp_path) == first and len(built) == 1
+    # another version of the dictionary is built again; a cache that cannot be written is no error
+    assert dictionary.cached_glosses("test 1.1", build, cache=tmp_path) == first and len(built) == 2
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert dictionary.cached_glosses("test 1.0", build, cache=tmp_path / "file") == first and len(built) == 3
+
+
+def test_cc_cedict_read_back_from_its_cache_is_what_its_file_gives(tmp_path):
+    path, name = dictionary._cc_cedict_path(), dictionary.cc_cedict_name()
+    assert path is not None and name is not None
+    fresh = dictionary.cached_glosses(name, lambda: dictionary._cc_cedict_glosses(path), cache=tmp_path)
+    assert len(fresh) > 100_000
+    assert dictionary.cached_glosses(name, lambda: {}, cache=tmp_path) == fresh == cc_cedict().glosses
