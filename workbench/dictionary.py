@@ -232,7 +232,8 @@ def cached_glosses(name: str, build: Callable[[], dict[str, frozenset[str]]],
         pass
     glosses = {word: english for word, english in build().items() if not _ASCII.search(word)}
     for stale in folder.glob(f"glosses-{glob.escape(source)}-*.tsv"):  # another version's, or other rules'
-        stale.unlink(missing_ok=True)
+        if stale != path:  # (not one another process has just written)
+            stale.unlink(missing_ok=True)
     try:
         write_atomically(path, "".join(f"{word}\t{' '.join(sorted(english))}\n"
                                        for word, english in glosses.items()).encode("utf-8"))
