@@ -214,10 +214,10 @@ def cached_glosses(name: str, build: Callable[[], dict[str, frozenset[str]]],
                    cache: Path | None = None) -> dict[str, frozenset[str]]:
     """``build()``'s glosses of the headwords Dictionary.words can find (no ASCII in them), kept as
     a tab-separated file in the user cache directory (or ``cache``) under a hash of the dictionary's
-    name, the stemmer's version and this module's source (its rules for glosses), replacing the
-    same dictionary's file under another hash: reading it back
-    takes 0.4-0.9 s, building CC-CEDICT's 3.5 s and JMdict's 5 s. Written whole or not at all; where
-    it cannot be written, the glosses are built each time."""
+    name, the stemmer's version and this module's source (its rules for glosses), in place of the
+    same dictionary's file under another hash. Reading it back takes 0.6-0.7 s, building CC-CEDICT's
+    3.5 s and JMdict's 5 s. Written whole or not at all; where it cannot be written, the glosses are
+    built each time."""
     import platformdirs
 
     key = hashlib.sha256(f"{name}\0{metadata.version('snowballstemmer')}\0".encode()
@@ -249,7 +249,7 @@ _SOURCES = {"zh": ((cc_cedict_name, cc_cedict),), "ja": ((jmdict_name, jmdict), 
 LANGUAGES = tuple(_SOURCES)
 
 
-def _source(lang: str):
+def _source(lang: str) -> tuple[Callable[[], str | None], Callable[[], Dictionary | None]] | None:
     return next(((name, load) for name, load in _SOURCES.get(lang, ()) if name()), None)
 
 
