@@ -249,8 +249,12 @@ _SOURCES = {"zh": ((cc_cedict_name, cc_cedict),), "ja": ((jmdict_name, jmdict), 
 LANGUAGES = tuple(_SOURCES)
 
 
-def _source(lang: str) -> tuple[Callable[[], str | None], Callable[[], Dictionary | None]] | None:
-    return next(((name, load) for name, load in _SOURCES.get(lang, ()) if name()), None)
+def _source(lang: str) -> tuple[str, Callable[[], Dictionary | None]] | None:
+    """The name and loader of the best dictionary installed for ``lang``."""
+    for name, load in _SOURCES.get(lang, ()):
+        if found := name():
+            return found, load
+    return None
 
 
 def for_language(lang: str) -> Dictionary | None:
