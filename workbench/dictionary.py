@@ -265,7 +265,7 @@ def for_language(lang: str) -> Dictionary | None:
 
 def installed(langs: list[str]) -> list[str]:
     """The names of the dictionaries installed for ``langs``, without loading them."""
-    return sorted({source[0]() for lang in langs if (source := _source(lang))})
+    return sorted({source[0] for lang in langs if (source := _source(lang))})
 
 
 def english_bags(texts: list[str], lang: str,
