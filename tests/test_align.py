@@ -422,8 +422,8 @@ def test_originals_in_one_script_are_also_compared_by_their_character_4_grams(em
     none = [None] * 30
     assert views(Side(french[:30], "fr", none)) == views(Side(french[:30], "fr", none),
                                                            AlignParams(shared_script_weight=0)) + 1
-    assert views(Side(japanese, "ja", none), AlignParams(dictionary_weight=0)) == views(
-        Side(japanese, "ja", none), AlignParams(dictionary_weight=0, shared_script_weight=0))
+    assert views(Side(japanese, "ja", none), AlignParams(dictionary_scale=0)) == views(
+        Side(japanese, "ja", none), AlignParams(dictionary_scale=0, shared_script_weight=0))
     assert views(Side(french[:30], "fr", english[:30])) == views(Side(french[:30], "fr", english[:30]),
                                                                    AlignParams(shared_script_weight=0))
 

@@ -104,7 +104,7 @@ def test_the_aligner_uses_the_glosses_only_where_no_english_is_attached():
         ([0], [0]), ([1], [1]), ([2], [2]), ([3], [3]), ([4], [4]), ([5], [5, 6]), ([6], [7]), ([7], [8]),
         ([8], []), ([9], [9])]
     without = align(Side(CHINESE, "zh", [None] * len(CHINESE)), Side(english, "en", english), embedder,
-                    mode="parallel", params=AlignParams(dictionary_weight=0))
+                    mode="parallel", params=AlignParams(dictionary_scale=0))
     assert without.dictionary == ""
     translated = align(Side(CHINESE, "zh", ENGLISH), Side(english, "en", english), embedder, mode="parallel")
     assert translated.used_english and translated.dictionary == ""
@@ -122,14 +122,14 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
                      "--no-dictionary"]) == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert {r["signature"]["aligner"]["dictionary"] for r in records} == {None}
-    assert {r["signature"]["aligner"]["dictionary_weight"] for r in records} == {0}
+    assert {r["signature"]["aligner"]["dictionary_scale"] for r in records} == {0}
     # the review app checks a stored pair against the settings it was aligned with, not the defaults:
     # an alignment made without the dictionary is not "changed since it was aligned"
     conn = store.connect(workspace)
     zh, en = sorted(store.documents(conn), key=lambda d: d.lang != "zh")
     stored = review.aligned_pair(conn, zh.id, en.id)
     used = compare.aligned_with(stored.signature)
-    assert used.dictionary_weight == 0
+    assert used.dictionary_scale == 0
     assert compare.is_current(conn, zh, en, get_embedder(), "auto", used)
     assert not compare.is_current(conn, zh, en, get_embedder(), "auto", AlignParams())
     # align-all takes the option too: with it the pair is current and kept, without it the pair is
@@ -140,7 +140,7 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
         assert cli.main(["align-all", *option]) == 0
         assert ("1 of 1 pairs were already aligned" in " ".join(capsys.readouterr().err.split())) == (weight == 0)
         signature = review.aligned_pair(conn, zh.id, en.id).signature
-        assert (compare.aligned_with(signature).dictionary_weight, signature["aligner"]["dictionary"]) == (weight, named)
+        assert (compare.aligned_with(signature).dictionary_scale, signature["aligner"]["dictionary"]) == (weight, named)
         assert review.load_pair(conn, en.id, zh.id) is None
 
 
@@ -169,3 +169,11 @@ def test_cc_cedict_read_back_from_its_cache_is_what_its_file_gives(tmp_path):
     fresh = dictionary.cached_glosses(name, lambda: dictionary._cc_cedict_glosses(path), cache=tmp_path)
     assert len(fresh) > 100_000
     assert dictionary.cached_glosses(name, lambda: {}, cache=tmp_path) == fresh == cc_cedict().glosses
+
+
+def test_a_signature_recorded_before_dictionaries_had_their_own_weights_is_read_as_it_was_meant():
+    """Before, the signature held the view's weight itself (`dictionary_weight`, 0.1 by default, 0
+    with --no-dictionary); read as today's factor, 0.1 would cut JMdict's weight to 0.04."""
+    assert compare.aligned_with({"aligner": {"dictionary_weight": 0.1, "knn": 4}}).dictionary_scale == 1.0
+    assert compare.aligned_with({"aligner": {"dictionary_weight": 0}}).dictionary_scale == 0.0
+    assert compare.aligned_with({"aligner": {"dictionary_scale": 0.5}}).dictionary_scale == 0.5

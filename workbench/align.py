@@ -116,11 +116,11 @@ class AlignParams:
     # Where a side with no English attached has a dictionary (dictionary.py: CC-CEDICT for Chinese,
     # JMdict for Japanese) and the other has English words (it is English, has English attached, or
     # has a dictionary too): its words glossed into English, against the other side's, weighted by
-    # the dictionary's own weight (Dictionary.weight) times this (0: no glosses). MAC-Dev
+    # the dictionary's own weight (Dictionary.weight) times this factor (0: no glosses). MAC-Dev
     # embeddings only 0.883 -> 0.897 (either document first). FLORES devtest ja-fr with the French
     # side's English attached, CC-CEDICT for the kanji: parallel mean / worst 0.956 / 0.937 -> 0.959 /
     # 0.940, comparable 0.943 / 0.935 -> 0.954 / 0.947.
-    dictionary_weight: float = 1.0
+    dictionary_scale: float = 1.0
     # A unit of which one side ends by closing a quotation and the other does not loses this:
     # translators keep dialogue turns (punctuation as an alignment criterion: Chuang & Yeh 2005).
     # Only where both documents close quotations at all (Wang Anyi's dialogue has none). MAC-Dev
@@ -295,11 +295,11 @@ class Scorer:
             vectors.append((*word_vectors(src.texts, tgt.texts), params.shared_script_weight))
         # a dictionary's glosses are a poor translation: beside a real one they add nothing (MAC-Dev
         # with zh .trans: 0.903 with them, 0.906 without)
-        glossed = None if self.used_english or params.dictionary_weight <= 0 else gloss_view(
+        glossed = None if self.used_english or params.dictionary_scale <= 0 else gloss_view(
             src.texts, src.lang, src.english, tgt.texts, tgt.lang, tgt.english)
         self.dictionary = glossed.name if glossed else ""
         if glossed:
-            vectors.append((glossed.src, glossed.tgt, params.dictionary_weight * glossed.weight))
+            vectors.append((glossed.src, glossed.tgt, params.dictionary_scale * glossed.weight))
         src_weights, tgt_weights = np.sqrt(self.src_lengths), np.sqrt(self.tgt_lengths)
         self.views = [(BlockCosines(a, b, src_weights, tgt_weights, params.max_block), weight)
                       for a, b, weight in vectors]

@@ -122,7 +122,11 @@ def is_current(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, e
 def aligned_with(signature: dict) -> AlignParams:
     """The aligner's parameters recorded in an alignment's signature (defaults for any it predates),
     so that a pair aligned with `align --no-dictionary` is checked and aligned again as it was."""
-    recorded = signature.get("aligner", {})
+    recorded = dict(signature.get("aligner", {}))
+    if "dictionary_weight" in recorded and "dictionary_scale" not in recorded:
+        # recorded before each dictionary had its own weight (2026-12-04): the view's weight itself,
+        # 0 where aligned with --no-dictionary; read as the factor on the dictionary's weight
+        recorded["dictionary_scale"] = 0.0 if recorded["dictionary_weight"] == 0 else 1.0
     return AlignParams(**{f.name: recorded[f.name] for f in fields(AlignParams) if f.name in recorded})
 
 

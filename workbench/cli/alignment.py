@@ -78,7 +78,7 @@ def read_pairs(path: str) -> list[tuple[str, str, str | None]]:
 
 def aligner_params(args) -> AlignParams:
     """The aligner's settings the command line asks for (`start` runs align-all without the option)."""
-    return AlignParams(dictionary_weight=0) if getattr(args, "no_dictionary", False) else AlignParams()
+    return AlignParams(dictionary_scale=0) if getattr(args, "no_dictionary", False) else AlignParams()
 
 
 def add_dictionary_option(parser: argparse.ArgumentParser) -> None:
