@@ -286,6 +286,42 @@ def test_align_many_pairs_of_line_files_in_one_run(workspace, tmp_path, monkeypa
     assert cli.main(["align", "fr/1", "--pairs", "pairs.tsv"]) == 2
 
 
+def test_links_in_vecalign_format_are_scored_against_gold(workspace, tmp_path, monkeypatch, capsys):
+    """align --format vecalign writes the benchmarks' link lines; score reads them beside gold (one
+    file, or folders paired by name) as Vecalign's scorer does."""
+    french = (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[:30]
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:30]
+    monkeypatch.chdir(tmp_path)
+    for folder in ("fr", "en", "gold", "out"):
+        Path(folder).mkdir()
+    Path("fr/001").write_text("\n".join(french[:12] + french[13:]) + "\n", encoding="utf-8")  # line 12 dropped
+    Path("en/001").write_text("\n".join(english) + "\n", encoding="utf-8")
+    gold = [f"[{i}]:[{i}]" for i in range(12)] + ["[]:[12]"] + [f"[{i - 1}]:[{i}]" for i in range(13, 30)]
+    Path("gold/001.align").write_text("\n".join(gold) + "\n", encoding="utf-8")
+    Path("pairs.tsv").write_text("fr/001\ten/001\tout/001\n", encoding="utf-8")
+    assert cli.main(["align", "--pairs", "pairs.tsv", "--one-sentence-per-line", "--format", "vecalign"]) == 0
+    assert cli.main(["align", "fr/001", "en/001", "--one-sentence-per-line", "--out", "units.jsonl"]) == 0
+    units = [json.loads(line) for line in Path("units.jsonl").read_text(encoding="utf-8").splitlines()]
+    links = Path("out/001").read_text(encoding="utf-8").splitlines()
+    assert links == [f"[{','.join(map(str, u['src_ids']))}]:[{','.join(map(str, u['tgt_ids']))}]" for u in units]
+    assert len(set(links) & set(gold)) >= 27  # measured: 28 (English line 12 joins line 11, 11-12)
+    # [3]:[3] and [4]:[4] become [3]:[4] and []:[3]: 28 of the 30 test links are gold's (its omission
+    # of English line 12 included), 27 of gold's 29 links are found
+    wrong = gold[:3] + ["[3]:[4]", "[]:[3]"] + gold[5:]
+    Path("out/001").write_text("\n".join(wrong) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["score", "gold", "out"]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"001 .* 30 .* 30 .* 0\.933 0\.931 0\.932 ", table), table
+    assert cli.main(["score", "gold/001.align", "en/001"]) == 2  # not links
+    assert "en/001:1: not a link like [0,1]:[2]" in " ".join(capsys.readouterr().err.split())
+    assert cli.main(["score", "gold", "out/001"]) == 2
+    assert "gold is a folder, out/001 is a file" in capsys.readouterr().err
+    Path("pairs.tsv").write_text("fr/001\ten/001\n", encoding="utf-8")
+    assert cli.main(["align", "--pairs", "pairs.tsv", "--format", "vecalign"]) == 2
+    assert "every pair needs its own output file" in " ".join(capsys.readouterr().err.split())
+
+
 SEED_GOLD = Path(__file__).parent / "data" / "seed-gold" / "facts.tsv"
 SEED_NAMES = {"ja": JA, "fr": FR, "bg": BG, "ar1": AR1, "ar2": AR2}
 

@@ -33,17 +33,27 @@ class Scores:
 
 
 def read_links(path: Path) -> list[Link]:
-    """Vecalign's format: one ``[0,1]:[0]`` per line."""
+    """Vecalign's format: one ``[0,1]:[0]`` per line, optionally with the link's cost after a third
+    colon as Vecalign writes it (``[0,1]:[0]:0.213``; the cost is not read)."""
     links = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            src, tgt = line.split(":")
-            links.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
+            src, tgt, *cost = line.split(":")
+            if len(cost) > 1:
+                raise ValueError
+            links.append((_ids(src), _ids(tgt)))
         except (ValueError, SyntaxError):
             raise ValueError(f"{path}:{number}: not a link like [0,1]:[2]: {line!r}") from None
     return links
+
+
+def _ids(field: str) -> tuple[int, ...]:
+    ids = ast.literal_eval(field.strip())
+    if not isinstance(ids, list) or not all(isinstance(i, int) and i >= 0 for i in ids):
+        raise ValueError
+    return tuple(ids)
 
 
 def format_link(link: Link) -> str:

@@ -1,4 +1,4 @@
-"""Alignment commands: align, align-all, links."""
+"""Alignment commands: align, align-all, links, score."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .. import cluster, compare, ingest, review, store
+from .. import align_eval, cluster, compare, ingest, review, store
 from ..align import MODES, AlignParams
 from ..segment import SegmentOptions
 from ..visible import printable
@@ -24,7 +24,12 @@ from .common import (
     progress_bar,
     shown,
     write_jsonl,
+    write_text,
 )
+
+# what `align --format` writes: a JSON object per unit, or Vecalign's link lines (as its gold files
+# and its output are written, so Vecalign's and Bertalign's scorers read them, and `score` does)
+FORMATS = ("jsonl", "vecalign")
 
 
 def _document_or_ingest(conn, ref: str, options: SegmentOptions = SegmentOptions()):
@@ -92,6 +97,10 @@ def cmd_align(args) -> int:
     if not args.pairs and not (args.doc_a and args.doc_b):
         raise UsageError("give two documents to align (or --pairs FILE)")
     rows = read_pairs(args.pairs) if args.pairs else [(args.doc_a, args.doc_b, None)]
+    if args.format == "vecalign" and args.pairs and not all(target for _, _, target in rows):
+        raise UsageError(f"{args.pairs}: with --format vecalign every pair needs its own output file "
+                         "(DOC_A<tab>DOC_B<tab>OUT): one file of links holds one pair")
+    write = write_jsonl if args.format == "jsonl" else write_links
     conn = store.connect(args.workspace)
     options = SegmentOptions(args.one_sentence_per_line, args.keep_boilerplate)
     docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
@@ -108,12 +117,74 @@ def cmd_align(args) -> int:
                       f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
                       f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
         if target:
-            write_jsonl(target, records)
+            write(target, records)
         else:
             collected.extend(records)
     if collected or not args.pairs:
-        write_jsonl(args.out, collected)
+        write(args.out, collected)
     return EXIT_OK
+
+
+def write_links(path: str | None, records: list[dict]) -> None:
+    """Units as Vecalign's links, ``[0,1]:[2]`` a line; sentence ids as in the JSONL (line numbers
+    with --one-sentence-per-line); a boilerplate sentence is an omission."""
+    write_text(path, "".join(align_eval.format_link((tuple(r["src_ids"]), tuple(r["tgt_ids"]))) + "\n"
+                             for r in records), f"{len(records)} links")
+
+
+def cmd_score(args) -> int:
+    pairs = _scored_files(Path(args.gold), Path(args.test))
+    table = Table(title=f"Alignment scores (strict and lax, as Vecalign's score.py) of {shown(args.test)} "
+                        f"against {shown(args.gold)}")
+    for column in ("document", "gold links", "test links", "strict P R F1", "lax P R F1"):
+        table.add_column(column, justify="left" if column == "document" else "right")
+    documents = []
+    for name, gold_path, test_path in pairs:
+        try:
+            documents.append((name, align_eval.read_links(gold_path), align_eval.read_links(test_path)))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise UsageError(str(error)) from None
+    rows = [(name, [gold], [test]) for name, gold, test in documents]
+    if len(documents) > 1:  # counts summed over documents (micro average), as Vecalign pools several files
+        rows.append(("pooled", [gold for _, gold, _ in documents], [test for _, _, test in documents]))
+    for name, gold, test in rows:
+        s = align_eval.score(gold, test)
+        table.add_row(name, str(sum(map(len, gold))), str(sum(map(len, test))),
+                      f"{s.precision_strict:.3f} {s.recall_strict:.3f} {s.f1_strict:.3f}",
+                      f"{s.precision_lax:.3f} {s.recall_lax:.3f} {s.f1_lax:.3f}")
+    out.print(table)
+    return EXIT_OK
+
+
+def _scored_files(gold: Path, test: Path) -> list[tuple[str, Path, Path]]:
+    """(name, gold file, test file): two files, or two folders' files paired by name."""
+    if gold.is_file() and test.is_file():
+        return [(test.name, gold, test)]
+    if gold.is_dir() and test.is_dir():
+        golds, tests = _files_by_stem(gold), _files_by_stem(test)
+        if not golds:
+            raise UsageError(f"{gold}: no gold files in the folder")
+        missing = [golds[stem].name for stem in golds if stem not in tests]
+        if missing:
+            raise UsageError(f"{test}: no test file for {len(missing)} gold file(s): {', '.join(missing[:5])}"
+                             + (" ..." if len(missing) > 5 else ""))
+        return [(stem, golds[stem], tests[stem]) for stem in sorted(golds)]
+    raise UsageError(f"give two files or two folders of links: {gold} is "
+                     f"{_kind(gold)}, {test} is {_kind(test)}")
+
+
+def _files_by_stem(folder: Path) -> dict[str, Path]:
+    """A folder's files by name less its last suffix (gold/001.align pairs with out/001 or out/001.align)."""
+    found: dict[str, Path] = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        if path.stem in found:
+            raise UsageError(f"{folder}: {found[path.stem].name} and {path.name} would both be document {path.stem}")
+        found[path.stem] = path
+    return found
+
+
+def _kind(path: Path) -> str:
+    return "a folder" if path.is_dir() else "a file" if path.is_file() else "not there"
 
 
 def cmd_align_all(args) -> int:
@@ -189,14 +260,20 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "Boilerplate sentences are not aligned; they are in the output as units of kind \"boilerplate\".\n\n"
             "example: python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt \\\n"
             "             --out pairs.jsonl\n"
-            "example: python -m workbench align zh/001 en/001 --one-sentence-per-line --mode parallel")
+            "example: python -m workbench align zh/001 en/001 --one-sentence-per-line --mode parallel\n"
+            "example: python -m workbench align zh/001 en/001 --one-sentence-per-line --format vecalign \\\n"
+            "             --out 001.align && python -m workbench score gold/001.align 001.align")
     p.add_argument("doc_a", nargs="?")
     p.add_argument("doc_b", nargs="?")
     p.add_argument("--pairs", metavar="FILE",
                    help="align many pairs in one run (the model loads once): one pair per line, "
                         "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
     p.add_argument("--mode", choices=MODES, default="auto")
-    p.add_argument("--out", metavar="FILE", help="write JSONL here (default: standard output)")
+    p.add_argument("--out", metavar="FILE", help="write the units here (default: standard output)")
+    p.add_argument("--format", choices=FORMATS, default="jsonl",
+                   help="jsonl (default): one JSON object per unit, with spans, texts, English, confidence and "
+                        "signature; vecalign: one link per line, [0,1]:[2], as Vecalign's and Bertalign's gold "
+                        "files (`score` compares them)")
     add_dictionary_option(p)
     add_embedder_arguments(p)
     add_segment_options(p)
@@ -212,6 +289,18 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     add_dictionary_option(p)
     add_embedder_arguments(p)
     add_ray_arguments(p, "the embedding model")
+
+    p = add("score", cmd_score, "score alignments against gold links (strict and lax precision, recall, F1)",
+            "Compare test links with gold links, both in Vecalign's format (one [0,1]:[2] a line, an optional\n"
+            "cost after a third colon ignored): the files `align --format vecalign` writes, Vecalign's and\n"
+            "Bertalign's output, and their benchmarks' gold. Strict: a test link counts when gold has exactly\n"
+            "it; lax: when it overlaps a gold link on both sides. Precision is over the test links, omissions\n"
+            "included; recall over the gold links that are not omissions (Vecalign's score.py). Two folders:\n"
+            "their files are paired by name, each is scored, and all are pooled (counts summed).\n\n"
+            "example: python -m workbench score gold/001.align 001.align\n"
+            "example: python -m workbench score mac-dev/gold aligned/")
+    p.add_argument("gold", help="gold links: a file, or a folder of files")
+    p.add_argument("test", help="the links to score: a file, or a folder with a file of the same name for each gold one")
 
     p = add("links", cmd_links,
             "link every sentence to its best counterpart in each other-language document of its story")

@@ -100,11 +100,16 @@ def cluster_gpus(args) -> int | None:
 
 
 def write_jsonl(path: str | None, records: list[dict]) -> None:
+    write_text(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
+               f"{len(records)} records")
+
+
+def write_text(path: str | None, text: str, what: str) -> None:
+    """``text`` into the file at ``path`` (atomically, saying ``what`` it wrote), else to standard output."""
     if path:
-        write_atomically(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode())
-        console.print(f"wrote {len(records)} records to {shown(path)}")
+        write_atomically(path, text.encode())
+        console.print(f"wrote {what} to {shown(path)}")
     else:
-        for record in records:
-            out.print(json.dumps(record, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
+        out.print(text, end="", soft_wrap=True, markup=False, highlight=False)
 
 
