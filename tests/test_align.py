@@ -11,7 +11,17 @@ from scipy import sparse
 
 from workbench import align as align_module
 from workbench import cli, compare, ingest, store
-from workbench.align import AlignParams, BlockCosines, Scorer, Side, align, closes_quote, unit_gains, word_vectors
+from workbench.align import (
+    AlignParams,
+    BlockCosines,
+    Scorer,
+    Side,
+    align,
+    closes_quote,
+    holds_quotation,
+    unit_gains,
+    word_vectors,
+)
 from workbench.align_eval import score
 from workbench.anchors import Anchors, anchor_bonus, anchors, names, number_flags, numbers, skeleton
 from workbench.embed import get_embedder
@@ -354,14 +364,30 @@ def test_a_unit_closing_a_quotation_on_one_side_only_is_penalised(embedder):
     assert list(closes_quote(chinese)) == [True, False, True, False]
     assert list(closes_quote(english + ["« Et toi ? »", "「君は？」", "She said 'no' ", ""])) == [
         False, False, True, False, True, True, True, False]
-    scorer = Scorer(Side(chinese, "zh", [None] * 4), Side(english, "en", [None] * 4), embedder, None, AlignParams())
+    closing_only = AlignParams(dialogue_weight=0)
+    scorer = Scorer(Side(chinese, "zh", [None] * 4), Side(english, "en", [None] * 4), embedder, None, closing_only)
     one_one = scorer.quote_penalty(1, 1)
     assert one_one.shape == (4, 4) and one_one[1, 2] == AlignParams().quote_weight  # "...小桂子。" vs "'And you?'"
     assert one_one[1, 1] == one_one[2, 2] == one_one[3, 3] == 0 and one_one[2, 3] == AlignParams().quote_weight
     assert scorer.quote_penalty(2, 1)[1, 2] == 0  # "小桂子。你呢？”" closes as "'And you?'" does
+    # a line of dialogue against narration ("他笑了。" against "'And you?'") loses dialogue_weight; a
+    # unit holds a quotation where one of its sentences does
+    dialogue_only = AlignParams(quote_weight=0)
+    told = Scorer(Side(["他问：“你叫什么名字？”", "他笑了。"], "zh", [None] * 2),
+                  Side([english[0], english[2], english[3]], "en", [None] * 3), embedder, None, dialogue_only)
+    weight = dialogue_only.dialogue_weight
+    assert told.quote_penalty(1, 1).tolist() == [[0, 0, weight], [weight, weight, 0]]
+    assert told.quote_penalty(1, 2).tolist() == [[0, 0], [weight, weight]]
     unquoted = Scorer(Side(["他笑了。"] * 2, "zh", [None] * 2), Side(english[:2], "en", [None] * 2), embedder, None,
                       AlignParams())
     assert unquoted.quote_penalty(1, 1) == 0.0  # a document that closes no quotation (Wang Anyi's dialogue)
+
+
+def test_quotation_marks_are_told_from_apostrophes():
+    texts = ["'On guard!'", "'Very well!' he replied.", "The other boy's first reaction was alarm.",
+             "He saw the boys' room.", 'He said: "no".', "韦小宝道：“好，你上来！”", "« Et toi ? »", "「君は？」",
+             "It was fine,' he said.", "Trinket sprang forward and seized the boy’s arms.", "‘Go,’ she said."]
+    assert holds_quotation(texts).tolist() == [True, True, False, False, True, True, True, True, True, False, True]
 
 
 def test_comparable_mode_finds_merges_and_omissions_inside_moved_passages(embedder):
