@@ -24,6 +24,7 @@ report the same story, then review the pairs in the browser and export them.
   python -m workbench align-all                           group stories, align every cross-language pair
   python -m workbench align ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt --out pairs.jsonl
   python -m workbench links --out links.jsonl             each sentence as reported in the other documents
+  python -m workbench score gold/ out/                    F1 against gold links (align --format vecalign)
   python -m workbench ui                                  review side by side in the browser
   python -m workbench review list ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt
   python -m workbench review accept ja-rebels-enter-damascus.txt fr-rebelles-damas-statue.txt 3 4 --note checked

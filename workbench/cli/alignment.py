@@ -267,7 +267,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("doc_b", nargs="?")
     p.add_argument("--pairs", metavar="FILE",
                    help="align many pairs in one run (the model loads once): one pair per line, "
-                        "DOC_A<tab>DOC_B, optionally <tab>OUT.jsonl for that pair's units")
+                        "DOC_A<tab>DOC_B, optionally <tab>OUT for that pair's units (as --format says)")
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--out", metavar="FILE", help="write the units here (default: standard output)")
     p.add_argument("--format", choices=FORMATS, default="jsonl",
@@ -296,7 +296,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "Bertalign's output, and their benchmarks' gold. Strict: a test link counts when gold has exactly\n"
             "it; lax: when it overlaps a gold link on both sides. Precision is over the test links, omissions\n"
             "included; recall over the gold links that are not omissions (Vecalign's score.py). Two folders:\n"
-            "their files are paired by name, each is scored, and all are pooled (counts summed).\n\n"
+            "their files are paired by name less its suffix (gold/001.align with out/001), each is scored,\n"
+            "and all are pooled (counts summed).\n\n"
             "example: python -m workbench score gold/001.align 001.align\n"
             "example: python -m workbench score mac-dev/gold aligned/")
     p.add_argument("gold", help="gold links: a file, or a folder of files")
