@@ -37,7 +37,7 @@ def test_links_read_and_written_in_vecalign_format(tmp_path):
     with pytest.raises(ValueError, match="001.align:2"):
         read_links(path)
     # Vecalign's output carries each link's cost after a third colon
-    path.write_text("[0]:[0]:0.1234\n[1,2]:[1]:0.5\n\n[3]:[]:0.3\n")
+    path.write_text("\ufeff[0]:[0]:0.1234\r\n[1,2]:[1]:0.5\r\n\r\n[3]:[]:0.3\r\n", encoding="utf-8")  # BOM, CRLF
     assert read_links(path) == [((0,), (0,)), ((1, 2), (1,)), ((3,), ())]
     for bad in ("[0]:[0]:0.1:2", "[-1]:[0]", "[0]:[1.5]", "0:0", "[x]:[0]"):
         path.write_text(bad + "\n")

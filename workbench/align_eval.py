@@ -36,7 +36,7 @@ def read_links(path: Path) -> list[Link]:
     """Vecalign's format: one ``[0,1]:[0]`` per line, optionally with the link's cost after a third
     colon as Vecalign writes it (``[0,1]:[0]:0.213``; the cost is not read)."""
     links = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         try:
