@@ -16,11 +16,11 @@ Two aligners over those scores:
   decides a unit's boundaries is whether the neighbouring sentence belongs in it), a small reward
   per unit (minimal units are preferred), less a Gale-Church length penalty where lengths are
   trusted and penalties where one side's last sentence closes a quotation and the other's does
-  not, or one side holds a quotation and the other none (dialogue turns survive translation). Omitting a sentence costs what the data says: a
-  first pass estimates this pair's omission rate, the cost falls as that rate rises (-log of it,
-  as a prior would), and a sentence with a clear counterpart somewhere costs more to omit than
-  one with none; where the rate is high, weak units holding no mutual best match pay for their
-  weakness. Each DP row is vectorised; omissions of target sentences are a running maximum over
+  not, or one side holds a quotation and the other none (dialogue turns survive translation).
+  Omitting a sentence costs what the data says: a first pass estimates this pair's omission
+  rate, the cost falls as that rate rises (-log of it, as a prior would), and a sentence with a
+  clear counterpart somewhere costs more to omit than one with none; where the rate is high, weak
+  units holding no mutual best match pay for their weakness. Each DP row is vectorised; omissions of target sentences are a running maximum over
   cumulative costs.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold that go forward together on both sides are a passage both reports tell, wherever

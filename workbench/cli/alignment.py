@@ -157,7 +157,7 @@ def cmd_score(args) -> int:
 
 
 def _scored_files(gold: Path, test: Path) -> list[tuple[str, Path, Path]]:
-    """(name, gold file, test file): two files, or two folders' files paired by name."""
+    """(name, gold file, test file): two files, or two folders' files paired by name less its suffix."""
     if gold.is_file() and test.is_file():
         return [(test.name, gold, test)]
     if gold.is_dir() and test.is_dir():
@@ -301,7 +301,8 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "example: python -m workbench score gold/001.align 001.align\n"
             "example: python -m workbench score mac-dev/gold aligned/")
     p.add_argument("gold", help="gold links: a file, or a folder of files")
-    p.add_argument("test", help="the links to score: a file, or a folder with a file of the same name for each gold one")
+    p.add_argument("test", help="the links to score: a file, or a folder with a file of the same name (less its "
+                                "suffix) for each gold one")
 
     p = add("links", cmd_links,
             "link every sentence to its best counterpart in each other-language document of its story")
