@@ -103,7 +103,8 @@ def test_japanese_and_french_renderings_align(seeded, embedder):
     pairs = [r for r in records if r["src_ids"] and r["tgt_ids"]]
     assert len(pairs) >= 12
     soldiers = unit_of[sentence_index(ja, "約2,000人のアサド兵")]
-    assert soldiers["score"] == max(r["score"] for r in pairs) and soldiers["score"] > 0.8
+    # among the most confident units, with the two that share names (Hayat Tahrir al-Sham, HTS at Aleppo)
+    assert soldiers["score"] > 0.95 and soldiers["score"] >= sorted(r["score"] for r in pairs)[-3]
 
 
 def test_links_follow_the_soldiers_to_iraq_and_flag_the_arabic_count(seeded, embedder):
@@ -361,9 +362,10 @@ def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seede
     """Every sentence of the ja-fr seed pair linked by hand (tests/data/seed-gold/ja-fr.align): the
     French is a rewrite, condensing two or three Japanese sentences into one (7 such links), adding a
     summary lead and two headings, dropping the Japanese second half (Hama, Palmyra, Russia, Homs).
-    Measured: strict P 0.550, R 0.353, F1 0.430, lax F1 0.712. The misses are the condensed links:
-    their kNN margins are near zero with this embedder (-0.022 for the Daraa sentences), so at this
-    pair's omission rate (20%) the aligner omits both sides rather than link them."""
+    Measured: strict P 0.579, R 0.412, F1 0.481, lax F1 0.722 (0.430 / 0.712 before the French words
+    met the Japanese glosses as cognates). The misses are the condensed links: their kNN margins are
+    near zero with this embedder (-0.022 for the Daraa sentences), so at this pair's omission rate
+    (20%) the aligner omits both sides rather than link them."""
     ja, fr = store.document(seeded, JA), store.document(seeded, FR)
     records = compare.align_documents(seeded, ja, fr, embedder).records()
     test = [(tuple(r["src_ids"]), tuple(r["tgt_ids"])) for r in records]
@@ -371,7 +373,7 @@ def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seede
     assert sorted(i for link in gold for i in link[0]) == [s.index for s in ja.sentences]  # every sentence, once
     assert sorted(j for link in gold for j in link[1]) == [s.index for s in fr.sentences]
     result = score([gold], [test])
-    assert result.f1_strict >= 0.40 and result.f1_lax >= 0.65, result
+    assert result.f1_strict >= 0.45 and result.f1_lax >= 0.65, result
     for one_to_one in (((4,), (8,)), ((5,), (9,)), ((8,), (14,)), ((10,), (18,)), ((19,), (23,))):
         assert one_to_one in test, one_to_one
 

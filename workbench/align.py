@@ -3,7 +3,8 @@
 Scores: cosine similarity of multilingual embeddings of the originals (and of the English
 translations where both sides have them, with a TF-IDF word overlap of those English sides; else,
 for Chinese and Japanese, of their words glossed through a dictionary against the other side's
-English words: dictionary.py), and of word translations learned from the pair's own clear matches
+English words, or its names and cognates where it is written in Latin letters: dictionary.py),
+and of word translations learned from the pair's own clear matches
 (lexicon.py), of single sentences and of blocks of consecutive sentences (block vectors composed
 from the sentences' own, as Vecalign's overlap embeddings but with no model call per block), made
 comparable with a margin against each block's nearest neighbours of the same shape (margin-based
@@ -116,9 +117,10 @@ class AlignParams:
     # 0.906, 0.876 / 0.894 (a novel's loose translation teaches a noisier table than FLORES's).
     lexicon_weight: float = 0.03
     # Where a side with no English attached has a dictionary (dictionary.py: CC-CEDICT for Chinese,
-    # JMdict for Japanese) and the other has English words (it is English, has English attached, or
-    # has a dictionary too): its words glossed into English, against the other side's, weighted by
-    # the dictionary's own weight (Dictionary.weight) times this factor (0: no glosses). MAC-Dev
+    # JMdict for Japanese) and the other has English words (it is English, has English attached, has
+    # a dictionary too, or is written in Latin letters: its names and the words it shares with
+    # English, dictionary.cognate_words): its words glossed into English, against the other side's,
+    # weighted by the dictionary's own weight (Dictionary.weight) times this factor (0: none). MAC-Dev
     # embeddings only 0.883 -> 0.897 (either document first). FLORES devtest ja-fr with the French
     # side's English attached, CC-CEDICT for the kanji: parallel mean / worst 0.956 / 0.937 -> 0.959 /
     # 0.940, comparable 0.943 / 0.935 -> 0.954 / 0.947.

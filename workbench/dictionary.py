@@ -12,6 +12,8 @@ with its data:
   On FLORES-200 dev, the glosses alone put the right English sentence first for 92.7% of 997
   Japanese sentences (CC-CEDICT read for their kanji: 68.5%). Where `jamdict-data` is missing,
   Japanese kanji are read through CC-CEDICT.
+Against a side in a language written in Latin letters with no English (French, Spanish, German ...),
+the glosses meet that side's own words read as English: names and shared vocabulary (cognate_words).
 """
 from __future__ import annotations
 
@@ -28,9 +30,11 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from anyascii import anyascii
 from scipy import sparse
 
 from .embed import MAX_EMBED_CHARS
+from .language import UNDETERMINED, script_of_language
 from .lexicon import unit_rows
 from .outputs import write_atomically
 
@@ -272,17 +276,31 @@ def english_bags(texts: list[str], lang: str,
                  english: list[str | None]) -> tuple[list[set[str]], Dictionary | None] | None:
     """Each sentence's English words: its own where it is English, its attached English's where
     every sentence has some, else its words glossed through its language's dictionary (with that
-    dictionary); None where there is none of these. Each text's head only, as the embedder reads it
-    (and align.word_vectors, lexicon.lexicon_vectors)."""
+    dictionary), else, in a language written in Latin letters, its own words without their accents
+    read as English (cognate_words); None where there is none of these. Each text's head only, as
+    the embedder reads it (and align.word_vectors, lexicon.lexicon_vectors)."""
     texts = [text[:MAX_EMBED_CHARS] for text in texts]
     if lang == "en":
         return [english_words(text) for text in texts], None
     if english and all(e is not None for e in english):
         return [english_words((e or "")[:MAX_EMBED_CHARS]) for e in english], None
     dictionary = for_language(lang)
-    if dictionary is None:
-        return None
-    return [dictionary.english_words(text) for text in texts], dictionary
+    if dictionary is not None:
+        return [dictionary.english_words(text) for text in texts], dictionary
+    if lang != UNDETERMINED and script_of_language(lang) == "latin":
+        return [cognate_words(text) for text in texts], None
+    return None
+
+
+def cognate_words(text: str) -> set[str]:
+    """A text in a language written in Latin letters, accents dropped, as stemmed English words: its
+    names and the words it shares with English (French "régime", "offensive", "contrôle" meet
+    "regime", "offensive", "control"; words of its own meet nothing). Against a glossed Chinese or
+    Japanese side, which has no other words to meet: FLORES dev ja-fr, four recipes, strict F1
+    0.936 / 0.949 / 0.964 / 0.934 -> 0.943 / 0.951 / 0.970 / 0.935 (del30, merge-1to4-both,
+    del10-merge10, shuffle-del30) at the glossing dictionary's weight; 0.941 / 0.955 / 0.967 / 0.934
+    at half of it, 0.938 / 0.954 / 0.968 / 0.942 at twice."""
+    return english_words(anyascii(text))
 
 
 @dataclass(frozen=True)
