@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 import tomllib
 
 import pytest
 
 from workbench import cli, review, store
+from workbench.cli.common import write_jsonl
 from workbench.cli.review import STREAMLIT_OPTIONS
 
 from conftest import REPO
@@ -39,3 +41,12 @@ def test_the_ui_is_given_the_settings_of_the_projects_streamlit_config():
             for name, value in options.items()}
     assert flat.pop("server.address") == "localhost"  # the --address default
     assert flat == STREAMLIT_OPTIONS
+
+
+def test_records_written_to_standard_output_are_verbatim(capsys):
+    # article text may hold what rich would turn into an emoji or a style
+    record = {"src_text": "Rebels :fire: [b]Damascus[/b] \\n", "tgt_text": "« Damas » :smile:"}
+    write_jsonl(None, [record, record])
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [record, record]
+    assert ":fire: [b]Damascus[/b]" in lines[0]

@@ -292,6 +292,11 @@ def english_bags(texts: list[str], lang: str,
     return None
 
 
+def _glossed(lang: str, english: list[str | None]) -> bool:
+    """Whether english_bags reads a side through its language's dictionary (without loading it)."""
+    return lang != "en" and not (english and all(e is not None for e in english)) and _source(lang) is not None
+
+
 def cognate_words(text: str) -> set[str]:
     """A text in a language written in Latin letters, accents dropped, as stemmed English words: its
     names and the words it shares with English (French "régime", "offensive", "contrôle" meet
@@ -317,6 +322,8 @@ def gloss_view(src_texts: list[str], src_lang: str, src_english: list[str | None
     """The English words of two documents, at least one side's glossed through its dictionary, the
     other's English (its own or attached, english_bags) or glossed too; None unless a dictionary
     serves."""
+    if not (_glossed(src_lang, src_english) or _glossed(tgt_lang, tgt_english)):
+        return None  # decided before any words are read: most pairs (fr-en, ar-bg) have no dictionary side
     src_side, tgt_side = english_bags(src_texts, src_lang, src_english), english_bags(tgt_texts, tgt_lang, tgt_english)
     if src_side is None or tgt_side is None:
         return None

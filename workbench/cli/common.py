@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 
 from rich.console import Console
@@ -109,7 +110,8 @@ def write_text(path: str | None, text: str, what: str) -> None:
     if path:
         write_atomically(path, text.encode())
         console.print(f"wrote {what} to {shown(path)}")
-    else:
-        out.print(text, end="", soft_wrap=True, markup=False, highlight=False)
+    else:  # verbatim: through rich, ":fire:" in an article would come out as an emoji
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
