@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from workbench.align import (
     align,
     closes_quote,
     holds_quotation,
+    unclaimed_best,
     unit_gains,
     word_vectors,
 )
@@ -192,6 +194,77 @@ def test_monotonic_dp_recovers_merges_and_omissions_on_flores(embedder):
     assert result.mode == "parallel"
     got = {(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units}
     assert len(expected & got) >= 0.9 * len(expected), sorted(expected - got)
+
+
+def merged_and_omitted_pair(seed: int) -> tuple[Side, Side, list]:
+    """150 FLORES lines as Arabic and Bulgarian documents: runs of two or three lines said in one
+    sentence on one side and apart on the other, and single lines left out of one side (so an
+    omission often sits beside a link); with the gold links."""
+    arabic = (FLORES / "dev" / "arb_Arab.dev").read_text(encoding="utf-8").splitlines()
+    bulgarian = (FLORES / "dev" / "bul_Cyrl.dev").read_text(encoding="utf-8").splitlines()
+    rng = random.Random(seed)
+    src: list[str] = []
+    tgt: list[str] = []
+    gold: list = []
+    k = 0
+    while k < 150:
+        lines = list(range(k, min(k + rng.choice([1, 1, 1, 1, 2, 3]), 150)))
+        k += len(lines)
+        draw = rng.random()
+        if len(lines) == 1 and draw < 0.1:
+            gold.append(([len(src)], []))
+            src.append(arabic[lines[0]])
+        elif len(lines) == 1 and draw < 0.2:
+            gold.append(([], [len(tgt)]))
+            tgt.append(bulgarian[lines[0]])
+        elif len(lines) == 1:
+            gold.append(([len(src)], [len(tgt)]))
+            src.append(arabic[lines[0]])
+            tgt.append(bulgarian[lines[0]])
+        elif draw < 0.5:
+            gold.append(([len(src)], list(range(len(tgt), len(tgt) + len(lines)))))
+            src.append(" ".join(arabic[i] for i in lines))
+            tgt += [bulgarian[i] for i in lines]
+        else:
+            gold.append((list(range(len(src), len(src) + len(lines))), [len(tgt)]))
+            src += [arabic[i] for i in lines]
+            tgt.append(" ".join(bulgarian[i] for i in lines))
+    return (Side(src, "ar", [None] * len(src)), Side(tgt, "bg", [None] * len(tgt)),
+            [(tuple(s), tuple(t)) for s, t in gold])
+
+
+def test_a_counterpart_claimed_by_a_clear_match_is_no_evidence_against_omitting():
+    margin = np.array([[0.10, 0.06, 0.00],
+                       [0.01, 0.02, 0.03],
+                       [0.00, 0.01, 0.04]])
+    scorer = type("FakeScorer", (), {"margin11": margin, "params": AlignParams(claim_margin=0.05)})()
+    src_best, tgt_best = unclaimed_best(scorer)
+    # source 0 and target 0 are a clear mutual best match: target 1's best counterpart (source 0,
+    # 0.06) is claimed, so its evidence is its best among the rest; the 0.04 match is not clear
+    assert tgt_best.tolist() == [0.10, 0.02, 0.04] and src_best.tolist() == [0.10, 0.03, 0.04]
+    nothing_left = np.array([[0.10], [0.07]])
+    scorer = type("FakeScorer", (), {"margin11": nothing_left, "params": AlignParams()})()
+    assert unclaimed_best(scorer)[0].tolist() == [0.10, 0.07]  # the only target is source 0's
+    scorer.margin11 = np.array([[0.10, 0.07]])
+    assert unclaimed_best(scorer)[1].tolist() == [0.10, 0.07]
+
+
+def test_a_sentence_beside_a_clear_link_is_left_out_not_absorbed(embedder):
+    """A sentence whose counterpart was left out is similar to its neighbour's counterpart (one
+    article), and a block of the two is more similar still (composed blocks are smoother): that
+    counterpart's clear match with the neighbour must not count as evidence against omitting it.
+    Measured on these four documents: pooled strict F1 0.888 -> 0.900, gold omissions found 14 -> 18."""
+    cases = [merged_and_omitted_pair(seed) for seed in range(4)]
+    found = {}
+    for claim_margin in (AlignParams().claim_margin, math.inf):
+        tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(src, tgt, embedder, None, "parallel",
+                                                        AlignParams(claim_margin=claim_margin)).units]
+                 for src, tgt, _ in cases]
+        omissions = sum(link in test for (_, _, gold), test in zip(cases, tests) for link in gold
+                        if not link[0] or not link[1])
+        found[claim_margin] = (score([gold for _, _, gold in cases], tests).f1_strict, omissions)
+    (f1, omissions), (f1_unclaimed, omissions_unclaimed) = found.values()
+    assert f1 >= f1_unclaimed + 0.008 and omissions >= omissions_unclaimed + 3, found
 
 
 def test_the_alignment_is_the_same_whichever_document_is_the_source(embedder):
