@@ -19,6 +19,7 @@ from workbench.align import (
     Side,
     align,
     closes_quote,
+    ends_inside_quotation,
     holds_quotation,
     unclaimed_best,
     unit_gains,
@@ -458,7 +459,7 @@ def test_a_unit_closing_a_quotation_on_one_side_only_is_penalised(embedder):
     assert list(closes_quote(chinese)) == [True, False, True, False]
     assert list(closes_quote(english + ["« Et toi ? »", "「君は？」", "She said 'no' ", ""])) == [
         False, False, True, False, True, True, True, False]
-    closing_only = AlignParams(dialogue_weight=0)
+    closing_only = AlignParams(dialogue_weight=0, inside_quote_weight=0)
     scorer = Scorer(Side(chinese, "zh", [None] * 4), Side(english, "en", [None] * 4), embedder, None, closing_only)
     one_one = scorer.quote_penalty(1, 1)
     assert one_one.shape == (4, 4) and one_one[1, 2] == AlignParams().quote_weight  # "...小桂子。" vs "'And you?'"
@@ -466,7 +467,7 @@ def test_a_unit_closing_a_quotation_on_one_side_only_is_penalised(embedder):
     assert scorer.quote_penalty(2, 1)[1, 2] == 0  # "小桂子。你呢？”" closes as "'And you?'" does
     # a line of dialogue against narration ("他笑了。" against "'And you?'") loses dialogue_weight; a
     # unit holds a quotation where one of its sentences does
-    dialogue_only = AlignParams(quote_weight=0)
+    dialogue_only = AlignParams(quote_weight=0, inside_quote_weight=0)
     told = Scorer(Side(["他问：“你叫什么名字？”", "他笑了。"], "zh", [None] * 2),
                   Side([english[0], english[2], english[3]], "en", [None] * 3), embedder, None, dialogue_only)
     weight = dialogue_only.dialogue_weight
@@ -482,6 +483,35 @@ def test_quotation_marks_are_told_from_apostrophes():
              "He saw the boys' room.", 'He said: "no".', "韦小宝道：“好，你上来！”", "« Et toi ? »", "「君は？」",
              "It was fine,' he said.", "Trinket sprang forward and seized the boy’s arms.", "‘Go,’ she said."]
     assert holds_quotation(texts).tolist() == [True, True, False, False, True, True, True, True, True, False, True]
+    assert holds_quotation(["„Ние победихме.“", "'Tick – tock –'", "Nobody spoke."]).tolist() == [True, True, False]
+
+
+def test_a_quotation_running_over_several_sentences_is_followed_to_its_end():
+    english = ["He coughed, and went on: 'You did well today.", "You even won some money.",
+               "Did they suspect anything?'", "The boy laughed.", "'Not at all,' he said.",
+               "'Tick – tock –'", "It was the boys' turn."]
+    assert ends_inside_quotation(english).tolist() == [True, True, False, False, False, False, False]
+    chinese = ["他咳了一阵，说道：“今天你干得不错。", "他们没起疑心罢？”", "韦小宝道：“好！”"]
+    assert ends_inside_quotation(chinese).tolist() == [True, False, False]
+    others = ["Той каза: „Ние победихме.", "Утре „Атланта“, продължаваме.“", "« Et toi ?", "Moi ? » dit-il.", "「君は？」"]
+    assert ends_inside_quotation(others).tolist() == [True, False, True, False, False]
+    news = ['He called it "a disaster" and left.', 'Officials said "the talks', 'will go on" (Reuters).']
+    assert ends_inside_quotation(news).tolist() == [False, True, False]
+    unclosed = ["'Its closing mark was lost.", "One.", "Two.", "Three.", "Narration again."]
+    assert ends_inside_quotation(unclosed).tolist() == [True, True, True, True, False]  # MAX_UNMARKED_QUOTED
+
+
+def test_units_ending_inside_a_quotation_on_one_side_only_pay_for_it(embedder):
+    # the Chinese reply is one sentence, the English one three: a unit ending at the first or the
+    # second English sentence ends inside the quotation, where the Chinese has closed it
+    chinese = ["他咳了一阵，说道：“今天你干得不错，居然赢到了钱，他们没起疑心罢？”", "韦小宝笑了。"]
+    english = ["He coughed, and went on: 'You did well today.", "You even won some money.",
+               "Did they suspect anything?'", "The boy laughed."]
+    none = [None] * 4
+    scorer = Scorer(Side(chinese, "zh", none[:2]), Side(english, "en", none), embedder, None,
+                    AlignParams(quote_weight=0, dialogue_weight=0, inside_quote_weight=0.015))
+    assert np.allclose(scorer.quote_penalty(1, 1), [[0.015, 0.015, 0, 0], [0.015, 0.015, 0, 0]])
+    assert np.allclose(scorer.quote_penalty(1, 3), [[0, 0]] * 2)  # the whole reply, or the next three
 
 
 def test_comparable_mode_finds_merges_and_omissions_inside_moved_passages(embedder):
