@@ -19,6 +19,7 @@ from workbench.align import (
     Side,
     align,
     closes_quote,
+    edge_misfit,
     ends_inside_quotation,
     holds_quotation,
     unclaimed_best,
@@ -250,6 +251,18 @@ def test_a_counterpart_claimed_by_a_clear_match_is_no_evidence_against_omitting(
     assert unclaimed_best(scorer)[1].tolist() == [0.10, 0.07]
 
 
+def test_a_unit_pays_for_an_edge_sentence_that_does_not_match_the_other_block():
+    # three source sentences, two target ones; margins of each sentence against each block
+    blocks = {(1, 2): np.array([[0.05], [-0.02], [0.01]]),  # source sentence i vs targets 0-1
+              (2, 1): np.array([[0.04, -0.03], [0.02, 0.01]]),  # sources i..i+1 vs target j
+              (2, 2): np.zeros((2, 1)), (1, 1): np.zeros((3, 2))}
+    scorer = type("FakeScorer", (), {"margin": lambda self, a, b: blocks[(a, b)]})()
+    # the 2-2 unit at (0, 0): source 1 (-0.02) and target 1 (-0.03) fall short; at (1, 0): source 1
+    assert np.allclose(edge_misfit(scorer, 2, 2), [[0.05], [0.02]])
+    assert np.allclose(edge_misfit(scorer, 1, 2), [[0.0], [0.0], [0.0]])  # its target ends: 1-1 margins 0
+    assert edge_misfit(scorer, 1, 1) == 0.0  # no side of two
+
+
 def test_a_sentence_beside_a_clear_link_is_left_out_not_absorbed(embedder):
     """A sentence whose counterpart was left out is similar to its neighbour's counterpart (one
     article), and a block of the two is more similar still (composed blocks are smoother): that
@@ -436,10 +449,11 @@ def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seede
     """Every sentence of the ja-fr seed pair linked by hand (tests/data/seed-gold/ja-fr.align): the
     French is a rewrite, condensing two or three Japanese sentences into one (7 such links), adding a
     summary lead and two headings, dropping the Japanese second half (Hama, Palmyra, Russia, Homs).
-    Measured: strict P 0.579, R 0.412, F1 0.481, lax F1 0.722 (0.430 / 0.712 before the French words
-    met the Japanese glosses as cognates). The misses are the condensed links: their kNN margins are
-    near zero with this embedder (-0.022 for the Daraa sentences), so at this pair's omission rate
-    (20%) the aligner omits both sides rather than link them."""
+    Measured: strict P 0.603, R 0.471, F1 0.529, lax F1 0.725 (0.481 / 0.722 before a sentence at
+    a unit's edge had to match the other side's block, 0.430 / 0.712 before the French words met the
+    Japanese glosses as cognates). The misses are the condensed links: their kNN margins are near
+    zero with this embedder (-0.022 for the Daraa sentences), so at this pair's omission rate (20%)
+    the aligner omits both sides rather than link them."""
     ja, fr = store.document(seeded, JA), store.document(seeded, FR)
     records = compare.align_documents(seeded, ja, fr, embedder).records()
     test = [(tuple(r["src_ids"]), tuple(r["tgt_ids"])) for r in records]
@@ -447,7 +461,7 @@ def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seede
     assert sorted(i for link in gold for i in link[0]) == [s.index for s in ja.sentences]  # every sentence, once
     assert sorted(j for link in gold for j in link[1]) == [s.index for s in fr.sentences]
     result = score([gold], [test])
-    assert result.f1_strict >= 0.45 and result.f1_lax >= 0.65, result
+    assert result.f1_strict >= 0.5 and result.f1_lax >= 0.65, result
     for one_to_one in (((4,), (8,)), ((5,), (9,)), ((8,), (14,)), ((10,), (18,)), ((19,), (23,))):
         assert one_to_one in test, one_to_one
 
