@@ -189,6 +189,15 @@ export default function (component) {
   // Actions wait in ``pending`` until Python acknowledges them: each trigger carries every
   // unacknowledged one, so two keys pressed within one rerun are both applied, and none twice.
   state.pending = (state.pending || []).filter((a) => a.id > data.acked);
+  // ... and a decision not acknowledged yet stays shown over rows Python sent before it had it: else
+  // a rerun for an earlier key shows the row unreviewed again, so "U" pressed next is refused as a
+  // no-op and the decision stands, and a row's gap run forms and dissolves under the cursor.
+  for (const action of state.pending) {
+    if (action.op !== "decide" || action.pair !== data.pair) continue;
+    const row = data.rows.find((r) => r.position === action.position
+      && String(r.src_ids) === String(action.src_ids) && String(r.tgt_ids) === String(action.tgt_ids));
+    if (row) row.status = action.status;
+  }
   state.error = data.error;
   let items = visibleItems(data.rows, state.expanded);
   const index = () => {
