@@ -51,10 +51,12 @@ def test_compare_grid_shows_the_pair_and_its_actions_change_the_store(populated)
     assert "".join(text for text, _ in data["rows"][linked]["left"]["text"]) == " ".join(
         ja.sentences[i].text for i in pair.units[linked].src_ids)
     ids = (ja.id, fr.id)
+    sequence = iter(range(1, 100))
 
     def action(op: str, position: int, **extra) -> dict:
         unit = review.load_pair(conn, *ids).units[position]
-        return {"op": op, "position": position, "src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids, **extra}
+        return {"id": next(sequence), "page": "p1", "op": op, "position": position, "src_ids": unit.src_ids,
+                "tgt_ids": unit.tgt_ids, **extra}
 
     with pytest.raises(ValueError, match="Reviewer"):
         apply_action(conn, ids, action("decide", 0, status="accepted"), "")
@@ -82,7 +84,7 @@ def test_compare_grid_shows_the_pair_and_its_actions_change_the_store(populated)
     assert all(u.status == "accepted" for u in units if u.src_ids and u.tgt_ids and not u.flags)
     assert all(not u.status for u in units[1:] if not (u.src_ids and u.tgt_ids) or u.flags)
     assert f"pair(s) above #{above}" in message
-    message, _ = apply_action(conn, ids, {"op": "undo", "position": None}, "tester")
+    message, _ = apply_action(conn, ids, {"id": next(sequence), "op": "undo", "position": None}, "tester")
     assert message.startswith("Undone: accept-above")
     assert [u.status for u in review.load_pair(conn, *ids).units[:above]] == ["accepted"] + [""] * (above - 1)
     apply_action(conn, ids, action("note", 3, note="check the date"), "tester")

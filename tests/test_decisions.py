@@ -145,7 +145,8 @@ def test_the_ui_asks_for_a_name_before_the_first_decision_and_keeps_it(populated
     assert not grid_data(at)["enabled"]  # the grid offers no decision (the browser test clicks it)
     assert any("Enter your name" in str(i.value) for i in at.info)
     unit = review.load_pair(conn, ja.id, fr.id).units[0]
-    accept = {"op": "decide", "status": "accepted", "position": 0, "src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids}
+    accept = {"id": 1, "page": "p1", "op": "decide", "status": "accepted", "position": 0,
+              "src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids}
     with pytest.raises(ValueError, match="Reviewer"):
         apply_action(conn, (ja.id, fr.id), accept, "")
     at = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id), reviewer="ana")
@@ -154,9 +155,35 @@ def test_the_ui_asks_for_a_name_before_the_first_decision_and_keeps_it(populated
     assert review.load_pair(conn, ja.id, fr.id).units[0].reviewer == "ana"
     again = run_page("views/compare.py", src=str(ja.id), tgt=str(fr.id), reviewer="ana")  # a reload
     assert again.sidebar.text_input[0].value == "ana" and grid_data(again)["can_undo"]
-    message, _ = apply_action(conn, (ja.id, fr.id), {"op": "undo", "position": None}, "ana")  # Z
+    message, _ = apply_action(conn, (ja.id, fr.id), {"id": 2, "page": "p1", "op": "undo", "position": None}, "ana")  # Z
     assert not review.load_pair(conn, ja.id, fr.id).units[0].status
     assert message.startswith("Undone: accepted by ana")
+
+
+def test_a_request_the_page_sends_again_is_applied_once(populated):
+    """A page whose acknowledgement was lost (its websocket reconnected to a new server session,
+    whose count of applied requests starts at 0) sends its pending requests again: the
+    workspace, not the session, knows they were applied."""
+    conn, ja, fr = populated
+    ids = (ja.id, fr.id)
+    unit = review.load_pair(conn, *ids).units[0]
+    on_unit = {"position": 0, "src_ids": unit.src_ids, "tgt_ids": unit.tgt_ids}
+    accept = {"id": 1733000000001, "page": "tab-a", "op": "decide", "status": "accepted", **on_unit}
+    reset = {"id": 1733000000002, "page": "tab-a", "op": "decide", "status": "", **on_unit}
+    for request in (accept, reset, accept, reset, accept):  # the second session gets both again
+        apply_action(conn, ids, request, "ana")
+    assert [e["action"] for e in review.log(conn)] == ["accepted", "reset"]
+    assert not review.load_pair(conn, *ids).units[0].status
+    # the same sequence number from another tab is another request
+    apply_action(conn, ids, {**accept, "page": "tab-b"}, "ana")
+    assert [e["action"] for e in review.log(conn)] == ["accepted", "reset", "accepted"]
+    # a refused request is not recorded: nothing of it was applied
+    apply_action(conn, ids, {"id": 3, "page": "tab-a", "op": "merge", **on_unit}, "ana")
+    stale = {"id": 4, "page": "tab-a", "op": "decide", "status": "rejected", **on_unit}
+    with pytest.raises(ValueError, match="changed before"):
+        apply_action(conn, ids, stale, "ana")
+    assert not store.request_applied(conn, *ids, "tab-a:4")
+    assert store.request_applied(conn, *ids, "tab-a:3")
 
 
 def test_a_workspace_of_the_first_schema_is_upgraded_with_its_decisions(edited_pair, tmp_path):

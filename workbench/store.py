@@ -264,7 +264,18 @@ def _to_v5(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE translations ADD COLUMN flags TEXT")
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5]
+def _to_v6(conn: sqlite3.Connection) -> None:
+    """The review screen's requests already applied, so that one re-sent (a page whose
+    acknowledgement was lost, e.g. a reconnect to a new server session) is never applied twice."""
+    conn.execute("""CREATE TABLE applied_requests (
+        src_doc INTEGER NOT NULL,
+        tgt_doc INTEGER NOT NULL,
+        request TEXT NOT NULL,    -- the page's own id for the request: "<page>:<sequence number>"
+        at TEXT NOT NULL,
+        PRIMARY KEY (src_doc, tgt_doc, request))""")
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -282,17 +293,25 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 class transaction:
-    """``with transaction(conn):`` - one atomic write, committed on success."""
+    """``with transaction(conn):`` - one atomic write, committed on success. Inside another one
+    it is a savepoint of it: the outer write then commits all of it or none."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self.nested = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT nested" if self.nested else "BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self.nested:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            return
+        if exc_type:
+            self.conn.execute("ROLLBACK TO nested")
+        self.conn.execute("RELEASE nested")
 
 
 # --- documents and sentences -------------------------------------------------------------
@@ -702,6 +721,16 @@ def review_events(conn: sqlite3.Connection, src_doc: int | None = None, tgt_doc:
         args.append(limit)
     return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"]), "undone": bool(r["undone"])}
             for r in conn.execute(query, args)]
+
+
+def request_applied(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, request: str) -> bool:
+    return conn.execute("SELECT 1 FROM applied_requests WHERE src_doc = ? AND tgt_doc = ? AND request = ?",
+                        (src_doc, tgt_doc, request)).fetchone() is not None
+
+
+def record_request(conn: sqlite3.Connection, src_doc: int, tgt_doc: int, request: str) -> None:
+    conn.execute("INSERT INTO applied_requests (src_doc, tgt_doc, request, at) VALUES (?,?,?,?)",
+                 (src_doc, tgt_doc, request, now()))
 
 
 def mark_undone(conn: sqlite3.Connection, event_id: int) -> None:

@@ -2,9 +2,11 @@
 ``static/``, no build step, rendered in the page itself rather than an iframe so that keys reach
 it without a click).
 
-``grid_rows`` shapes a pair's units for it; the grid sends back actions ``{id, op, position,
-src_ids, tgt_ids, ...}`` as a list of every action Python has not acknowledged yet, so a key
-pressed while the page reruns is never lost and none is applied twice.
+``grid_rows`` shapes a pair's units for it; the grid sends back actions ``{id, page, op,
+position, src_ids, tgt_ids, ...}`` as a list of every action Python has not acknowledged yet, so
+a key pressed while the page reruns is never lost. None is applied twice: the session skips ids
+it has acknowledged, and the workspace records each (page, id) it applied, for a page whose
+acknowledgement never arrived.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import review
+from workbench import review, store
 from workbench.anchors import numbers
 from workbench.app.common import RTL_LANGS, doc_label, flag_words, segments
 from workbench.records import StoredDocument
@@ -120,9 +122,21 @@ def apply_action(conn: sqlite3.Connection, pair: tuple[int, int], action: dict,
     """Apply one grid action to the aligned ``pair`` (source, target ids). Returns a message for
     the analyst, if any, and where the cursor goes after a relink. An action whose row has changed
     since the key was pressed (a relink arrived first) is refused (ValueError), never applied to
-    whatever unit has its position now."""
+    whatever unit has its position now. An action the workspace has applied already (its page
+    and id recorded with it, in the same transaction) does nothing."""
     if not reviewer:
         raise ValueError("enter your name under Reviewer in the sidebar first: every decision records who made it")
+    request = f"{action.get('page', '')}:{action['id']}"
+    with store.transaction(conn):
+        if store.request_applied(conn, *pair, request):
+            return None, None
+        outcome = _apply_action(conn, pair, action, reviewer)
+        store.record_request(conn, *pair, request)
+    return outcome
+
+
+def _apply_action(conn: sqlite3.Connection, pair: tuple[int, int], action: dict,
+                  reviewer: str) -> tuple[str | None, int | None]:
     current = review.aligned_pair(conn, *pair)
     op, position = action["op"], action["position"]
     if op == "undo":

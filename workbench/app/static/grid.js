@@ -168,7 +168,10 @@ export default function (component) {
   if (!root) {
     root = el("div", "grid");
     root.tabIndex = 0;
-    root.state = { cursor: null, expanded: new Set(), pair: null, confirm: false, error: null };
+    // ``page`` names this page's requests in the workspace (with each one's ``id``), so one sent
+    // again after its acknowledgement was lost is not applied twice (grid.py: apply_action)
+    root.state = { cursor: null, expanded: new Set(), pair: null, confirm: false, error: null,
+      page: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}` };
     parentElement.appendChild(root);
   }
   const state = root.state;
@@ -211,7 +214,7 @@ export default function (component) {
     const item = items[index()];
     state.seq = Math.max(Date.now(), (state.seq || 0) + 1);
     const unit = item && item.row ? { src_ids: item.row.src_ids, tgt_ids: item.row.tgt_ids } : {};
-    state.pending.push({ id: state.seq, pair: data.pair, op, position: item ? item.position : null, ...unit, ...extra });
+    state.pending.push({ id: state.seq, page: state.page, pair: data.pair, op, position: item ? item.position : null, ...unit, ...extra });
     setTriggerValue("action", state.pending.slice());
   }
 
