@@ -1,4 +1,6 @@
 """Compare: two documents side by side, unit by unit, with review actions."""
+from contextlib import closing
+
 import streamlit as st
 
 from workbench import compare, review, store
@@ -130,23 +132,30 @@ PAIR_ID = f"{pair[0]}-{pair[1]}"
 
 
 def apply_grid_actions() -> None:
-    """The grid's actions not applied yet, in order (each carries its id: see grid.py)."""
+    """The grid's actions not applied yet, in order (each carries its id: see grid.py).
+
+    Streamlit can run this callback on two threads at once, each with the session's acknowledged
+    id as it stood (seen in the browser tests: a burst of the page's messages reruns the script
+    while the previous run is still in its callbacks). So each call writes through a connection
+    of its own: the workspace's write lock orders them, and the later one finds the requests
+    the other applied already recorded."""
     done = st.session_state.get("grid-done", 0)
-    for action in st.session_state["grid"]["action"] or []:
-        if action["id"] <= done or action.get("pair") != PAIR_ID:
-            continue
-        done = action["id"]
-        try:
-            message, moved = apply_action(conn, pair, action, reviewer())
-            st.session_state.pop("grid-error", None)
-        except ValueError as error:
-            st.session_state["grid-error"] = {"position": action["position"], "message": str(error)}
-            continue
-        if message:
-            st.session_state["flash"] = message
-        if moved is not None:
-            st.session_state["grid-moved"] = {"position": moved, "token": action["id"]}
-    st.session_state["grid-done"] = done
+    with closing(connect()) as own:
+        for action in st.session_state["grid"]["action"] or []:
+            if action["id"] <= done or action.get("pair") != PAIR_ID:
+                continue
+            done = action["id"]
+            try:
+                message, moved = apply_action(own, pair, action, reviewer())
+                st.session_state.pop("grid-error", None)
+            except ValueError as error:
+                st.session_state["grid-error"] = {"position": action["position"], "message": str(error)}
+                continue
+            if message:
+                st.session_state["flash"] = message
+            if moved is not None:
+                st.session_state["grid-moved"] = {"position": moved, "token": action["id"]}
+    st.session_state["grid-done"] = max(done, st.session_state.get("grid-done", 0))
 
 
 anonymous = not reviewer()
