@@ -18,10 +18,13 @@ from workbench.align import (
     Scorer,
     Side,
     align,
+    clause_misfit,
+    clause_shortfalls,
     closes_quote,
     edge_misfit,
     ends_inside_quotation,
     holds_quotation,
+    opening_and_closing_clause,
     unclaimed_best,
     unit_gains,
     word_vectors,
@@ -279,6 +282,65 @@ def test_a_sentence_beside_a_clear_link_is_left_out_not_absorbed(embedder):
         found[claim_margin] = (score([gold for _, _, gold in cases], tests).f1_strict, omissions)
     (f1, omissions), (f1_unclaimed, omissions_unclaimed) = found.values()
     assert f1 >= f1_unclaimed + 0.008 and omissions >= omissions_unclaimed + 3, found
+
+
+def test_a_sentence_opens_and_closes_with_its_first_and_last_clause():
+    assert opening_and_closing_clause("好了，从现在起，数据会自动保存。") == ("好了", "数据会自动保存。")
+    assert opening_and_closing_clause("彼は、家に帰った。") == ("彼は", "家に帰った。")
+    assert opening_and_closing_clause("قال المتحدث، ثم غادر القاعة.") == ("قال المتحدث", " ثم غادر القاعة.")
+    assert opening_and_closing_clause('He said: "no".') == ("He said", ' "no".')
+    assert opening_and_closing_clause("He left.") == ("He left.", "He left.")
+    # marks with no words between them are no clause: "“好，”他说。" opens with "“好", closes with the attribution
+    assert opening_and_closing_clause("“好，”他说。") == ("“好", "”他说。")
+    assert opening_and_closing_clause("“，”") == ("“，”", "“，”")
+
+
+def test_a_unit_pays_where_a_sentence_beyond_its_edge_matches_the_clause_better():
+    # two source sentences, three target ones: shortfalls (<= 0) where a unit starts (index [0], [2])
+    # or ends ([1], [3]) at each sentence pair
+    opening_src = np.array([[0.0, -0.01, 0.0], [0.0, 0.0, -0.04]])
+    closing_src = np.array([[-0.02, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    opening_tgt = np.array([[0.0, 0.0, 0.0], [-0.03, 0.0, 0.0]])
+    closing_tgt = np.zeros((2, 3))
+    scorer = type("FakeScorer", (), {"clause_shortfalls": [opening_src, closing_src, opening_tgt, closing_tgt]})()
+    # a 1-1 unit at (i, j) starts and ends there
+    assert np.allclose(clause_misfit(scorer, 1, 1), [[-0.02, -0.01, 0.0], [-0.03, 0.0, -0.04]])
+    # a 1-2 unit at (0, 0) starts at (0, 0) and ends at (0, 1); at (1, 1): starts (1, 1), ends (1, 2)
+    assert np.allclose(clause_misfit(scorer, 1, 2), [[0.0, -0.01], [-0.03, 0.0]])
+    # a 2-3 unit: the one place, start (0, 0), end (1, 2)
+    assert np.allclose(clause_misfit(scorer, 2, 3), [[0.0]])
+    scorer.clause_shortfalls = None
+    assert clause_misfit(scorer, 1, 1) == 0.0
+
+
+def test_clause_shortfalls_compare_a_sentence_with_its_neighbour_beyond_the_edge(embedder):
+    chinese = ["“当然不用，这么低的精度，用旧卫星的数据就够了。", "好了，从现在开始，数值会自动保存。”"]
+    english = ["\"No need.", "With precision this low, the old satellite's data is enough.", "Okay, it's all set.",
+               "From now on, the values will be saved automatically.\""]
+    opening_src, closing_src, opening_tgt, closing_tgt = clause_shortfalls(
+        Side(chinese, "zh", [None] * 2), Side(english, "en", english), embedder, None, 0.0)
+    assert all(a.shape == (2, 4) and (a <= 0).all() for a in (opening_src, closing_src, opening_tgt, closing_tgt))
+    assert (opening_src[:, 0] == 0).all() and (closing_src[:, 3] == 0).all()  # no sentence beyond the edge
+    assert (opening_tgt[0] == 0).all() and (closing_tgt[1] == 0).all()
+    # "Okay, it's all set." opens the second sentence's unit: starting it one sentence later, at
+    # "From now on ...", falls short against the opening clause "好了"; so does ending the first
+    # sentence's unit on "Okay", against its closing clause "用旧卫星的数据就够了"
+    assert opening_src[1, 2] == 0 and opening_src[1, 3] < 0
+    assert closing_src[0, 1] == 0 and closing_src[0, 2] < 0
+
+
+def test_unit_edges_follow_the_clauses_on_merged_flores_sentences(embedder):
+    """Runs of two or three FLORES lines said in one sentence on one side: where the unit ends on
+    the other is where the merged sentence's closing clause is matched. Measured on these four
+    documents: pooled strict F1 0.900 -> 0.907, lax 0.986 -> 0.991."""
+    cases = [merged_and_omitted_pair(seed) for seed in range(4)]
+    found = []
+    for clause_weight in (AlignParams().clause_weight, 0.0):
+        tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(src, tgt, embedder, None, "parallel",
+                                                        AlignParams(clause_weight=clause_weight)).units]
+                 for src, tgt, _ in cases]
+        found.append(score([gold for _, _, gold in cases], tests).f1_strict)
+    assert found[0] >= found[1] + 0.005, found
 
 
 def test_the_alignment_is_the_same_whichever_document_is_the_source(embedder):
