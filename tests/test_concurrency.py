@@ -30,7 +30,8 @@ def test_review_in_the_ui_while_translate_commits(populated, tmp_path, fixture_m
         if target is None:  # every unit decided: let the translation finish
             break
         # what the grid sends for A on that row, then the page as it reruns
-        apply_action(conn, (ja.id, fr.id), {"op": "decide", "status": "accepted", "position": target.position,
+        apply_action(conn, (ja.id, fr.id), {"id": len(accepted) + 1, "page": "p1", "op": "decide",
+                                            "status": "accepted", "position": target.position,
                                             "src_ids": target.src_ids, "tgt_ids": target.tgt_ids}, "tester")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
