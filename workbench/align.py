@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -373,7 +374,13 @@ class Scorer:
         self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
         self.src_inside, self.tgt_inside = ends_inside_quotation(src.texts), ends_inside_quotation(tgt.texts)
-        self.clause_shortfalls = clause_shortfalls(src, tgt, embedder, conn, w) if params.clause_weight > 0 else None
+        self._clause_inputs = (src, tgt, embedder, conn, w)
+
+    @cached_property
+    def clause_shortfalls(self) -> list[np.ndarray] | None:
+        """The unit edges' clause shortfalls (clause_shortfalls), when a DP first asks: a pair too
+        long for one DP is only cut here, and its pieces embed their own clauses."""
+        return clause_shortfalls(*self._clause_inputs) if self.params.clause_weight > 0 else None
 
     def _rescore(self) -> None:
         """Sentence-pair similarities and margins over the views as they now stand."""
