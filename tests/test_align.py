@@ -19,7 +19,6 @@ from workbench.align import (
     Side,
     align,
     clause_misfit,
-    clause_shortfalls,
     closes_quote,
     edge_misfit,
     ends_inside_quotation,
@@ -317,8 +316,8 @@ def test_clause_shortfalls_compare_a_sentence_with_its_neighbour_beyond_the_edge
     chinese = ["“当然不用，这么低的精度，用旧卫星的数据就够了。", "好了，从现在开始，数值会自动保存。”"]
     english = ["\"No need.", "With precision this low, the old satellite's data is enough.", "Okay, it's all set.",
                "From now on, the values will be saved automatically.\""]
-    opening_src, closing_src, opening_tgt, closing_tgt = clause_shortfalls(
-        Side(chinese, "zh", [None] * 2), Side(english, "en", english), embedder, None, 0.0)
+    scorer = Scorer(Side(chinese, "zh", [None] * 2), Side(english, "en", english), embedder, None, AlignParams())
+    opening_src, closing_src, opening_tgt, closing_tgt = scorer.clause_shortfalls
     assert all(a.shape == (2, 4) and (a <= 0).all() for a in (opening_src, closing_src, opening_tgt, closing_tgt))
     assert (opening_src[:, 0] == 0).all() and (closing_src[:, 3] == 0).all()  # no sentence beyond the edge
     assert (opening_tgt[0] == 0).all() and (closing_tgt[1] == 0).all()

@@ -18,7 +18,9 @@ Two aligners over those scores:
   per unit (minimal units are preferred), less a Gale-Church length penalty where lengths are
   trusted and penalties where one side's last sentence closes a quotation and the other's does
   not, one side ends inside a quotation and the other outside, or one side holds a quotation
-  and the other none (dialogue turns survive translation).
+  and the other none (dialogue turns survive translation), and where a sentence just beyond the
+  unit matches the opening or closing clause of the other side's edge sentence better than the
+  unit's own edge sentence does.
   Omitting a sentence costs what the data says: a first pass estimates this pair's omission
   rate, the cost falls as that rate rises (-log of it, as a prior would), and a sentence with a
   clear counterpart somewhere (one not already the clear match of another) costs more to omit
@@ -348,6 +350,11 @@ class Scorer:
                 vectors.append((*word_vectors(src_english, tgt_english), params.lexical_weight))
         elif params.shared_script_weight > 0 and script_of_language(src.lang) == script_of_language(tgt.lang):
             vectors.append((*word_vectors(src.texts, tgt.texts), params.shared_script_weight))
+        # the embedded views (texts and their vectors), whose sentences' edge clauses are embedded too
+        self._embedded = [(src.texts, tgt.texts, *vectors[0])]
+        if self.used_english:
+            self._embedded.append((src_english, tgt_english, *vectors[1]))
+        self._embedder, self._conn = embedder, conn
         # a dictionary's glosses are a poor translation: beside a real one they add nothing (MAC-Dev
         # with zh .trans: 0.903 with them, 0.906 without)
         glossed = None if self.used_english or params.dictionary_scale <= 0 else gloss_view(
@@ -374,13 +381,12 @@ class Scorer:
         self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
         self.src_inside, self.tgt_inside = ends_inside_quotation(src.texts), ends_inside_quotation(tgt.texts)
-        self._clause_inputs = (src, tgt, embedder, conn, w)
 
     @cached_property
     def clause_shortfalls(self) -> list[np.ndarray] | None:
         """The unit edges' clause shortfalls (clause_shortfalls), when a DP first asks: a pair too
         long for one DP is only cut here, and its pieces embed their own clauses."""
-        return clause_shortfalls(*self._clause_inputs) if self.params.clause_weight > 0 else None
+        return clause_shortfalls(self._embedded, self._embedder, self._conn) if self.params.clause_weight > 0 else None
 
     def _rescore(self) -> None:
         """Sentence-pair similarities and margins over the views as they now stand."""
@@ -555,38 +561,35 @@ def opening_and_closing_clause(text: str) -> tuple[str, str]:
     return (clauses[0], clauses[-1]) if len(clauses) > 1 else (text, text)
 
 
-def _clauses_against_sentences(texts: list[str], english: list[str], other: list[str], other_english: list[str],
-                               embedder: Embedder, conn, english_weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cosines of each text's opening clause, and of its closing clause, with every ``other``
-    sentence: in the originals and, with ``english_weight``, in the English of both sides."""
-    def cosines(sentences: list[str], others: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        edges = [opening_and_closing_clause(t) for t in sentences]
-        against = embed_cached(conn, embedder, others)
-        return (_cosines(embed_cached(conn, embedder, [o for o, _ in edges]), against),
-                _cosines(embed_cached(conn, embedder, [c for _, c in edges]), against))
-
-    opening, closing = cosines(texts, other)
-    if english_weight > 0:
-        english_opening, english_closing = cosines(english, other_english)
-        opening = (1 - english_weight) * opening + english_weight * english_opening
-        closing = (1 - english_weight) * closing + english_weight * english_closing
-    return opening, closing
+def _edge_clause_cosines(texts: list[str], other_vectors: np.ndarray, embedder: Embedder,
+                         conn) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines of each text's opening clause, and of its closing clause, with every sentence of
+    the other side (its vectors)."""
+    edges = [opening_and_closing_clause(t) for t in texts]
+    return (_cosines(embed_cached(conn, embedder, [o for o, _ in edges]), other_vectors),
+            _cosines(embed_cached(conn, embedder, [c for _, c in edges]), other_vectors))
 
 
-def clause_shortfalls(src: Side, tgt: Side, embedder: Embedder, conn, english_weight: float) -> list[np.ndarray]:
+def clause_shortfalls(embedded: list[tuple[list[str], list[str], np.ndarray, np.ndarray, float]],
+                      embedder: Embedder, conn) -> list[np.ndarray]:
     """Four n x m arrays, each how far (<= 0) a unit starting or ending at a sentence pair falls
     short at one edge (AlignParams.clause_weight), for a unit starting at source i and target j:
     [0] target j against the opening clause of source i, less the target sentence before it;
     [2] source i against the opening clause of target j, less the source sentence before it;
     and for a unit ending at source i and target j: [1] target j against the closing clause of
     source i, less the target sentence after it; [3] likewise with the sides swapped. An edge
-    with no sentence beyond it costs nothing."""
-    src_english = [e or "" for e in src.english]
-    tgt_english = [e or "" for e in tgt.english]
-    src_opening, src_closing = _clauses_against_sentences(src.texts, src_english, tgt.texts, tgt_english,
-                                                          embedder, conn, english_weight)
-    tgt_opening, tgt_closing = (a.T for a in _clauses_against_sentences(
-        tgt.texts, tgt_english, src.texts, src_english, embedder, conn, english_weight))
+    with no sentence beyond it costs nothing. Cosines are summed over the ``embedded`` views of
+    the pair (source texts, target texts, their vectors, weight: the originals, and the English
+    where both sides have it), as the sentences' are."""
+    shape = (len(embedded[0][0]), len(embedded[0][1]))
+    src_opening, src_closing, tgt_opening, tgt_closing = (np.zeros(shape) for _ in range(4))
+    for src_texts, tgt_texts, src_vectors, tgt_vectors, weight in embedded:
+        opening, closing = _edge_clause_cosines(src_texts, tgt_vectors, embedder, conn)
+        src_opening += weight * opening
+        src_closing += weight * closing
+        opening, closing = _edge_clause_cosines(tgt_texts, src_vectors, embedder, conn)
+        tgt_opening += weight * opening.T
+        tgt_closing += weight * closing.T
     differences = [np.zeros_like(src_opening) for _ in range(4)]
     differences[0][:, 1:] = src_opening[:, 1:] - src_opening[:, :-1]
     differences[1][:, :-1] = src_closing[:, :-1] - src_closing[:, 1:]
