@@ -301,15 +301,13 @@ def test_a_unit_pays_where_a_sentence_beyond_its_edge_matches_the_clause_better(
     closing_src = np.array([[-0.02, 0.0, 0.0], [0.0, 0.0, 0.0]])
     opening_tgt = np.array([[0.0, 0.0, 0.0], [-0.03, 0.0, 0.0]])
     closing_tgt = np.zeros((2, 3))
-    scorer = type("FakeScorer", (), {"clause_shortfalls": [opening_src, closing_src, opening_tgt, closing_tgt]})()
+    shortfalls = [opening_src, closing_src, opening_tgt, closing_tgt]
     # a 1-1 unit at (i, j) starts and ends there
-    assert np.allclose(clause_misfit(scorer, 1, 1), [[-0.02, -0.01, 0.0], [-0.03, 0.0, -0.04]])
+    assert np.allclose(clause_misfit(shortfalls, 1, 1), [[-0.02, -0.01, 0.0], [-0.03, 0.0, -0.04]])
     # a 1-2 unit at (0, 0) starts at (0, 0) and ends at (0, 1); at (1, 1): starts (1, 1), ends (1, 2)
-    assert np.allclose(clause_misfit(scorer, 1, 2), [[0.0, -0.01], [-0.03, 0.0]])
+    assert np.allclose(clause_misfit(shortfalls, 1, 2), [[0.0, -0.01], [-0.03, 0.0]])
     # a 2-3 unit: the one place, start (0, 0), end (1, 2)
-    assert np.allclose(clause_misfit(scorer, 2, 3), [[0.0]])
-    scorer.clause_shortfalls = None
-    assert clause_misfit(scorer, 1, 1) == 0.0
+    assert np.allclose(clause_misfit(shortfalls, 2, 3), [[0.0]])
 
 
 def test_clause_shortfalls_compare_a_sentence_with_its_neighbour_beyond_the_edge(embedder):
@@ -317,7 +315,7 @@ def test_clause_shortfalls_compare_a_sentence_with_its_neighbour_beyond_the_edge
     english = ["\"No need.", "With precision this low, the old satellite's data is enough.", "Okay, it's all set.",
                "From now on, the values will be saved automatically.\""]
     scorer = Scorer(Side(chinese, "zh", [None] * 2), Side(english, "en", english), embedder, None, AlignParams())
-    opening_src, closing_src, opening_tgt, closing_tgt = scorer.clause_shortfalls
+    opening_src, closing_src, opening_tgt, closing_tgt = scorer.clause_shortfalls(np.ones(2, bool), np.ones(4, bool))
     assert all(a.shape == (2, 4) and (a <= 0).all() for a in (opening_src, closing_src, opening_tgt, closing_tgt))
     assert (opening_src[:, 0] == 0).all() and (closing_src[:, 3] == 0).all()  # no sentence beyond the edge
     assert (opening_tgt[0] == 0).all() and (closing_tgt[1] == 0).all()
@@ -326,6 +324,43 @@ def test_clause_shortfalls_compare_a_sentence_with_its_neighbour_beyond_the_edge
     # sentence's unit on "Okay", against its closing clause "用旧卫星的数据就够了"
     assert opening_src[1, 2] == 0 and opening_src[1, 3] < 0
     assert closing_src[0, 1] == 0 and closing_src[0, 2] < 0
+
+
+class CountingEmbedder:
+    """The real embedder, recording every text it is asked to embed (its own cache name: nothing
+    embedded elsewhere in the process is found in memory)."""
+
+    def __init__(self, embedder):
+        self._embedder, self.name, self.embedded = embedder, embedder.name + ":counted", []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded += texts
+        return self._embedder.embed(texts)
+
+
+def test_clauses_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_doubt(embedder, monkeypatch):
+    """A clean translation of 40 FLORES lines, two of them said in one English sentence: the
+    links far from that merge are settled, and their sentences' clauses are never embedded; the
+    alignment is the one that weighing every sentence's clauses gives."""
+    japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:40]
+    english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:40]
+    merged = english[:20] + [english[20] + " " + english[21]] + english[22:]
+    src, tgt = Side(japanese, "ja", [None] * 40), Side(merged, "en", [None] * 39)
+    counted = CountingEmbedder(embedder)
+    units = [(u.src_ids, u.tgt_ids) for u in align(src, tgt, counted, None, "parallel").units]
+    assert ([20, 21], [20]) in units
+    clauses = set(counted.embedded) - set(japanese) - set(merged)
+    split = {k: opening_and_closing_clause(t) for k, t in enumerate(japanese) if opening_and_closing_clause(t)[0] != t}
+    embedded = {k for k, edges in split.items() if set(edges) <= clauses}
+    # the first pass links line 20 alone and leaves 21 out: the links within two of that are in
+    # doubt, and their clauses turn it into the 2-1 unit
+    assert {k for k in split if 19 <= k <= 23} <= embedded
+    assert len(embedded) <= len(split) / 2, (sorted(embedded), sorted(split))
+    assert clauses == {c for k in embedded for c in split[k]} | {
+        c for j, t in enumerate(merged) for c in opening_and_closing_clause(t) if c in clauses}
+    monkeypatch.setattr(align_module, "doubtful_sentences",
+                        lambda scorer, path: (np.ones(40, bool), np.ones(39, bool)))
+    assert [(u.src_ids, u.tgt_ids) for u in align(src, tgt, embedder, None, "parallel").units] == units
 
 
 def test_unit_edges_follow_the_clauses_on_merged_flores_sentences(embedder):

@@ -43,7 +43,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, replace
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -382,11 +381,10 @@ class Scorer:
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
         self.src_inside, self.tgt_inside = ends_inside_quotation(src.texts), ends_inside_quotation(tgt.texts)
 
-    @cached_property
-    def clause_shortfalls(self) -> list[np.ndarray] | None:
-        """The unit edges' clause shortfalls (clause_shortfalls), when a DP first asks: a pair too
-        long for one DP is only cut here, and its pieces embed their own clauses."""
-        return clause_shortfalls(self._embedded, self._embedder, self._conn) if self.params.clause_weight > 0 else None
+    def clause_shortfalls(self, doubtful_src: np.ndarray, doubtful_tgt: np.ndarray) -> list[np.ndarray]:
+        """The unit edges' clause shortfalls (clause_shortfalls), the clauses embedded for the
+        sentences marked doubtful on each side only (doubtful_sentences)."""
+        return clause_shortfalls(self._embedded, (doubtful_src, doubtful_tgt), self._embedder, self._conn)
 
     def _rescore(self) -> None:
         """Sentence-pair similarities and margins over the views as they now stand."""
@@ -561,17 +559,23 @@ def opening_and_closing_clause(text: str) -> tuple[str, str]:
     return (clauses[0], clauses[-1]) if len(clauses) > 1 else (text, text)
 
 
-def _edge_clause_cosines(texts: list[str], other_vectors: np.ndarray, embedder: Embedder,
-                         conn) -> tuple[np.ndarray, np.ndarray]:
+def _edge_clause_cosines(texts: list[str], vectors: np.ndarray, doubtful: np.ndarray, other_vectors: np.ndarray,
+                         embedder: Embedder, conn) -> tuple[np.ndarray, np.ndarray]:
     """Cosines of each text's opening clause, and of its closing clause, with every sentence of
-    the other side (its vectors)."""
-    edges = [opening_and_closing_clause(t) for t in texts]
-    return (_cosines(embed_cached(conn, embedder, [o for o, _ in edges]), other_vectors),
-            _cosines(embed_cached(conn, embedder, [c for _, c in edges]), other_vectors))
+    the other side (its vectors); a text not ``doubtful`` stands for both its clauses (its
+    ``vectors`` row), as one with a single clause does."""
+    opening, closing = vectors.copy(), vectors.copy()
+    split = [(k, *opening_and_closing_clause(texts[k])) for k in np.flatnonzero(doubtful)]
+    split = [(k, first, last) for k, first, last in split if first != last]
+    if split:
+        rows = [k for k, _, _ in split]
+        opening[rows] = embed_cached(conn, embedder, [first for _, first, _ in split])
+        closing[rows] = embed_cached(conn, embedder, [last for _, _, last in split])
+    return _cosines(opening, other_vectors), _cosines(closing, other_vectors)
 
 
 def clause_shortfalls(embedded: list[tuple[list[str], list[str], np.ndarray, np.ndarray, float]],
-                      embedder: Embedder, conn) -> list[np.ndarray]:
+                      doubtful: tuple[np.ndarray, np.ndarray], embedder: Embedder, conn) -> list[np.ndarray]:
     """Four n x m arrays, each how far (<= 0) a unit starting or ending at a sentence pair falls
     short at one edge (AlignParams.clause_weight), for a unit starting at source i and target j:
     [0] target j against the opening clause of source i, less the target sentence before it;
@@ -580,14 +584,15 @@ def clause_shortfalls(embedded: list[tuple[list[str], list[str], np.ndarray, np.
     source i, less the target sentence after it; [3] likewise with the sides swapped. An edge
     with no sentence beyond it costs nothing. Cosines are summed over the ``embedded`` views of
     the pair (source texts, target texts, their vectors, weight: the originals, and the English
-    where both sides have it), as the sentences' are."""
+    where both sides have it), as the sentences' are. Only the ``doubtful`` sentences (source,
+    target masks) have their clauses embedded; any other is its own opening and closing clause."""
     shape = (len(embedded[0][0]), len(embedded[0][1]))
     src_opening, src_closing, tgt_opening, tgt_closing = (np.zeros(shape) for _ in range(4))
     for src_texts, tgt_texts, src_vectors, tgt_vectors, weight in embedded:
-        opening, closing = _edge_clause_cosines(src_texts, tgt_vectors, embedder, conn)
+        opening, closing = _edge_clause_cosines(src_texts, src_vectors, doubtful[0], tgt_vectors, embedder, conn)
         src_opening += weight * opening
         src_closing += weight * closing
-        opening, closing = _edge_clause_cosines(tgt_texts, src_vectors, embedder, conn)
+        opening, closing = _edge_clause_cosines(tgt_texts, tgt_vectors, doubtful[1], src_vectors, embedder, conn)
         tgt_opening += weight * opening.T
         tgt_closing += weight * closing.T
     differences = [np.zeros_like(src_opening) for _ in range(4)]
@@ -598,15 +603,33 @@ def clause_shortfalls(embedded: list[tuple[list[str], list[str], np.ndarray, np.
     return [np.minimum(d, 0.0) for d in differences]
 
 
-def clause_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
-    """For every a x b unit, the sum of its four edges' clause shortfalls (clause_shortfalls)."""
-    if scorer.clause_shortfalls is None:
-        return 0.0
-    src_opening, src_closing, tgt_opening, tgt_closing = scorer.clause_shortfalls
+def clause_misfit(shortfalls: list[np.ndarray], a: int, b: int) -> np.ndarray:
+    """For every a x b unit, the sum of its four edges' clause ``shortfalls`` (clause_shortfalls)."""
+    src_opening, src_closing, tgt_opening, tgt_closing = shortfalls
     n, m = src_opening.shape
     starts = (slice(0, n - a + 1), slice(0, m - b + 1))
     ends = (slice(a - 1, n), slice(b - 1, m))
     return src_opening[starts] + tgt_opening[starts] + src_closing[ends] + tgt_closing[ends]
+
+
+# A link is settled with this many strong 1-1 links either side of it (MAC-Dev with zh .trans: 0.9217
+# with 1, 0.9228 with 2, as with every sentence's clauses)
+SETTLED_RUN = 2
+
+
+def doubtful_sentences(scorer: Scorer, path: list[tuple[range, range]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per side, the sentences whose unit edges a first pass's ``path`` leaves in doubt: all but
+    those of a run of SETTLED_RUN 1-1 links that are strong mutual best matches (strong_match)
+    around them on both sides (fewer at a document's edge). Where a translator split or joined
+    sentences, the units nearby are not all 1-1, so the clauses there are still weighed."""
+    strong = set(matches(scorer, scorer.params.strong_match))
+    settled = [len(s) == 1 and len(t) == 1 and (s[0], t[0]) in strong for s, t in path]
+    doubtful_src = np.ones(len(scorer.src_lengths), bool)
+    doubtful_tgt = np.ones(len(scorer.tgt_lengths), bool)
+    for k, (s, t) in enumerate(path):
+        if all(settled[max(k - SETTLED_RUN, 0):k + SETTLED_RUN + 1]):
+            doubtful_src[s[0]] = doubtful_tgt[t[0]] = False
+    return doubtful_src, doubtful_tgt
 
 
 def unit_shapes(max_block: int) -> list[tuple[int, int]]:
@@ -622,7 +645,7 @@ def omission_threshold(scorer: Scorer) -> float:
 
 def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
     """What each unit shape earns at every position: local margin + unit reward - length penalty -
-    quotation penalty - clause misfit."""
+    quotation penalty."""
     p = scorer.params
     n, m = len(scorer.src_lengths), len(scorer.tgt_lengths)
     ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
@@ -636,8 +659,7 @@ def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
         src_len = _window_sum(scorer.src_lengths, a)[:, None] * ratio
         tgt_len = _window_sum(scorer.tgt_lengths, b)[None, :]
         deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
-        gains[(a, b)] += (p.unit_reward - length_weight * deviation - scorer.quote_penalty(a, b)
-                          + p.clause_weight * clause_misfit(scorer, a, b))
+        gains[(a, b)] += p.unit_reward - length_weight * deviation - scorer.quote_penalty(a, b)
     return gains
 
 
@@ -711,10 +733,15 @@ def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
 
 def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, m: int) -> list[AlignedUnit]:
     """The best in-order sequence of units; omission costs set from this pair's own omission
-    rate, estimated by a first pass whose costs are the evidence alone. ``gains``: unit_gains."""
+    rate, estimated by a first pass whose costs are the evidence alone, and unit edges weighed
+    against clauses where that pass leaves them in doubt. ``gains``: unit_gains."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     first = _best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
+    if p.clause_weight > 0:
+        shortfalls = scorer.clause_shortfalls(*doubtful_sentences(scorer, first))
+        gains = {(a, b): gain + p.clause_weight * clause_misfit(shortfalls, a, b) for (a, b), gain in gains.items()}
+        first = _best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
     omitted = sum(len(s) + len(t) for s, t in first if not s or not t) / (n + m)
     path = _best_path(much_omitted_costs(scorer, gains, omitted), n, m, *omission_costs(scorer, omitted))
     return [scorer.unit(list(s), list(t)) for s, t in path]
@@ -785,12 +812,20 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
     p = scorer.params
     pairs = matches(scorer, p.match_threshold)
     matched_src, matched_tgt = {i for i, _ in pairs}, {j for _, j in pairs}
+    passages = runs(pairs, p.run_step)
+    if p.clause_weight > 0:  # clauses of the sentences a passage may take in: the others are left out
+        doubtful_src, doubtful_tgt = np.zeros(n, bool), np.zeros(m, bool)
+        for run in passages:
+            doubtful_src[max(run[0][0] - p.run_reach, 0):run[-1][0] + p.run_reach + 1] = True
+            doubtful_tgt[max(min(j for _, j in run) - p.run_reach, 0):max(j for _, j in run) + p.run_reach + 1] = True
+        shortfalls = scorer.clause_shortfalls(doubtful_src, doubtful_tgt)
+        gains = {(a, b): gain + p.clause_weight * clause_misfit(shortfalls, a, b) for (a, b), gain in gains.items()}
     gains = much_omitted_costs(scorer, gains, p.comparable_omission_rate)
     src_omit, tgt_omit = omission_costs(scorer, p.comparable_omission_rate)
     used_src: set[int] = set()
     used_tgt: set[int] = set()
     linked: list[tuple[list[int], list[int]]] = []
-    for run in runs(pairs, p.run_step):
+    for run in passages:
         (s0, t0), (s1, t1) = run[0], (run[-1][0] + 1, run[-1][1] + 1)
         for _ in range(p.run_reach):  # take in unmatched neighbours, which may belong to the passage
             if s0 > 0 and s0 - 1 not in matched_src | used_src:
