@@ -20,6 +20,7 @@ from workbench.align import (
     align,
     clause_misfit,
     closes_quote,
+    edge_clauses,
     edge_misfit,
     ends_inside_quotation,
     holds_quotation,
@@ -350,18 +351,39 @@ def test_clauses_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_dou
     units = [(u.src_ids, u.tgt_ids) for u in align(src, tgt, counted, None, "parallel").units]
     assert ([20, 21], [20]) in units
     clauses = set(counted.embedded) - set(japanese) - set(merged)
-    split = {k: opening_and_closing_clause(t) for k, t in enumerate(japanese) if opening_and_closing_clause(t)[0] != t}
-    embedded = {k for k, edges in split.items() if set(edges) <= clauses}
+    split = {k: set(edge_clauses([t])) for k, t in enumerate(japanese) if edge_clauses([t])}
+    embedded = {k for k, edges in split.items() if edges <= clauses}
     # the first pass links line 20 alone and leaves 21 out: the links within two of that are in
     # doubt, and their clauses turn it into the 2-1 unit
     assert {k for k in split if 19 <= k <= 23} <= embedded
     assert len(embedded) <= len(split) / 2, (sorted(embedded), sorted(split))
-    assert clauses == {c for k in embedded for c in split[k]} | {
-        c for j, t in enumerate(merged) for c in opening_and_closing_clause(t) if c in clauses}
+    assert clauses - set(edge_clauses(merged)) == set().union(*(split[k] for k in embedded))
     monkeypatch.setattr(align_module, "doubtful_sentences",
                         lambda scorer, path: (np.ones(40, bool), np.ones(39, bool)))
     assert [(u.src_ids, u.tgt_ids) for u in align(src, tgt, embedder, None, "parallel").units] == units
 
+
+
+def test_align_all_embeds_the_clauses_up_front_not_pair_by_pair(tmp_path, embedder, monkeypatch):
+    """Pair by pair, a few clauses per model call kept one of the engine's two replicas busy:
+    align_stories embeds every clause the aligner may weigh in one call before the first pair."""
+    from workbench import embed as embed_module
+
+    conn = store.connect(tmp_path / "ws")
+    ingest.ingest_folder(conn, CORPUS)
+    counted = CountingEmbedder(embedder)
+    asked: list[str] = []
+
+    def cached_only(conn, embedder, texts):
+        asked.extend(t for t in texts if (embedder.name, embed_module._text_hash(t)) not in embed_module._memory)
+        return embed_module.embed_cached(conn, embedder, texts)
+
+    monkeypatch.setattr(align_module, "embed_cached", cached_only)
+    _, pairs = compare.align_stories(conn, store.documents(conn), counted)
+    assert pairs and store.alignment_signature(conn, pairs[0][0].id, pairs[0][1].id) is not None
+    assert asked == []  # the aligner found every sentence and clause already embedded
+    assert set(edge_clauses([s.text for d in store.documents(conn) for s in d.sentences
+                             if not s.boilerplate])) <= set(counted.embedded)
 
 def test_unit_edges_follow_the_clauses_on_merged_flores_sentences(embedder):
     """Runs of two or three FLORES lines said in one sentence on one side: where the unit ends on

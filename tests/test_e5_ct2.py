@@ -114,6 +114,16 @@ def test_batches_hold_every_window_once_within_the_token_budget():
         assert len(batch) * len(batch[-1][1]) <= e5_ct2.BATCH_TOKENS or len(batch) == 1
 
 
+
+def test_a_call_of_few_windows_is_halved_for_two_replicas():
+    def sizes(count: int) -> list[int]:
+        return [len(batch) for batch in e5_ct2._batches([(k, [0] * 8) for k in range(count)])]
+
+    assert sizes(1) == [1]
+    assert sizes(5) == [3, 2]
+    assert sizes(20) == [10, 10]  # not 16 + 4: one replica would do most of the work
+    assert sizes(40) == [16, 16, 8]
+
 def test_a_vector_does_not_depend_on_the_batch_it_was_in(seed_sentences):
     encoder = get_embedder("e5-ct2", "cpu")._encoder
     texts = [f"passage: {t}" for t in seed_sentences]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -295,12 +296,15 @@ class E5Encoder:
 
 def _batches(windows: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
     """Length-sorted windows cut into batches of at most BATCH_WINDOWS windows and BATCH_TOKENS
-    padded tokens. The cut depends on the windows alone, not on the engine replicas: a text's
-    vector may change in the last bits with its batch, and a Ray worker must match a local run."""
+    padded tokens; a call of fewer than 2 x BATCH_WINDOWS windows into two halves, so that two
+    replicas share it (a pair's few edge clauses, in align.clause_shortfalls). The cut depends on
+    the windows alone, not on the engine replicas: a text's vector may change in the last bits
+    with its batch, and a Ray worker must match a local run."""
     batches: list[list[tuple[int, list[int]]]] = []
+    most = min(BATCH_WINDOWS, max(math.ceil(len(windows) / 2), 1))
     for window in windows:  # sorted by length: the window added is the batch's longest
         last = batches[-1] if batches else []
-        if last and len(last) < BATCH_WINDOWS and (len(last) + 1) * len(window[1]) <= BATCH_TOKENS:
+        if last and len(last) < most and (len(last) + 1) * len(window[1]) <= BATCH_TOKENS:
             last.append(window)
         else:
             batches.append([window])
