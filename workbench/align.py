@@ -181,8 +181,10 @@ class AlignParams:
     # 0.907 / 0.923 (English first 0.907 / 0.923); at 0.1 / 0.2 / 0.3: 0.906 / 0.9195, 0.907 / 0.922,
     # 0.901 / 0.924. Charging and rewarding alike (signed differences) at 0.05 / 0.1 / 0.2: 0.909 /
     # 0.918, 0.909 / 0.917, 0.906 / 0.916. FLORES dev parallel mean 0.974 -> 0.976; devtest parallel
-    # mean / worst 0.971 / 0.924 -> 0.973 / 0.937. Costs the embedder 0.55-0.8x more work on a pair's
-    # first alignment (each sentence's two edge clauses; cached like sentences).
+    # mean / worst 0.971 / 0.924 -> 0.973 / 0.937. The embedder's extra work: the edge clauses of the
+    # sentences a first pass leaves in doubt (doubtful_sentences), those of at most CLAUSE_SHARE of
+    # their sentence; cached like sentences. align-all on 1,000 generated articles 1.77x -> 1.30x
+    # the time without the rule (benchmarks/RESULTS.md).
     clause_weight: float = 0.15
     match_threshold: float = 0.01  # comparable mode: margin of the matches that seed passages
     # Comparable mode: matches at most run_step sentences apart on both sides are one passage, which
