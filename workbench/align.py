@@ -639,9 +639,10 @@ SETTLED_RUN = 2
 
 def doubtful_sentences(scorer: Scorer, path: list[tuple[range, range]]) -> tuple[np.ndarray, np.ndarray]:
     """Per side, the sentences whose unit edges a first pass's ``path`` leaves in doubt: all but
-    those of a run of SETTLED_RUN 1-1 links that are strong mutual best matches (strong_match)
-    around them on both sides (fewer at a document's edge). Where a translator split or joined
-    sentences, the units nearby are not all 1-1, so the clauses there are still weighed."""
+    those of a settled link, a 1-1 link that is a strong mutual best match (strong_match) with
+    SETTLED_RUN more such links before and after it (fewer at a document's edge). Where a
+    translator split or joined sentences, the units nearby are not all 1-1, so the clauses there
+    are still weighed."""
     strong = set(matches(scorer, scorer.params.strong_match))
     settled = [len(s) == 1 and len(t) == 1 and (s[0], t[0]) in strong for s, t in path]
     doubtful_src = np.ones(len(scorer.src_lengths), bool)
