@@ -223,6 +223,14 @@ def test_ui_pages_render_the_hostile_documents_safely(hostile, monkeypatch):
     assert not at.exception
     results = " ".join(str(m.value) for m in at.markdown)
     assert "\\u202e" in results and "\u202e" not in results
+    # Search draws sentences as HTML (side_html): the raw-HTML article's markup arrives escaped
+    at.text_input[0].input("window.hacked").run()
+    assert not at.exception
+    drawn = [str(m.value) for m in at.markdown if "wb-side" in str(m.value)]
+    # the query's words marked, everything else escaped
+    assert any('&lt;script&gt;<mark class="wb-diff">window.hacked</mark> = 4&lt;/script&gt;' in d for d in drawn)
+    assert any("&lt;img src=x onerror=&quot;" in d for d in drawn)
+    assert not any("<script" in d or "<img" in d for d in drawn)
 
 
 def test_upload_names_land_inside_the_upload_folder(tmp_path, monkeypatch):
