@@ -7,9 +7,10 @@ English words, or its names and cognates where it is written in Latin letters: d
 and of word translations learned from the pair's own clear matches
 (lexicon.py); without English, the originals' embeddings are also compared carried into each
 other's space by linear maps those clear matches teach (space_map.py). All of single sentences
-and of blocks of consecutive sentences (block vectors composed from the sentences' own, as Vecalign's overlap embeddings but with no model call per block), made
-comparable with a margin against each block's nearest neighbours of the same shape (margin-based
-bitext mining), plus a small bonus for shared numbers and names.
+and of blocks of consecutive sentences (block vectors composed from the sentences' own, as
+Vecalign's overlap embeddings but with no model call per block), made comparable with a margin
+against each block's nearest neighbours of the same shape (margin-based bitext mining), plus a
+small bonus for shared numbers and names.
 
 Two aligners over those scores:
 - parallel: a monotonic dynamic program (as Vecalign/Bertalign) with units of up to six
@@ -381,21 +382,21 @@ class Scorer:
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
         self.bonus11 = anchor_bonus(self.src_anchors, self.tgt_anchors)
         self._rescore()
-        if params.lexicon_weight > 0:  # taught by the links the views above already make clear: the
-            # mutual best matches that seed comparable passages (from all mutual best matches, the
-            # seed articles' 12-23 a pair, mostly unrelated sentences, cost 2 of 20 facts)
-            learned = lexicon_vectors(src.texts, tgt.texts, src.lang in _NO_SPACE_LANGS, tgt.lang in _NO_SPACE_LANGS,
-                                      matches(self, params.match_threshold))
-            if learned:
-                self.views.append((BlockCosines(*learned, src_weights, tgt_weights, params.max_block),
-                                   params.lexicon_weight))
-                self._rescore()
+        # the views below are taught by the links the views above already make clear: the mutual
+        # best matches that seed comparable passages (from all mutual best matches, the seed
+        # articles' 12-23 a pair, mostly unrelated sentences, the lexicon cost 2 of 20 facts)
+        clear = matches(self, params.match_threshold)
+        learned = lexicon_vectors(src.texts, tgt.texts, src.lang in _NO_SPACE_LANGS, tgt.lang in _NO_SPACE_LANGS,
+                                  clear) if params.lexicon_weight > 0 else None
+        if learned:
+            self.views.append((BlockCosines(*learned, src_weights, tgt_weights, params.max_block),
+                               params.lexicon_weight))
         # without English, the originals' view compares each side's vectors carried into the other's
         # space by maps the clear matches teach (space_map.py), half the weight each way so that
         # neither document is privileged. The edge clauses stay in the model's own space: a map
         # fitted on whole sentences misplaces fragments (MAC-Dev without English, the map one way
         # only: 0.918 with the clauses left alone, 0.910 with the source's carried too)
-        links = [] if self.used_english or params.space_map_ridge <= 0 else matches(self, params.match_threshold)
+        links = [] if self.used_english or params.space_map_ridge <= 0 else clear
         src_map = fit_map(vectors[0][0], vectors[0][1], links, params.space_map_ridge)
         tgt_map = fit_map(vectors[0][1], vectors[0][0], [(j, i) for i, j in links], params.space_map_ridge)
         if src_map is not None and tgt_map is not None:
@@ -404,6 +405,7 @@ class Scorer:
                                           params.max_block), weight / 2)
             self.views.insert(1, (BlockCosines(src_vectors, carried(tgt_vectors, tgt_map), src_weights, tgt_weights,
                                                params.max_block), weight / 2))
+        if learned or src_map is not None:
             self._rescore()
         self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
