@@ -15,6 +15,7 @@ from workbench import cli, compare, ingest, store
 from workbench.align import (
     AlignParams,
     BlockCosines,
+    JoinedCosines,
     Scorer,
     Side,
     align,
@@ -27,6 +28,7 @@ from workbench.align import (
     opening_and_closing_clause,
     unclaimed_best,
     unit_gains,
+    window_vectors,
     word_vectors,
 )
 from workbench.align_eval import read_links, score
@@ -339,10 +341,12 @@ class CountingEmbedder:
         return self._embedder.embed(texts)
 
 
-def test_clauses_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_doubt(embedder, monkeypatch):
+def test_clauses_and_joined_blocks_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_doubt(
+        embedder, monkeypatch):
     """A clean translation of 40 FLORES lines, two of them said in one English sentence: the
-    links far from that merge are settled, and their sentences' clauses are never embedded; the
-    alignment is the one that weighing every sentence's clauses gives."""
+    links far from that merge are settled, and neither their sentences' clauses nor the joined
+    texts of blocks holding only such sentences are ever embedded; the alignment is the one that
+    weighing every sentence's clauses and every block's joined text gives."""
     japanese = (FLORES / "dev" / "jpn_Jpan.dev").read_text(encoding="utf-8").splitlines()[:40]
     english = (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:40]
     merged = english[:20] + [english[20] + " " + english[21]] + english[22:]
@@ -350,7 +354,11 @@ def test_clauses_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_dou
     counted = CountingEmbedder(embedder)
     units = [(u.src_ids, u.tgt_ids) for u in align(src, tgt, counted, None, "parallel").units]
     assert ([20, 21], [20]) in units
-    clauses = set(counted.embedded) - set(japanese) - set(merged)
+    size = AlignParams().joined_size
+    blocks = {src.separator.join(japanese[k:k + n]): set(range(k, k + n))
+              for n in range(2, size + 1) for k in range(41 - n)}
+    joined = set(blocks).union(*(Side(merged, "en", []).windows(n) for n in range(2, size + 1)))
+    clauses = set(counted.embedded) - set(japanese) - set(merged) - joined
     split = {k: set(edge_clauses([t])) for k, t in enumerate(japanese) if edge_clauses([t])}
     embedded = {k for k, edges in split.items() if edges <= clauses}
     # the first pass links line 20 alone and leaves 21 out: the links within two of that are in
@@ -358,6 +366,11 @@ def test_clauses_are_embedded_only_where_the_first_pass_leaves_a_boundary_in_dou
     assert {k for k in split if 19 <= k <= 23} <= embedded
     assert len(embedded) <= len(split) / 2, (sorted(embedded), sorted(split))
     assert clauses - set(edge_clauses(merged)) == set().union(*(split[k] for k in embedded))
+    # a block is joined only where it holds a doubtful sentence; the merge's are
+    joined_blocks = [blocks[text] for text in set(counted.embedded) & set(blocks)]
+    assert all(block & embedded for block in joined_blocks)
+    assert {20, 21} in joined_blocks
+    assert len(joined & set(counted.embedded)) <= len(joined) / 2
     monkeypatch.setattr(align_module, "doubtful_sentences",
                         lambda scorer, path: (np.ones(40, bool), np.ones(39, bool)))
     assert [(u.src_ids, u.tgt_ids) for u in align(src, tgt, embedder, None, "parallel").units] == units
@@ -721,6 +734,58 @@ def test_block_cosines_equal_those_of_composed_block_vectors(kind):
             assert cosines(a, b).shape == expected.shape
             np.testing.assert_allclose(cosines(a, b), expected, atol=1e-9)
     assert cosines(10, 1).shape == (0, 7)  # a block longer than the document: no position
+
+
+def test_joined_blocks_fall_back_to_composed_vectors_where_nothing_is_in_doubt():
+    """Blocks holding no doubtful sentence are not embedded (the embedder is never called): their
+    vectors are the composed ones, and so are their cosines; only a block holding a doubtful
+    sentence gets the embedding of its joined text."""
+    rng = np.random.default_rng(5)
+    src_texts, tgt_texts = [f"s{k}" for k in range(8)], [f"t{k}" for k in range(6)]
+    src, tgt = (v / np.linalg.norm(v, axis=1, keepdims=True) for v in (rng.normal(size=(8, 16)) + 3,
+                                                                        rng.normal(size=(6, 16)) + 3))
+    src_weights, tgt_weights = np.sqrt(rng.integers(5, 300, 8).astype(float)), np.sqrt(rng.integers(5, 300, 6).astype(float))
+
+    class Refusing:
+        name = "refusing"
+
+        def embed(self, texts):
+            raise AssertionError(f"embedded {texts}")
+
+    composed = BlockCosines(src, tgt, src_weights, tgt_weights, max_block=6)
+    windows = [[vectors] + [window_vectors(texts, " ", vectors, weights, k, np.zeros(len(texts), bool), Refusing(), None)
+                            for k in (2, 3)]
+               for texts, vectors, weights in ((src_texts, src, src_weights), (tgt_texts, tgt, tgt_weights))]
+    joined = JoinedCosines(*windows, composed)
+    for a in range(1, 7):
+        for b in range(1, 8 - a):
+            np.testing.assert_allclose(joined(a, b), composed(a, b), atol=1e-6)
+
+    class Constant:
+        name = "constant"
+
+        def embed(self, texts):
+            return np.tile(tgt[0], (len(texts), 1))
+
+    doubtful = np.zeros(8, bool)
+    doubtful[4] = True  # held by the pairs starting at 3 and 4
+    pairs = window_vectors(src_texts, " ", src, src_weights, 2, doubtful, Constant(), None)
+    assert [k for k in range(7) if np.allclose(pairs[k], tgt[0])] == [3, 4]
+
+
+def test_blocks_joined_where_a_unit_is_in_doubt_tell_merges_from_neighbours(embedder):
+    """Runs of two or three FLORES lines said in one sentence on one side, single lines left out
+    (so an omission often sits beside a link): where a first pass leaves units in doubt, blocks
+    are scored by the embedding of their joined text too. Measured on these four documents:
+    pooled strict F1 0.920 -> 0.926."""
+    cases = [merged_and_omitted_pair(seed) for seed in range(4)]
+    found = []
+    for share in (AlignParams().joined_share, 0.0):
+        tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(src, tgt, embedder, None, "parallel",
+                                                                       AlignParams(joined_share=share)).units]
+                 for src, tgt, _ in cases]
+        found.append(score([gold for _, _, gold in cases], tests).f1_strict)
+    assert found[0] >= found[1] + 0.004, found
 
 
 def test_originals_in_one_script_are_also_compared_by_their_character_4_grams(embedder):
