@@ -154,6 +154,9 @@ def test_the_dictionary_is_named_in_the_signature_of_what_align_writes(workspace
         assert ("1 of 1 pairs were already aligned" in " ".join(capsys.readouterr().err.split())) == (weight == 0)
         signature = review.aligned_pair(conn, zh.id, en.id).signature
         assert (compare.aligned_with(signature).dictionary_scale, signature["aligner"]["dictionary"]) == (weight, named)
+        # `align` scored the pair's blocks with their joined texts too: align-all, which does not
+        # by default, keeps them there rather than aligning it again without
+        assert signature["aligner"]["joined_share"] == AlignParams().joined_share > 0
         assert review.load_pair(conn, en.id, zh.id) is None
 
 

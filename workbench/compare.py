@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -293,12 +293,25 @@ def suggested_pairs(groups: list[list[StoredDocument]],
 STORY_PARAMS = AlignParams(joined_share=0.0)
 
 
+def params_for_pair(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, params: AlignParams,
+                    keep_joined: bool) -> AlignParams:
+    """``params``, with the joined blocks of the pair's stored alignment where ``keep_joined`` and
+    ``params`` has none."""
+    stored = store.alignment_signature(conn, a.id, b.id)
+    share = (stored or {}).get("aligner", {}).get("joined_share", 0.0)  # none before joined blocks
+    if not keep_joined or params.joined_share > 0 or not share:
+        return params
+    return replace(params, joined_share=share, joined_size=aligned_with(stored or {}).joined_size)
+
+
 def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder, mode: str = "auto",
                   redo: bool = False, on_pair: Callable[[int, int, StoredDocument, StoredDocument, bool], None] | None = None,
-                  involving: set[int] | None = None, params: AlignParams = STORY_PARAMS,
+                  involving: set[int] | None = None, params: AlignParams = STORY_PARAMS, keep_joined: bool = True,
                   ) -> tuple[list[list[StoredDocument]], list[tuple[StoredDocument, StoredDocument]]]:
     """Group ``docs`` into stories and align every cross-language pair in a story. A pair already
-    aligned from the same inputs is kept as stored (with the analysts' relinks) unless ``redo``.
+    aligned from the same inputs is kept as stored (with the analysts' relinks) unless ``redo``;
+    with ``keep_joined``, a pair that `align` scored with joined blocks keeps them where ``params``
+    has none (it is not aligned again only to lose them).
     ``on_pair(done, total, a, b, kept)`` follows progress. With ``involving``, only the pairs that
     include one of those documents are aligned (new articles joining stories of the workspace).
     Returns the groups and the pairs, most similar first."""
@@ -307,7 +320,8 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     # this one it would be stored as a second alignment of the same two documents
     pairs = [(b, a) if store.alignment_signature(conn, b.id, a.id) is not None else (a, b)
              for a, b, _ in suggested_pairs(groups, similarity) if involving is None or a.id in involving or b.id in involving]
-    kept = [not redo and is_current(conn, a, b, embedder, mode, params) for a, b in pairs]
+    used = [params_for_pair(conn, a, b, params, keep_joined) for a, b in pairs]
+    kept = [not redo and is_current(conn, a, b, embedder, mode, p) for (a, b), p in zip(pairs, used)]
     # the English sides of the pairs to align and the clauses the aligner may weigh, in one call up
     # front (the originals are embedded by the grouping): a model call per chunk instead of per
     # pair, spread over the workers on Ray (align-all on 200 generated articles, under cProfile:
@@ -318,9 +332,9 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     english = [e for side in sides for e in side.english if e is not None]
     clauses = edge_clauses([t for side in sides for t in side.texts] + english) if params.clause_weight > 0 else []
     embed_cached(conn, embedder, english + clauses)
-    for done, ((a, b), was_kept) in enumerate(zip(pairs, kept), 1):
+    for done, ((a, b), was_kept, pair_params) in enumerate(zip(pairs, kept, used), 1):
         if not was_kept:
-            align_documents(conn, a, b, embedder, mode, params)
+            align_documents(conn, a, b, embedder, mode, pair_params)
         if on_pair:
             on_pair(done, len(pairs), a, b, was_kept)
     return groups, pairs

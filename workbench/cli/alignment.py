@@ -93,11 +93,11 @@ def add_dictionary_option(parser: argparse.ArgumentParser) -> None:
                         help="score without a dictionary's glosses (the signature names the dictionary used)")
 
 
-def add_joined_blocks_option(parser: argparse.ArgumentParser, default: bool) -> None:
+def add_joined_blocks_option(parser: argparse.ArgumentParser, default: bool | None, default_text: str) -> None:
     parser.add_argument("--joined-blocks", action=argparse.BooleanOptionalAction, default=default,
                         help="where a first pass leaves a unit's extent in doubt, embed the joined text of the "
-                             "blocks of 2-4 sentences there too (MAC-Dev strict F1 0.917 -> 0.922; several times "
-                             f"the model calls on short articles; default: {'on' if default else 'off'})")
+                             "blocks of 2-4 sentences there too (MAC-Dev strict F1 0.917 -> 0.922; on short articles "
+                             f"several times the model calls; default: {default_text})")
 
 
 def cmd_align(args) -> int:
@@ -227,7 +227,8 @@ def _align_all(args) -> int:
     with progress_bar() as bar:
         task = bar.add_task("align", total=None, rate="")
         groups, pairs = compare.align_stories(conn, store.documents(conn), embedder, args.mode, args.redo, show,
-                                              params=aligner_params(args))
+                                              params=aligner_params(args),
+                                              keep_joined=getattr(args, "joined_blocks", None) is None)
     for number, group in enumerate(groups, 1):
         console.print(f"story {number}: " + ", ".join(f"{shown(d.path)} ({d.lang})" for d in group), soft_wrap=True)
     out.print(table)
@@ -290,7 +291,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                         "signature; vecalign: one link per line, [0,1]:[2], as Vecalign's and Bertalign's gold "
                         "files (`score` compares them)")
     add_dictionary_option(p)
-    add_joined_blocks_option(p, default=True)
+    add_joined_blocks_option(p, True, "on")
     add_embedder_arguments(p)
     add_segment_options(p)
 
@@ -303,7 +304,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="auto")
     p.add_argument("--redo", action="store_true", help="align pairs again even when their inputs have not changed")
     add_dictionary_option(p)
-    add_joined_blocks_option(p, default=False)
+    add_joined_blocks_option(p, None, "off, but a pair `align` aligned with them keeps them")
     add_embedder_arguments(p)
     add_ray_arguments(p, "the embedding model")
 
