@@ -165,8 +165,8 @@ class AlignParams:
     # merges, 1 - AUC falls from 0.013 / 0.018 (ar-bg / ja-fr, composed) to 0.006 / 0.010 (the two
     # halves summed). Embedded only for the blocks holding a sentence a first pass leaves in doubt
     # (doubtful_sentences). MAC-Dev without English 0.917 -> 0.922 (shares 0.4 / 0.6: 0.920 /
-    # 0.921; sizes 2 / 3 with every block embedded: 0.918 / 0.917), with zh .trans 0.923 -> 0.924;
-    # FLORES dev parallel mean 0.978 -> 0.980, comparable 0.954 -> 0.957, 23 of 36 rows up, 2 down.
+    # 0.921; sizes 2 / 3 with every block embedded: 0.918 / 0.917), with zh .trans 0.923 (the same);
+    # FLORES dev parallel mean 0.978 -> 0.980, comparable 0.954 -> 0.957, 23 of 36 rows up, 3 down.
     joined_share: float = 0.5
     joined_size: int = 4
     # Where a side with no English attached has a dictionary (dictionary.py: CC-CEDICT for Chinese,
