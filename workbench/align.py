@@ -164,7 +164,7 @@ class AlignParams:
     # 42% of ar-bg lines with composed vectors, 2% with joined texts). Told apart from true 2-1
     # merges, 1 - AUC falls from 0.013 / 0.018 (ar-bg / ja-fr, composed) to 0.006 / 0.010 (the two
     # halves summed). Embedded only for the blocks holding a sentence a first pass leaves in doubt
-    # (doubtful_sentences). MAC-Dev without English 0.917 -> 0.922 (shares 0.4 / 0.6: 0.920 /
+    # near a unit it made other than 1-1 (doubtful_sentences, irregular_sentences). MAC-Dev without English 0.917 -> 0.922 (shares 0.4 / 0.6: 0.920 /
     # 0.921; sizes 2 / 3 with every block embedded: 0.918 / 0.917), with zh .trans 0.923 (the same);
     # FLORES dev parallel mean 0.978 -> 0.980, comparable 0.954 -> 0.957, 23 of 36 rows up, 3 down.
     joined_share: float = 0.5
@@ -875,8 +875,8 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
     first = _best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
     if p.clause_weight > 0 or joins(scorer):
         doubtful = doubtful_sentences(scorer, first)
-        if joins(scorer):  # blocks near the units the first pass made other than 1-1 (FLORES dev:
-            # the same gains as with every doubtful sentence's blocks, half the texts on MAC-Dev)
+        if joins(scorer):  # blocks near the units the first pass made other than 1-1 (MAC-Dev and
+            # FLORES dev: the same figures as with every doubtful sentence's blocks)
             irregular = irregular_sentences(first, n, m)
             scorer = scorer.with_joined_windows(irregular[0] & doubtful[0], irregular[1] & doubtful[1])
             gains = unit_gains(scorer)
