@@ -357,7 +357,7 @@ def test_clauses_and_joined_blocks_are_embedded_only_where_the_first_pass_leaves
     size = AlignParams().joined_size
     blocks = {src.separator.join(japanese[k:k + n]): set(range(k, k + n))
               for n in range(2, size + 1) for k in range(41 - n)}
-    joined = set(blocks).union(*(Side(merged, "en", []).windows(n) for n in range(2, size + 1)))
+    joined = set(blocks).union(" ".join(merged[k:k + n]) for n in range(2, size + 1) for k in range(40 - n))
     clauses = set(counted.embedded) - set(japanese) - set(merged) - joined
     split = {k: set(edge_clauses([t])) for k, t in enumerate(japanese) if edge_clauses([t])}
     embedded = {k for k, edges in split.items() if edges <= clauses}

@@ -251,10 +251,6 @@ class Side:
         """What joins two sentences of this language into one passage."""
         return "" if self.lang in _NO_SPACE_LANGS else " "
 
-    def windows(self, size: int) -> list[str]:
-        """The texts of every run of ``size`` consecutive sentences, joined."""
-        return [self.separator.join(self.texts[i:i + size]) for i in range(len(self.texts) - size + 1)]
-
 
 @dataclass
 class Alignment:

@@ -297,11 +297,11 @@ def params_for_pair(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
                     keep_joined: bool) -> AlignParams:
     """``params``, with the joined blocks of the pair's stored alignment where ``keep_joined`` and
     ``params`` has none."""
-    stored = store.alignment_signature(conn, a.id, b.id)
-    share = (stored or {}).get("aligner", {}).get("joined_share", 0.0)  # none before joined blocks
+    recorded = (store.alignment_signature(conn, a.id, b.id) or {}).get("aligner", {})
+    share = recorded.get("joined_share", 0.0)  # none before joined blocks
     if not keep_joined or params.joined_share > 0 or not share:
         return params
-    return replace(params, joined_share=share, joined_size=aligned_with(stored or {}).joined_size)
+    return replace(params, joined_share=share, joined_size=recorded.get("joined_size", params.joined_size))
 
 
 def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder: Embedder, mode: str = "auto",
