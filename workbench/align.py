@@ -616,7 +616,11 @@ def word_vectors(src: list[str], tgt: list[str]) -> tuple[sparse.csr_matrix, spa
     from sklearn.feature_extraction.text import TfidfVectorizer  # 1.4 s to import: only where it is used
 
     src, tgt = [text[:MAX_EMBED_CHARS] for text in src], [text[:MAX_EMBED_CHARS] for text in tgt]
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True).fit(src + tgt)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True)
+    try:
+        vectorizer.fit(src + tgt)
+    except ValueError:  # not one word of three letters or more on either side: no 4-gram to share
+        return sparse.csr_matrix((len(src), 1)), sparse.csr_matrix((len(tgt), 1))
     return sparse.csr_matrix(vectorizer.transform(src)), sparse.csr_matrix(vectorizer.transform(tgt))
 
 
