@@ -272,12 +272,15 @@ def test_a_sentence_beside_a_clear_link_is_left_out_not_absorbed(embedder):
     """A sentence whose counterpart was left out is similar to its neighbour's counterpart (one
     article), and a block of the two is more similar still (composed blocks are smoother): that
     counterpart's clear match with the neighbour must not count as evidence against omitting it.
-    Measured on these four documents: pooled strict F1 0.888 -> 0.900, gold omissions found 14 -> 18."""
+    Measured on these four documents: pooled strict F1 0.902 -> 0.920, gold omissions found 20 -> 26
+    (joined blocks left out, here and in the tests of other costs: they are tested on their own, and
+    embedding them is most of these alignments' time)."""
     cases = [merged_and_omitted_pair(seed) for seed in range(4)]
     found = {}
     for claim_margin in (AlignParams().claim_margin, math.inf):
         tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(src, tgt, embedder, None, "parallel",
-                                                        AlignParams(claim_margin=claim_margin)).units]
+                                                        AlignParams(claim_margin=claim_margin,
+                                                                    joined_share=0.0)).units]
                  for src, tgt, _ in cases]
         omissions = sum(link in test for (_, _, gold), test in zip(cases, tests) for link in gold
                         if not link[0] or not link[1])
@@ -401,8 +404,9 @@ def test_align_all_embeds_the_clauses_up_front_not_pair_by_pair(tmp_path, embedd
 def test_unit_edges_follow_the_clauses_on_merged_flores_sentences(embedder):
     """Runs of two or three FLORES lines said in one sentence on one side: where the unit ends on
     the other is where the merged sentence's closing clause is matched. Measured on these four
-    documents: pooled strict F1 0.921 -> 0.926 (0.900 -> 0.907 before joined blocks)."""
-    found = [merged_and_omitted_f1(embedder, clause_weight=weight) for weight in (AlignParams().clause_weight, 0.0)]
+    documents, joined blocks left out: pooled strict F1 0.903 -> 0.920."""
+    found = [merged_and_omitted_f1(embedder, clause_weight=weight, joined_share=0.0)
+             for weight in (AlignParams().clause_weight, 0.0)]
     assert found[0] >= found[1] + 0.005, found
 
 
@@ -686,14 +690,14 @@ def test_where_much_is_omitted_left_over_sentences_are_not_linked_to_each_other(
             tgt = [i for i in range(150) if rng.random() >= 0.3]
             result = align(Side([japanese[i] for i in src], "ja", [None] * len(src)),
                            Side([french[i] for i in tgt], "fr", [None] * len(tgt)), embedder, conn, "parallel",
-                           AlignParams(weak_link_weight=weak_link_weight))
+                           AlignParams(weak_link_weight=weak_link_weight, joined_share=0.0))
             linked = [u for u in result.units if u.src_ids and u.tgt_ids]
             orphans[weak_link_weight] += sum(1 for u in linked if not {src[i] for i in u.src_ids} & set(tgt)
                                              and not {tgt[j] for j in u.tgt_ids} & set(src))
             right += sum(1 for u in linked if [src[i] for i in u.src_ids] == [tgt[j] for j in u.tgt_ids])
             both += len(set(src) & set(tgt))
         assert right >= 0.97 * both, (weak_link_weight, right, both)
-    # measured: 22 links between two deleted lines' left-overs without the cost, 11 with it
+    # measured: 22 links between two deleted lines' left-overs without the cost, 12 with it
     assert orphans[AlignParams().weak_link_weight] <= 0.6 * orphans[0.0], orphans
 
 
