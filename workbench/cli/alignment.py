@@ -96,8 +96,8 @@ def add_dictionary_option(parser: argparse.ArgumentParser) -> None:
 def add_joined_blocks_option(parser: argparse.ArgumentParser, default: bool | None, default_text: str) -> None:
     parser.add_argument("--joined-blocks", action=argparse.BooleanOptionalAction, default=default,
                         help="where a first pass leaves a unit's extent in doubt, embed the joined text of the "
-                             "blocks of 2-4 sentences there too (MAC-Dev strict F1 0.917 -> 0.922; on short articles "
-                             f"several times the model calls; default: {default_text})")
+                             "blocks of 2-4 sentences there too (MAC-Dev's six chapters: strict F1 0.917 -> 0.923, "
+                             f"46 s -> 225 s from nothing embedded; default: {default_text})")
 
 
 def cmd_align(args) -> int:
