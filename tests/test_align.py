@@ -25,6 +25,7 @@ from workbench.align import (
     edge_misfit,
     ends_inside_quotation,
     holds_quotation,
+    joined_reach,
     opening_and_closing_clause,
     unclaimed_best,
     unit_gains,
@@ -741,6 +742,18 @@ def test_block_cosines_equal_those_of_composed_block_vectors(kind):
             assert cosines(a, b).shape == expected.shape
             np.testing.assert_allclose(cosines(a, b), expected, atol=1e-9)
     assert cosines(10, 1).shape == (0, 7)  # a block longer than the document: no position
+
+
+def test_joined_blocks_reach_one_sentence_past_the_longest_unit_near_an_irregular_one():
+    # a first pass: 1-1 links, a 2-1 unit (source 3-4, target 3), source 5 omitted, 1-1 links
+    path = [(range(0, 1), range(0, 1)), (range(1, 2), range(1, 2)), (range(2, 3), range(2, 3)),
+            (range(3, 5), range(3, 4)), (range(5, 6), range(4, 4)), (range(6, 7), range(4, 5)),
+            (range(7, 8), range(5, 6)), (range(8, 9), range(6, 7))]
+    src_reach, tgt_reach = joined_reach(path, 9, 7)
+    # the units next to the 2-1 unit may take a third source sentence; beside the omission alone, a
+    # second; on the target side, where no unit has two sentences, blocks of two; far off, none
+    assert src_reach.tolist() == [0, 0, 3, 3, 3, 3, 2, 0, 0]
+    assert tgt_reach.tolist() == [0, 0, 2, 2, 2, 0, 0]
 
 
 def test_joined_blocks_fall_back_to_composed_vectors_where_nothing_is_in_doubt():

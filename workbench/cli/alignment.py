@@ -97,7 +97,7 @@ def add_joined_blocks_option(parser: argparse.ArgumentParser, default: bool | No
     parser.add_argument("--joined-blocks", action=argparse.BooleanOptionalAction, default=default,
                         help="where a first pass leaves a unit's extent in doubt, embed the joined text of the "
                              "blocks of 2-4 sentences there too (MAC-Dev's six chapters: strict F1 0.917 -> 0.923, "
-                             f"46 s -> 225 s from nothing embedded; default: {default_text})")
+                             f"46 s -> 140 s from nothing embedded; default: {default_text})")
 
 
 def cmd_align(args) -> int:
