@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
 import random
 import re
 from pathlib import Path
@@ -452,6 +454,19 @@ def test_auto_keeps_a_translation_parallel_when_its_strong_matches_look_out_of_o
     moved_src, moved_tgt, _ = moved_passages_pair()  # passages really moved: comparable, by its support
     moved = align(moved_src, moved_tgt, embedder)
     assert moved.mode == "comparable" and "both aligners run, comparable kept" in moved.mode_reason
+
+
+def test_cli_align_says_on_a_terminal_which_pair_is_under_way(seeded, workspace, monkeypatch):
+    from rich.console import Console
+
+    from workbench.cli import alignment
+
+    terminal = io.StringIO()
+    monkeypatch.setattr(alignment, "console", Console(file=terminal, force_terminal=True, width=200))
+    assert cli.main(["align", str(CORPUS / JA), str(CORPUS / FR), "--out", os.devnull]) == 0
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
+    assert re.search(rf"aligning pair 1 of 1: \S*{re.escape(JA)} <-> \S*{re.escape(FR)}", shown), shown
+    assert "mode parallel" in shown
 
 
 def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, workspace, tmp_path, capsys):

@@ -117,8 +117,11 @@ def cmd_align(args) -> int:
     embedder = embedder_of(args)
     params = aligner_params(args)
     collected: list[dict] = []
-    for a, b, target in docs:
-        aligned = compare.align_documents(conn, a, b, embedder, args.mode, params)
+    for number, (a, b, target) in enumerate(docs, 1):
+        # a pair of novel chapters takes half a minute (embedding, then the DP): on a terminal, a
+        # spinner says which pair is under way
+        with console.status(f"aligning pair {number} of {len(docs)}: {shown(a.path)} <-> {shown(b.path)}"):
+            aligned = compare.align_documents(conn, a, b, embedder, args.mode, params)
         _report_lost_decisions(conn, a, b)
         records = aligned.records()
         console.print(f"{shown(a.path)} ({a.lang}) <-> {shown(b.path)} ({b.lang}): mode {aligned.result.mode} "
