@@ -288,7 +288,7 @@ def suggested_pairs(groups: list[list[StoredDocument]],
 
 # What align-all aligns with unless asked otherwise: it aligns many pairs of short reports, where
 # the joined texts of blocks (AlignParams.joined_share) would take most of the model's time (200
-# generated articles, 400 pairs: align-all 36.9 s -> 150 s), so blocks are scored from their
+# generated articles, 400 pairs: align-all 39.6 s -> 99.0 s), so blocks are scored from their
 # sentences' own vectors (`align-all --joined-blocks` joins them; `align` of chosen pairs does).
 STORY_PARAMS = AlignParams(joined_share=0.0)
 
