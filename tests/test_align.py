@@ -36,7 +36,7 @@ from workbench.align import (
 )
 from workbench.align_eval import read_links, score
 from workbench.anchors import Anchors, anchor_bonus, anchors, names, number_flags, numbers, skeleton
-from workbench.embed import get_embedder
+from workbench.embed import embed_cached, get_embedder
 
 from conftest import AR1, AR2, BG, CORPUS, FLORES, FR, JA, from_template
 from fixtures.build_st_model import build_sentence_transformer
@@ -456,6 +456,26 @@ def test_auto_keeps_a_translation_parallel_when_its_strong_matches_look_out_of_o
     assert moved.mode == "comparable" and "both aligners run, comparable kept" in moved.mode_reason
 
 
+def test_auto_embeds_joined_blocks_and_clauses_for_the_aligner_it_keeps_only(embedder, monkeypatch):
+    """Auto mode compares both aligners without joined blocks and clauses, which take model calls,
+    and then runs the one it keeps with them: it asks for the texts (sentences, joined blocks,
+    clauses) that aligner alone asks for."""
+    asked: list[str] = []
+
+    def recording(conn, model, texts):
+        asked.extend(texts)
+        return embed_cached(conn, model, texts)
+
+    monkeypatch.setattr(align_module, "embed_cached", recording)
+    src, tgt, _ = moved_passages_pair()
+    auto = align(src, tgt, embedder)
+    assert auto.mode == "comparable" and "both aligners run" in auto.mode_reason
+    by_auto, asked[:] = set(asked), []
+    alone = align(src, tgt, embedder, mode="comparable")
+    assert [(u.src_ids, u.tgt_ids) for u in auto.units] == [(u.src_ids, u.tgt_ids) for u in alone.units]
+    assert by_auto == set(asked) and any(" " in text for text in by_auto)  # joined blocks among them
+
+
 def test_cli_align_says_on_a_terminal_which_pair_is_under_way(seeded, workspace, monkeypatch):
     from rich.console import Console
 
@@ -769,6 +789,17 @@ def test_joined_blocks_reach_one_sentence_past_the_longest_unit_near_an_irregula
     # second; on the target side, where no unit has two sentences, blocks of two; far off, none
     assert src_reach.tolist() == [0, 0, 3, 3, 3, 3, 2, 0, 0]
     assert tgt_reach.tolist() == [0, 0, 2, 2, 2, 0, 0]
+
+
+def test_joined_blocks_reach_over_a_run_of_omissions_as_over_one_unit():
+    # a first pass: 1-1 links, then target sentences 3-5 omitted one by one (a 1-4 unit it missed)
+    path = [(range(0, 1), range(0, 1)), (range(1, 2), range(1, 2)), (range(2, 3), range(2, 3)),
+            (range(3, 3), range(3, 4)), (range(3, 3), range(4, 5)), (range(3, 3), range(5, 6)),
+            (range(3, 4), range(6, 7)), (range(4, 5), range(7, 8)), (range(5, 6), range(8, 9))]
+    src_reach, tgt_reach = joined_reach(path, 6, 9)
+    # the links either side of the run may take all three omitted sentences and their own: blocks of 4
+    assert src_reach.tolist() == [0, 0, 2, 2, 0, 0]
+    assert tgt_reach.tolist() == [0, 0, 4, 4, 4, 4, 4, 0, 0]
 
 
 def test_joined_blocks_fall_back_to_composed_vectors_where_nothing_is_in_doubt():

@@ -763,13 +763,25 @@ def joined_reach(path: list[tuple[range, range]], n: int, m: int) -> tuple[np.nd
     has in any of the three units, and at least 2 (a link beside an omission may be a 2-1 unit, a
     2-1 unit a 3-1 one). MAC-Dev and FLORES dev: the same figures as with every block of up to
     joined_size there, from 62% and 70% of the model calls."""
+    # a run of omissions may be one side of a unit the first pass missed (a 1-4 unit as 1-1 and
+    # three omissions): it counts as one unit that long (FLORES dev: the same figures as joining
+    # every block of a comparable passage; without it, 1-4 merges were lost)
+    extent = [(len(s), len(t)) for s, t in path]
+    k = 0
+    while k < len(path):
+        end = k
+        while end < len(path) and not (path[end][0] and path[end][1]):
+            end += 1
+        run = path[k:end]
+        extent[k:end] = [(sum(len(s) for s, _ in run), sum(len(t) for _, t in run))] * len(run)
+        k = max(end, k + 1)
     reach = [np.zeros(n, int), np.zeros(m, int)]
     for k, unit in enumerate(path):
-        nearby = path[max(k - 1, 0):k + 2]
-        if all(len(s) == 1 and len(t) == 1 for s, t in nearby):
+        nearby = range(max(k - 1, 0), min(k + 2, len(path)))
+        if all(extent[x] == (1, 1) for x in nearby):
             continue
         for side, ids in enumerate(unit):
-            reach[side][list(ids)] = max(2, 1 + max(len(near[side]) for near in nearby))
+            reach[side][list(ids)] = max(2, 1 + max(extent[x][side] for x in nearby))
     return reach[0], reach[1]
 
 
@@ -894,6 +906,17 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
     return [scorer.unit(list(s), list(t)) for s, t in path]
 
 
+def unrefined(scorer: Scorer) -> Scorer:
+    """``scorer``, or a copy of it that scores no joined blocks and no clause misfits (both take
+    model calls) where it does."""
+    p = scorer.params
+    if not joins(scorer) and p.clause_weight <= 0:
+        return scorer
+    rough = copy.copy(scorer)
+    rough.params = replace(p, joined_share=0.0, clause_weight=0.0)
+    return rough
+
+
 def joins(scorer: Scorer) -> bool:
     """Whether the originals' blocks are scored by their joined texts too."""
     return scorer.params.joined_share > 0 and scorer.params.joined_size >= 2
@@ -962,27 +985,60 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
     either side of it, is aligned by the monotonic DP (which finds the merges and omissions
     inside a passage); the sentences of no run are omitted. ``gains``: unit_gains."""
     p = scorer.params
-    pairs = matches(scorer, p.match_threshold)
-    matched_src, matched_tgt = {i for i, _ in pairs}, {j for _, j in pairs}
-    passages = runs(pairs, p.run_step)
-    # clauses and joined blocks of the sentences a passage may take in: the others are left out
-    doubtful_src, doubtful_tgt = np.zeros(n, bool), np.zeros(m, bool)
-    for run in passages:
-        doubtful_src[max(run[0][0] - p.run_reach, 0):run[-1][0] + p.run_reach + 1] = True
-        doubtful_tgt[max(min(j for _, j in run) - p.run_reach, 0):max(j for _, j in run) + p.run_reach + 1] = True
-    if joins(scorer):
-        scorer = scorer.with_joined_windows(p.joined_size * doubtful_src, p.joined_size * doubtful_tgt)
+    passages = runs(matches(scorer, p.match_threshold), p.run_step)
+    spans = passage_spans(passages, n, m, p.run_reach)
+    if joins(scorer):  # blocks of 2 in a passage's span, longer near the units a first pass made
+        # other than 1-1 (joined_reach; FLORES dev: the same figures as with every block of up to
+        # joined_size in a span, from 48% of the model calls)
+        src_best, tgt_best = unclaimed_best(scorer)
+        first = aligned_passages(gains, passages, p.run_reach, p.omission_evidence * src_best,
+                                 p.omission_evidence * tgt_best)[1]
+        src_reach, tgt_reach = 2 * spans[0], 2 * spans[1]
+        for path in first:
+            reach = joined_reach(path, n, m)
+            src_reach, tgt_reach = np.maximum(src_reach, reach[0]), np.maximum(tgt_reach, reach[1])
+        scorer = scorer.with_joined_windows(src_reach, tgt_reach)
         gains = unit_gains(scorer)
-    if p.clause_weight > 0:
-        gains = with_clauses(scorer, gains, doubtful_src, doubtful_tgt)
+    if p.clause_weight > 0:  # the clauses of the sentences a passage may take in
+        gains = with_clauses(scorer, gains, *spans)
     gains = much_omitted_costs(scorer, gains, p.comparable_omission_rate)
-    src_omit, tgt_omit = omission_costs(scorer, p.comparable_omission_rate)
+    linked = aligned_passages(gains, passages, p.run_reach, *omission_costs(scorer, p.comparable_omission_rate))[0]
+    used_src = {i for s, _ in linked for i in s}
+    used_tgt = {j for _, t in linked for j in t}
+    units = sorted(linked + [([i], []) for i in range(n) if i not in used_src], key=lambda u: u[0][0])
+    ordered = [scorer.unit(s, t) for s, t in units]
+    for j in range(m):  # target sentences with no counterpart go right after their predecessor
+        if j not in used_tgt:
+            after = next((k for k, u in enumerate(ordered) if j - 1 in u.tgt_ids), -1)
+            ordered.insert(after + 1, scorer.unit([], [j]))
+    return ordered
+
+
+def passage_spans(passages: list[list[tuple[int, int]]], n: int, m: int, run_reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per side, the sentences a passage (a run of matches) may take in: its own and up to
+    ``run_reach`` either side."""
+    src, tgt = np.zeros(n, bool), np.zeros(m, bool)
+    for run in passages:
+        src[max(run[0][0] - run_reach, 0):run[-1][0] + run_reach + 1] = True
+        tgt[max(min(j for _, j in run) - run_reach, 0):max(j for _, j in run) + run_reach + 1] = True
+    return src, tgt
+
+
+def aligned_passages(gains: dict[tuple[int, int], np.ndarray], passages: list[list[tuple[int, int]]], run_reach: int,
+                     src_omit: np.ndarray, tgt_omit: np.ndarray) -> tuple[list[tuple[list[int], list[int]]],
+                                                                      list[list[tuple[range, range]]]]:
+    """Each passage (a run of matches) with up to ``run_reach`` unmatched sentences either side,
+    aligned by the monotonic DP: the links made (a sentence in the spans of two passages goes to
+    the first) and each passage's path, in document positions."""
+    n, m = len(src_omit), len(tgt_omit)
+    matched_src, matched_tgt = {i for run in passages for i, _ in run}, {j for run in passages for _, j in run}
     used_src: set[int] = set()
     used_tgt: set[int] = set()
     linked: list[tuple[list[int], list[int]]] = []
+    paths = []
     for run in passages:
         (s0, t0), (s1, t1) = run[0], (run[-1][0] + 1, run[-1][1] + 1)
-        for _ in range(p.run_reach):  # take in unmatched neighbours, which may belong to the passage
+        for _ in range(run_reach):  # take in unmatched neighbours, which may belong to the passage
             if s0 > 0 and s0 - 1 not in matched_src | used_src:
                 s0 -= 1
             if t0 > 0 and t0 - 1 not in matched_tgt | used_tgt:
@@ -993,19 +1049,15 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
                 t1 += 1
         span = {(a, b): g[s0:s1 - a + 1, t0:t1 - b + 1] for (a, b), g in gains.items()
                 if a <= s1 - s0 and b <= t1 - t0}
-        for s, t in _best_path(span, s1 - s0, t1 - t0, src_omit[s0:s1], tgt_omit[t0:t1]):
-            src_ids, tgt_ids = [s0 + k for k in s], [t0 + k for k in t]
-            if src_ids and tgt_ids and not (used_src & set(src_ids) or used_tgt & set(tgt_ids)):
-                linked.append((src_ids, tgt_ids))  # runs whose spans overlap: the first keeps a sentence
-                used_src.update(src_ids)
-                used_tgt.update(tgt_ids)
-    units = sorted(linked + [([i], []) for i in range(n) if i not in used_src], key=lambda u: u[0][0])
-    ordered = [scorer.unit(s, t) for s, t in units]
-    for j in range(m):  # target sentences with no counterpart go right after their predecessor
-        if j not in used_tgt:
-            after = next((k for k, u in enumerate(ordered) if j - 1 in u.tgt_ids), -1)
-            ordered.insert(after + 1, scorer.unit([], [j]))
-    return ordered
+        path = [(range(s0 + s.start, s0 + s.stop), range(t0 + t.start, t0 + t.stop))
+                for s, t in _best_path(span, s1 - s0, t1 - t0, src_omit[s0:s1], tgt_omit[t0:t1])]
+        paths.append(path)
+        for s, t in path:
+            if s and t and not (used_src & set(s) or used_tgt & set(t)):
+                linked.append((list(s), list(t)))
+                used_src.update(s)
+                used_tgt.update(t)
+    return linked, paths
 
 
 def longest_in_order(pairs: list[tuple[int, int]]) -> int:
@@ -1055,14 +1107,20 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     gains = unit_gains(scorer)  # both aligners score units alike
     if mode == "auto":  # too few strong matches, or out of order: both aligners, and comparable
-        # only where it links clearly more than parallel does
-        parallel, comparable = monotonic(scorer, gains, n, m), non_monotonic(scorer, gains, n, m)
+        # only where it links clearly more than parallel does; compared without joined blocks and
+        # clauses, whose model calls only the aligner kept needs (FLORES dev: the same modes and
+        # figures, from 61% of the joined blocks' model calls)
+        rough = unrefined(scorer)
+        parallel, comparable = monotonic(rough, gains, n, m), non_monotonic(rough, gains, n, m)
         threshold = omission_threshold(scorer)
         in_order, reordered = support(parallel, threshold), support(comparable, threshold)
         chosen = reordered >= params.comparable_support * in_order and reordered > 0
         mode, units = ("comparable", comparable) if chosen else ("parallel", parallel)
+        if rough is not scorer:
+            units = (non_monotonic if chosen else monotonic)(scorer, gains, n, m)
         reason = (f"{evidence}: both aligners run, {mode} kept (support: parallel {in_order:.3f}, comparable "
-                  f"{reordered:.3f}; comparable needs {params.comparable_support:g}x parallel's)")
+                  f"{reordered:.3f}, without joined blocks or clauses; comparable needs {params.comparable_support:g}x "
+                  "parallel's)")
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     aligner = monotonic if mode == "parallel" else non_monotonic
     units = aligner(scorer, gains, n, m)
