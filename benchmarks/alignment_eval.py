@@ -219,6 +219,7 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
             "| English side | chapter | zh | en | mode chosen | strict P | strict R | strict F1 | lax F1 |",
             "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     pooled: dict[str, list] = defaultdict(list)
+    confidences: dict[str, list[tuple[float, bool]]] = defaultdict(list)  # linked units: confidence, right
     for english in (False, True):
         for chapter in chapters:
             zh = (folder / "zh" / chapter).read_text(encoding="utf-8").splitlines()
@@ -234,6 +235,9 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
                 test = [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in result.units]
             label = "zh .trans" if english else "none"
             pooled[label].append((gold, test))
+            gold_links = {(tuple(s), tuple(t)) for s, t in gold}
+            confidences[label] += [(u.score, link in gold_links) for u, link in zip(result.units, test)
+                                   if u.margin is not None]
             if english:
                 pooled["Gale-Church"].append((gold, gale_church([len(t) for t in zh], [len(t) for t in en])))
             s = score([(gold, test)])
@@ -245,6 +249,10 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
         s = score(cases)
         rows.append(f"MAC-Dev pooled, {label}: strict P {s['p_strict']:.3f} R {s['r_strict']:.3f} "
                     f"F1 {s['f1_strict']:.3f}, lax F1 {s['f1_lax']:.3f}")
+    for label, scored in confidences.items():
+        rows.append(f"MAC-Dev linked units, {label}: expected calibration error of the confidences "
+                    f"{align_eval.calibration_error(scored):.4f} (mean {np.mean([c for c, _ in scored]):.3f}, right "
+                    f"{np.mean([ok for _, ok in scored]):.3f})")
     return rows
 
 
@@ -278,7 +286,8 @@ def main() -> None:
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
-    calibration: list[tuple[float, bool]] = []
+    calibration: list[tuple[float, bool]] = []  # linked units: margin, right
+    confidences: list[tuple[float, bool]] = []  # linked units: confidence in use, right
     started = time.perf_counter()
     pairs = [(b, a) for a, b in PAIRS] if args.reverse else PAIRS
     for a, b in pairs:
@@ -294,8 +303,10 @@ def main() -> None:
                 key = (a, b, recipe.name)
                 results[key].append((gold, [(u.src_ids, u.tgt_ids) for u in result.units]))
                 gold_set = {(tuple(s), tuple(t)) for s, t in gold}
-                calibration.extend((u.margin, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set)
-                                   for u in result.units if u.margin is not None)
+                linked = [(u, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set) for u in result.units
+                          if u.margin is not None]
+                calibration.extend((u.margin, ok) for u, ok in linked)
+                confidences.extend((u.score, ok) for u, ok in linked)
                 modes[key].append(result.mode)
                 baseline[key].append((gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
         print(f"  {a}-{b} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
@@ -325,9 +336,11 @@ def main() -> None:
                     f"worst {worst[0]:.3f} ({worst[2]}); Gale-Church mean "
                     f"{sum(t for _, t, _ in scored) / len(scored):.3f}")
     center, scale = fit_calibration(calibration)
-    rows.append(f"confidence calibration fitted on these {len(calibration)} aligned units: "
-                f"confidence_center={center:.4f}, confidence_scale={scale:.4f} "
-                f"(in use: {params.confidence_center}, {params.confidence_scale})")
+    rows.append(f"confidence calibration fitted on these {len(calibration)} linked units: "
+                f"confidence_center={center:.4f}, confidence_scale={scale:.4f} (in use: {params.confidence_center}, "
+                f"{params.confidence_scale}); expected calibration error of the confidences in use: "
+                f"{align_eval.calibration_error(confidences):.4f} (mean {np.mean([c for c, _ in confidences]):.3f}, "
+                f"right {np.mean([ok for _, ok in confidences]):.3f})")
     rows.append(speed(lines, embedder, conn, params))
     print("\n".join(rows))
 

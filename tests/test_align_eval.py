@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.align_eval import format_link, read_links, score
+from workbench.align_eval import calibration_error, format_link, read_links, score
 
 GOLD = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((4,), (2, 3))]
 TEST = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ()), ((4,), (2,)), ((), (3,))]
@@ -43,3 +43,12 @@ def test_links_read_and_written_in_vecalign_format(tmp_path):
         path.write_text(bad + "\n")
         with pytest.raises(ValueError, match="001.align:1: not a link"):
             read_links(path)
+
+
+def test_calibration_error_worked_by_hand():
+    # bin 0.9-1.0: confidences 0.95 and 1.0, one right: mean 0.975 against 0.5, 2 of 4 samples;
+    # bin 0.6-0.7: 0.6 and 0.65, both right: 0.625 against 1.0, 2 of 4
+    samples = [(0.95, True), (1.0, False), (0.6, True), (0.65, True)]
+    assert calibration_error(samples) == pytest.approx(0.5 * 0.475 + 0.5 * 0.375)
+    assert calibration_error([(0.8, True)] * 4 + [(0.8, False)]) == pytest.approx(0.0)  # 80% right
+    assert calibration_error([]) == 0.0

@@ -10,6 +10,9 @@ an omission has one empty side. Strict and lax precision / recall / F1 after Ver
   sentence with it and links one of its target sentences (for an omission, never);
 - counts are summed over documents before dividing (micro average), and a ratio with nothing to
   count is 0.
+
+And whether an aligner's confidences mean what they say: the expected calibration error of its
+links' confidences against which of them are right (``calibration_error``).
 """
 from __future__ import annotations
 
@@ -99,3 +102,14 @@ def score(gold: list[list[Link]], test: list[list[Link]]) -> Scores:
     ps, rs = ratio(p_strict, p_total), ratio(r_strict, r_total)
     pl, rl = ratio(p_lax, p_total), ratio(r_lax, r_total)
     return Scores(ps, rs, f1(ps, rs), pl, rl, f1(pl, rl))
+
+
+def calibration_error(samples: list[tuple[float, bool]], bins: int = 10) -> float:
+    """Expected calibration error of (confidence, right) samples: over ``bins`` equal-width
+    confidence bins (the last holds 1.0), the gap between the bin's mean confidence and its share
+    right, weighted by its share of the samples; 0 with no samples."""
+    total = len(samples)
+    grouped: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+    for confidence, right in samples:
+        grouped[min(int(confidence * bins), bins - 1)].append((confidence, right))
+    return float(sum(abs(sum(c for c, _ in group) - sum(r for _, r in group)) / total for group in grouped.values()))
