@@ -991,7 +991,7 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
     spans = passage_spans(passages, n, m, p.run_reach)
     if joins(scorer):  # blocks of 2 in a passage's span, longer near the units a first pass made
         # other than 1-1 (joined_reach; FLORES dev: the same figures as with every block of up to
-        # joined_size in a span, from 48% of the model calls)
+        # joined_size in a span, from 47% of the model calls)
         src_best, tgt_best = unclaimed_best(scorer)
         first = aligned_passages(gains, passages, p.run_reach, p.omission_evidence * src_best,
                                  p.omission_evidence * tgt_best)[1]
@@ -1117,8 +1117,10 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         threshold = omission_threshold(scorer)
         in_order, reordered = support(parallel, threshold), support(comparable, threshold)
         chosen = reordered >= params.comparable_support * in_order and reordered > 0
-        mode, units = ("comparable", comparable) if chosen else ("parallel", parallel)
-        if rough is not scorer:
+        mode = "comparable" if chosen else "parallel"
+        if rough is scorer:
+            units = comparable if chosen else parallel
+        else:
             units = (non_monotonic if chosen else monotonic)(scorer, gains, n, m)
         reason = (f"{evidence}: both aligners run, {mode} kept (support: parallel {in_order:.3f}, comparable "
                   f"{reordered:.3f}, without joined blocks or clauses; comparable needs {params.comparable_support:g}x "
