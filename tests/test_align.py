@@ -12,28 +12,18 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from workbench import align as align_module
 from workbench import cli, compare, ingest, store
-from workbench.align import (
-    AlignParams,
-    BlockCosines,
-    JoinedCosines,
-    Scorer,
-    Side,
-    align,
-    clause_misfit,
-    closes_quote,
-    edge_clauses,
-    edge_misfit,
-    ends_inside_quotation,
-    holds_quotation,
-    joined_reach,
-    opening_and_closing_clause,
-    unclaimed_best,
-    unit_gains,
-    window_vectors,
-    word_vectors,
-)
+from workbench.align import AlignParams, Scorer, Side, align, edge_clauses
+from workbench.align import auto as auto_module
+from workbench.align import clauses as clauses_module
+from workbench.align import parallel as parallel_module
+from workbench.align import scorer as scorer_module
+from workbench.align import views as views_module
+from workbench.align.clauses import clause_misfit, opening_and_closing_clause
+from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
+from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
+from workbench.align.refine import joined_reach
+from workbench.align.views import BlockCosines, JoinedCosines, window_vectors, word_vectors
 from workbench.align_eval import read_links, score
 from workbench.anchors import Anchors, anchor_bonus, anchors, names, number_flags, numbers, skeleton
 from workbench.embed import embed_cached, get_embedder
@@ -377,10 +367,17 @@ def test_clauses_and_joined_blocks_are_embedded_only_where_the_first_pass_leaves
     assert all(block & embedded for block in joined_blocks)
     assert {20, 21} in joined_blocks
     assert len(joined & set(counted.embedded)) <= len(joined) / 2
-    monkeypatch.setattr(align_module, "doubtful_sentences",
+    monkeypatch.setattr(parallel_module, "doubtful_sentences",
                         lambda scorer, path: (np.ones(40, bool), np.ones(39, bool)))
     assert [(u.src_ids, u.tgt_ids) for u in align(src, tgt, embedder, None, "parallel").units] == units
 
+
+
+def embed_through(monkeypatch, embed_cached_instead) -> None:
+    """Every model call the aligner makes (sentences, joined blocks, clauses) goes through the given
+    stand-in for embed.embed_cached."""
+    for module in (scorer_module, views_module, clauses_module):
+        monkeypatch.setattr(module, "embed_cached", embed_cached_instead)
 
 
 def test_align_all_embeds_the_clauses_up_front_not_pair_by_pair(tmp_path, embedder, monkeypatch):
@@ -397,7 +394,7 @@ def test_align_all_embeds_the_clauses_up_front_not_pair_by_pair(tmp_path, embedd
         asked.extend(t for t in texts if (embedder.name, embed_module._text_hash(t)) not in embed_module._memory)
         return embed_module.embed_cached(conn, embedder, texts)
 
-    monkeypatch.setattr(align_module, "embed_cached", cached_only)
+    embed_through(monkeypatch, cached_only)
     _, pairs = compare.align_stories(conn, store.documents(conn), counted)
     assert pairs and store.alignment_signature(conn, pairs[0][0].id, pairs[0][1].id) is not None
     assert asked == []  # the aligner found every sentence and clause already embedded
@@ -447,7 +444,7 @@ def test_auto_keeps_a_translation_parallel_when_its_strong_matches_look_out_of_o
     run there, and comparable needs clearly more support than parallel."""
     src, tgt, _ = translated_pair()
     honest = align(src, tgt, embedder)
-    monkeypatch.setattr(align_module, "monotonicity", lambda pairs: 0.5)  # as if misled
+    monkeypatch.setattr(auto_module, "monotonicity", lambda pairs: 0.5)  # as if misled
     misled = align(src, tgt, embedder)
     assert misled.mode == "parallel" and "both aligners run, parallel kept" in misled.mode_reason
     assert [(u.src_ids, u.tgt_ids) for u in misled.units] == [(u.src_ids, u.tgt_ids) for u in honest.units]
@@ -466,7 +463,7 @@ def test_auto_embeds_joined_blocks_and_clauses_for_the_aligner_it_keeps_only(emb
         asked.extend(texts)
         return embed_cached(conn, model, texts)
 
-    monkeypatch.setattr(align_module, "embed_cached", recording)
+    embed_through(monkeypatch, recording)
     src, tgt, _ = moved_passages_pair()
     auto = align(src, tgt, embedder)
     assert auto.mode == "comparable" and "both aligners run" in auto.mode_reason
@@ -895,8 +892,8 @@ def test_a_long_parallel_pair_is_aligned_in_pieces_cut_at_strong_matches(embedde
 
     whole, reason = aligned()
     assert "pieces" not in reason
-    monkeypatch.setattr(align_module, "MAX_DP_CELLS", 20_000)  # as if these were two books
-    monkeypatch.setattr(align_module, "PIECE_CELLS", 5_000)
+    monkeypatch.setattr(auto_module, "MAX_DP_CELLS", 20_000)  # as if these were two books
+    monkeypatch.setattr(auto_module, "PIECE_CELLS", 5_000)
     pieces, reason = aligned()
     assert re.search(r"cut at strong matches into [4-9] pieces", reason), reason
     for side in (0, 1):  # every sentence once, in order
@@ -921,6 +918,6 @@ def test_reports_whose_matches_are_in_no_order_are_aligned_as_comparable(seeded,
 
 
 def test_order_no_better_than_chance():
-    assert align_module.unordered([(i, 8 - i) for i in range(9)])  # reversed: 1 in order
-    assert not align_module.unordered([(i, i) for i in range(9)])
-    assert not align_module.unordered([(i, 3 - i) for i in range(4)])  # too few to say
+    assert auto_module.unordered([(i, 8 - i) for i in range(9)])  # reversed: 1 in order
+    assert not auto_module.unordered([(i, i) for i in range(9)])
+    assert not auto_module.unordered([(i, 3 - i) for i in range(4)])  # too few to say

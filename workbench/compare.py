@@ -326,7 +326,7 @@ def align_stories(conn: sqlite3.Connection, docs: list[StoredDocument], embedder
     # front (the originals are embedded by the grouping): a model call per chunk instead of per
     # pair, spread over the workers on Ray (align-all on 200 generated articles, under cProfile:
     # 48.8 s with clauses embedded pair by pair, 12.9 s of it theirs; 45.0 s with all of them here,
-    # 9.3 s, though settled links need none: align.doubtful_sentences)
+    # 9.3 s, though settled links need none: align.refine.doubtful_sentences)
     involved = {d.id: d for (a, b), was_kept in zip(pairs, kept) if not was_kept for d in (a, b)}.values()
     sides = [document_side(conn, d).side for d in involved]
     english = [e for side in sides for e in side.english if e is not None]

@@ -280,7 +280,7 @@ def english_bags(texts: list[str], lang: str,
     every sentence has some, else its words glossed through its language's dictionary (with that
     dictionary), else, in a language written in Latin letters, its own words without their accents
     read as English (cognate_words); None where there is none of these. Each text's head only, as
-    the embedder reads it (and align.word_vectors, lexicon.lexicon_vectors)."""
+    the embedder reads it (and align.views.word_vectors, lexicon.lexicon_vectors)."""
     texts = [text[:MAX_EMBED_CHARS] for text in texts]
     if lang == "en":
         return [english_words(text) for text in texts], None

@@ -297,7 +297,7 @@ class E5Encoder:
 def _batches(windows: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
     """Length-sorted windows cut into batches of at most BATCH_WINDOWS windows and BATCH_TOKENS
     padded tokens; a call of fewer than 2 x BATCH_WINDOWS windows into two halves, so that two
-    replicas share it (a pair's few edge clauses, in align.clause_shortfalls). The cut depends on
+    replicas share it (a pair's few edge clauses, in align.clauses.clause_shortfalls). The cut depends on
     the windows alone, not on the engine replicas: a text's vector may change in the last bits
     with its batch, and a Ray worker must match a local run."""
     batches: list[list[tuple[int, list[int]]]] = []

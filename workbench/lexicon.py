@@ -6,7 +6,7 @@ edition) or of a report's recurring terms; a chapter repeats them often enough f
 mutual best matches to teach them. Each sentence's words, carried through the learned table into
 the other language, become a sparse vector whose dot product with the other side's word vectors
 says how much of one sentence the other translates: an extra view of the aligner's scores
-(align.BlockCosines), in both directions at once.
+(align.views.BlockCosines), in both directions at once.
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def lexicon_vectors(src_texts: list[str], tgt_texts: list[str], src_no_space: bo
     dot product is the mean of both directions' cosines and the same whichever document is first."""
     if len(links) < MIN_TRAINING_LINKS:
         return None
-    # each text's head, as the embedder reads it (and align.word_vectors): a 200,000-character line
+    # each text's head, as the embedder reads it (and align.views.word_vectors): a 200,000-character line
     # would otherwise fill the table with one sentence's words
     src_texts, tgt_texts = [t[:MAX_EMBED_CHARS] for t in src_texts], [t[:MAX_EMBED_CHARS] for t in tgt_texts]
     src, tgt = word_matrix(src_texts, src_no_space), word_matrix(tgt_texts, tgt_no_space)

@@ -1,0 +1,116 @@
+"""What each unit earns and each omission costs: the scores both aligners share."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .scorer import Scorer, matches
+from .views import window_max, window_sum
+
+
+def length_trust(scorer: Scorer) -> float:
+    """How far lengths can be trusted, in [0, 1], from the length ratios of the strong matches."""
+    p = scorer.params
+    strong = matches(scorer, p.strong_match)
+    if len(strong) < 3:  # a hard pair (a small model on literary text): any mutual best match
+        strong = matches(scorer, 0.0)
+    if len(strong) < 3:
+        return 0.0
+    ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
+    off = [math.log(scorer.tgt_lengths[j] / (scorer.src_lengths[i] * ratio)) for i, j in strong]
+    spread = float(np.sqrt(np.mean(np.square(off))))
+    return float(np.clip((p.length_spread_none - spread) / (p.length_spread_none - p.length_spread_full), 0, 1))
+
+
+def unit_shapes(max_block: int) -> list[tuple[int, int]]:
+    """Linked unit shapes (a source, b target sentences) with a + b <= max_block + 1."""
+    return [(a, b) for a in range(1, max_block + 1) for b in range(1, max_block + 1) if a + b <= max_block + 1]
+
+
+def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
+    """What each unit shape earns at every position: local margin + unit reward - length penalty -
+    quotation penalty."""
+    p = scorer.params
+    n, m = len(scorer.src_lengths), len(scorer.tgt_lengths)
+    ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
+    # deviations in characters of the longer-written side, whichever is the source: in the target's,
+    # English -> Chinese weighed them 3x less than Chinese -> English (MAC-Dev reversed: 0.854
+    # against 0.879; now 0.879 both ways)
+    length_weight = p.length_weight * length_trust(scorer) * max(1.0, 1 / ratio)
+    shapes = [(a, b) for a, b in unit_shapes(p.max_block) if a <= n and b <= m]
+    gains = scorer.local_margins(shapes)
+    for a, b in shapes:
+        src_len = window_sum(scorer.src_lengths, a)[:, None] * ratio
+        tgt_len = window_sum(scorer.tgt_lengths, b)[None, :]
+        deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
+        gains[(a, b)] += p.unit_reward - length_weight * deviation - scorer.quote_penalty(a, b)
+    return gains
+
+
+def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
+    """Each source and each target sentence's best margin against the other side's sentences,
+    leaving out those already claimed by another sentence's clear mutual best match (claim_margin):
+    the evidence that it has a counterpart of its own (a sentence left with none: the pair's
+    weakest margin)."""
+    margin = scorer.margin11
+    if margin.size == 0:
+        return np.zeros(margin.shape[0]), np.zeros(margin.shape[1])
+    claimed = matches(scorer, scorer.params.claim_margin)
+    rows, columns = [i for i, _ in claimed], [j for _, j in claimed]
+    unclaimed = margin.copy()
+    unclaimed[rows, :] = -np.inf
+    unclaimed[:, columns] = -np.inf
+    unclaimed[rows, columns] = margin[rows, columns]
+    unclaimed[np.isinf(unclaimed)] = margin.min()
+    return unclaimed.max(axis=1), unclaimed.max(axis=0)
+
+
+def omission_costs(scorer: Scorer, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """What omitting each source and each target sentence costs where a share ``rate`` of the
+    sentences has no counterpart: the cost falls as the rate rises, and a sentence with a clear
+    counterpart of its own (unclaimed_best) is dearer to omit than one with none."""
+    p = scorer.params
+    cost = p.omission_offset - p.omission_scale * math.log(rate + 0.01)
+    src_evidence, tgt_evidence = (p.omission_evidence * best for best in unclaimed_best(scorer))
+    return np.maximum(src_evidence + cost, p.omission_floor), np.maximum(tgt_evidence + cost, p.omission_floor)
+
+
+def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
+                       rate: float) -> dict[tuple[int, int], np.ndarray]:
+    """The gains less two costs that apply where a share ``rate`` of the sentences is omitted (in
+    full from ``weak_link_rate_full``, not at all up to ``weak_link_rate_none``: AlignParams):
+    - a weak link: the shortfall of the unit's kNN margin from ``weak_link_margin``, for units
+      holding no mutual best match (a weak link between sentences that prefer each other is a loose
+      rendering, as in rewrites, not two omissions side by side);
+    - a misfit edge: for each sentence at either end of a side of two or more, the shortfall below
+      0 of its kNN margin against the other side's whole block (a sentence that does not match the
+      block it would join is an omission beside the link; composed blocks score higher as they
+      grow, so the unit's own similarity does not show it)."""
+    p = scorer.params
+    share = float(np.clip((rate - p.weak_link_rate_none) / (p.weak_link_rate_full - p.weak_link_rate_none), 0, 1))
+    if not share:
+        return gains
+    best = np.zeros(scorer.margin11.shape)
+    for i, j in matches(scorer, -np.inf):
+        best[i, j] = 1
+    costed = {}
+    for (a, b), gain in gains.items():
+        weak = np.minimum(scorer.margin(a, b) - p.weak_link_margin, 0) * (window_max(best, a, b) == 0)
+        costed[(a, b)] = gain + share * (p.weak_link_weight * weak - p.edge_fit_weight * edge_misfit(scorer, a, b))
+    return costed
+
+
+def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
+    """For every a x b unit, how far below 0 the kNN margins of the sentences at the ends of a side
+    of two or more fall against the other side's block (first and last source sentence against the
+    b target sentences, first and last target sentence against the a source ones), summed."""
+    misfit: np.ndarray | float = 0.0
+    rows, columns = scorer.margin(a, b).shape
+    if a >= 2:
+        against = np.minimum(scorer.margin(1, b), 0)  # each source sentence against each target block
+        misfit = misfit - against[:rows] - against[a - 1:a - 1 + rows]
+    if b >= 2:
+        against = np.minimum(scorer.margin(a, 1), 0)
+        misfit = misfit - against[:, :columns] - against[:, b - 1:b - 1 + columns]
+    return misfit
