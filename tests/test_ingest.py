@@ -179,6 +179,24 @@ def test_every_encoding_decodes_to_the_same_text(tmp_path, name, encoding, lang)
     assert all(doc.text[s.start:s.end] == s.text for s in doc.sentences)
 
 
+def test_spans_index_the_text_as_open_reads_a_crlf_file(tmp_path):
+    """Windows line ends (and old Mac ones) are read as open() reads them, so a span indexes the
+    text a user or a benchmark's scorer gets from open(path).read(); the sentences are those of
+    the same file with "\n" line ends."""
+    lines = article(FR).splitlines()
+    unix, windows = tmp_path / "unix", tmp_path / "windows"
+    unix.mkdir()
+    windows.mkdir()
+    (unix / FR).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (windows / FR).write_bytes(("\r\n".join(lines[:-3]) + "\r" + "\r".join(lines[-3:]) + "\r\n").encode("utf-8"))
+    crlf = ingest.read_document(windows / FR, windows)
+    text = (windows / FR).read_text(encoding="utf-8")
+    assert "\r" not in crlf.text and crlf.text == text
+    assert all(text[s.start:s.end] == s.text for s in crlf.sentences)
+    lf = ingest.read_document(unix / FR, unix)
+    assert [(s.start, s.end, s.text) for s in crlf.sentences] == [(s.start, s.end, s.text) for s in lf.sentences]
+
+
 def test_html_drops_scripts_and_styles(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(

@@ -10,7 +10,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import charset_normalizer
@@ -62,7 +62,7 @@ def _refuse_unreadable(path: Path, root: Path) -> None:
 
 @dataclass(frozen=True)
 class Decoded:
-    text: str  # BOM removed
+    text: str  # BOM removed, line ends "\n" (as Python's open() reads a text file)
     encoding: str
     warnings: tuple[str, ...] = ()
 
@@ -74,7 +74,10 @@ def decode(data: bytes) -> Decoded:
     decoded = _decode(data)
     if not decoded.text.strip():
         raise IngestError("empty file (only whitespace)")
-    return decoded
+    # "\r\n" and "\r" read as "\n", as open() reads text: a span then indexes the text a user or
+    # a benchmark's scorer gets from open(path).read() (with a CRLF file, spans into the raw text
+    # drifted by one character a line)
+    return replace(decoded, text=decoded.text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _decode(data: bytes) -> Decoded:
