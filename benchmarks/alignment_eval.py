@@ -9,8 +9,8 @@ several perturbation recipes, each beside a Gale-Church baseline.
 
 FLORES documents: consecutive FLORES lines sharing a URL are one article; articles are chained
 into documents of 40-200 sentences (--doc-size 8-30: news-article lengths). Line i is the same
-sentence in every language, so gold alignments are known. Each document and language pair is perturbed by every recipe (RECIPES):
-deletions of 0-30% of the units on each side, merges of 2-4 adjacent sentences into one unit on
+sentence in every language, so gold alignments are known. Each document and language pair is
+perturbed by every recipe (RECIPES): deletions of 0-30% of the units on each side, merges of 2-4 adjacent sentences into one unit on
 one or both sides, and (comparable recipes) the article blocks of one side shuffled. The report
 gives every pair x recipe and, per kind, the worst one, not only the mean.
 Scores: strict and lax precision/recall/F1 as defined by Vecalign's score.py (precision over
@@ -259,6 +259,15 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
     return rows
 
 
+def sentence_range(text: str) -> tuple[int, int]:
+    """``--doc-size``: "MIN-MAX" (or one number) sentences, MIN >= 1."""
+    low, _, high = text.partition("-")
+    high = high or low
+    if not (low.isdigit() and high.isdigit() and 0 < int(low) <= int(high)):
+        raise argparse.ArgumentTypeError(f"{text!r}: give MIN-MAX sentences, e.g. 8-30")
+    return int(low), int(high)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["dev", "devtest"], default="dev")
@@ -271,7 +280,7 @@ def main() -> None:
                         help="swap source and target: en -> zh on MAC-Dev, en -> ja ... on FLORES "
                              "(the aligner should not care which document comes first)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--doc-size", default="40-200", metavar="MIN-MAX",
+    parser.add_argument("--doc-size", type=sentence_range, default=(40, 200), metavar="MIN-MAX",
                         help="sentences per FLORES document (default: 40-200; 8-30 for news-article lengths, "
                              "where a pair's own statistics rest on few sentences)")
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
@@ -289,10 +298,6 @@ def main() -> None:
         print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse)))
         return
     lines, articles = load(flores_dir(args.flores), args.split)
-    low, _, high = args.doc_size.partition("-")
-    if not (low.isdigit() and (high or low).isdigit() and 0 < int(low) <= int(high or low)):
-        parser.error(f"--doc-size {args.doc_size}: give MIN-MAX sentences, e.g. 8-30")
-    doc_size = (int(low), int(high or low))
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
     modes: dict[tuple, list] = defaultdict(list)
@@ -303,7 +308,7 @@ def main() -> None:
     for a, b in pairs:
         for recipe in RECIPES:
             rng = random.Random(f"{args.seed}-{a}-{b}-{recipe.name}")
-            for blocks in documents(articles, rng, doc_size):
+            for blocks in documents(articles, rng, args.doc_size):
                 src = make_side(blocks, rng, recipe.src_merge, recipe.delete, False, recipe.max_merge)
                 tgt = make_side(blocks, rng, recipe.tgt_merge, recipe.delete, recipe.shuffle, recipe.max_merge)
                 gold = gold_alignment(src, tgt)
@@ -323,7 +328,8 @@ def main() -> None:
 
     header = ("| pair | recipe | kind | docs | mode chosen | strict P | strict R | strict F1 | lax F1 | "
               "Gale-Church strict F1 |")
-    rows = [f"FLORES-200 {args.split}, documents of {args.doc_size} sentences, seed {args.seed}, embedder {embedder.name}, {params}", "",
+    rows = [f"FLORES-200 {args.split}, documents of {'-'.join(map(str, args.doc_size))} sentences, seed {args.seed}, "
+            f"embedder {embedder.name}, {params}", "",
             "Recipes: " + "; ".join(f"{r.name} ({r.kind}: delete {r.delete:.0%} a side, merges of 2-{r.max_merge} "
                                     f"sentences src {r.src_merge:.0%} / tgt {r.tgt_merge:.0%}"
                                     + (", target blocks shuffled" if r.shuffle else "") + ")" for r in RECIPES),
