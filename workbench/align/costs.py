@@ -29,8 +29,8 @@ def unit_shapes(max_block: int) -> list[tuple[int, int]]:
 
 
 def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
-    """What each unit shape earns at every position: local margin + unit reward - length penalty -
-    quotation penalty."""
+    """What each unit shape earns at every position: local margin + unit reward - length penalty
+    (at most length_cap) - quotation penalty."""
     p = scorer.params
     n, m = len(scorer.src_lengths), len(scorer.tgt_lengths)
     ratio = scorer.tgt_lengths.sum() / scorer.src_lengths.sum()
@@ -44,7 +44,8 @@ def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
         src_len = window_sum(scorer.src_lengths, a)[:, None] * ratio
         tgt_len = window_sum(scorer.tgt_lengths, b)[None, :]
         deviation = (tgt_len - src_len) ** 2 / ((src_len + tgt_len) / 2)
-        gains[(a, b)] += p.unit_reward - length_weight * deviation - scorer.quote_penalty(a, b)
+        length_penalty = np.minimum(length_weight * deviation, p.length_cap)
+        gains[(a, b)] += p.unit_reward - length_penalty - scorer.quote_penalty(a, b)
     return gains
 
 
