@@ -53,7 +53,7 @@ def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
     """Each source and each target sentence's best margin against the other side's sentences,
     leaving out those already claimed by another sentence's clear mutual best match (claim_margin):
     the evidence that it has a counterpart of its own (a sentence left with none: the pair's
-    weakest margin)."""
+    weakest margin), less what a short document's thin neighbourhoods add (Scorer.knn_inflation)."""
     margin = scorer.margin11
     if margin.size == 0:
         return np.zeros(margin.shape[0]), np.zeros(margin.shape[1])
@@ -64,7 +64,7 @@ def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
     unclaimed[:, columns] = -np.inf
     unclaimed[rows, columns] = margin[rows, columns]
     unclaimed[np.isinf(unclaimed)] = margin.min()
-    return unclaimed.max(axis=1), unclaimed.max(axis=0)
+    return unclaimed.max(axis=1) - scorer.knn_inflation, unclaimed.max(axis=0) - scorer.knn_inflation
 
 
 def omission_costs(scorer: Scorer, rate: float) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +87,8 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
     - a misfit edge: for each sentence at either end of a side of two or more, the shortfall below
       0 of its kNN margin against the other side's whole block (a sentence that does not match the
       block it would join is an omission beside the link; composed blocks score higher as they
-      grow, so the unit's own similarity does not show it)."""
+      grow, so the unit's own similarity does not show it).
+    Both read kNN margins less Scorer.knn_inflation."""
     p = scorer.params
     share = float(np.clip((rate - p.weak_link_rate_none) / (p.weak_link_rate_full - p.weak_link_rate_none), 0, 1))
     if not share:
@@ -97,7 +98,7 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
         best[i, j] = 1
     costed = {}
     for (a, b), gain in gains.items():
-        weak = np.minimum(scorer.margin(a, b) - p.weak_link_margin, 0) * (window_max(best, a, b) == 0)
+        weak = np.minimum(scorer.margin(a, b) - scorer.knn_inflation - p.weak_link_margin, 0) * (window_max(best, a, b) == 0)
         costed[(a, b)] = gain + share * (p.weak_link_weight * weak - p.edge_fit_weight * edge_misfit(scorer, a, b))
     return costed
 
@@ -109,9 +110,9 @@ def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
     misfit: np.ndarray | float = 0.0
     rows, columns = scorer.margin(a, b).shape
     if a >= 2:
-        against = np.minimum(scorer.margin(1, b), 0)  # each source sentence against each target block
+        against = np.minimum(scorer.margin(1, b) - scorer.knn_inflation, 0)  # each source sentence against each target block
         misfit = misfit - against[:rows] - against[a - 1:a - 1 + rows]
     if b >= 2:
-        against = np.minimum(scorer.margin(a, 1), 0)
+        against = np.minimum(scorer.margin(a, 1) - scorer.knn_inflation, 0)
         misfit = misfit - against[:, :columns] - against[:, b - 1:b - 1 + columns]
     return misfit

@@ -72,6 +72,18 @@ class AlignParams:
     # 0.951 / 0.924; MAC-Dev unchanged (its rates are below weak_link_rate_none). At 1.0: parallel
     # 0.975 / 0.946, but ar-en shuffle-del10-merge4 0.942 -> 0.930 (merged parts match weakly).
     edge_fit_weight: float = 0.5
+    # A sentence's knn nearest neighbours among few candidates are less alike than among many, so
+    # every kNN margin of a short document runs high (~0.02 on documents of 10-20 sentences;
+    # RESULTS.md, "Short documents") and so omitting there seems costlier, and weak links and
+    # misfit edges cheaper, than in a long one. The three omission costs above (not the matches,
+    # which seed comparable passages: the full offset there cost comparable rows 0.15) take
+    # small_pool_offset x log(FULL_POOL / candidates) off the margins they read, averaged over the
+    # two sides, where a side has fewer than FULL_POOL sentences. FLORES dev, documents of 8-30
+    # sentences, rows' summed strict F1 (parallel / comparable): 0.01: +0.046 / +0.020; 0.015:
+    # +0.047 / +0.052 (21 rows up, 8 down: del30 up to +0.011, merge rows down to -0.007); 0.025:
+    # +0.026 / +0.070; 0.04: -0.042 / +0.015. Documents of 40-200: one row -0.002; MAC-Dev and the
+    # seed ja-fr rewrite unchanged.
+    small_pool_offset: float = 0.015
     omission_percentile: float = 20.0  # auto: margins above this percentile count as support
     lexical_weight: float = 0.1  # TF-IDF overlap of the two English sides, beside the embeddings
     # ... and of the originals where they share a script and not both have English: names, numbers

@@ -58,6 +58,9 @@ class Scorer:
         src_weights, tgt_weights = np.sqrt(self.src_lengths), np.sqrt(self.tgt_lengths)
         self.views: list[tuple[BlockCosines | JoinedCosines, float]] = [
             (BlockCosines(a, b, src_weights, tgt_weights, params.max_block), weight) for a, b, weight in vectors]
+        # what thin kNN neighbourhoods add to a short document's margins, taken off by the omission
+        # costs (AlignParams.small_pool_offset)
+        self.knn_inflation = params.small_pool_offset * (_thinness(n) + _thinness(m)) / 2
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
         self.bonus11 = anchor_bonus(self.src_anchors, self.tgt_anchors)
@@ -194,6 +197,17 @@ class Scorer:
         # an omission is as certain as the best counterpart the sentence could have had is poor
         best = self.margin11[src_ids[0]].max() if src_ids else self.margin11[:, tgt_ids[0]].max()
         return AlignedUnit(src_ids, tgt_ids, round(1 - self.confidence(float(best)), 4), [])
+
+
+# Candidates from which a sentence's kNN neighbourhood is as full as a long document's (the kNN
+# margins of FLORES documents rise below ~40 sentences a side; RESULTS.md, "Short documents").
+FULL_POOL = 40
+
+
+def _thinness(candidates: int) -> float:
+    """How much thinner than FULL_POOL a side of ``candidates`` sentences is, as log(FULL_POOL /
+    candidates), 0 from FULL_POOL up."""
+    return max(math.log(FULL_POOL / max(candidates, 1)), 0.0)
 
 
 def _outside(block_vs_sentences: np.ndarray, size: int, axis: int) -> list[np.ndarray]:
