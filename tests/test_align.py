@@ -284,8 +284,8 @@ def short_documents_with_omissions(code: str, lang: str) -> list[tuple[Side, Sid
         lines = range(first, first + 15)
         src_kept = [k for k in lines if rng.random() >= 0.3]
         tgt_kept = [k for k in lines if rng.random() >= 0.3]
-        gold = [(tuple([src_kept.index(k)] if k in src_kept else []), tuple([tgt_kept.index(k)] if k in tgt_kept else []))
-                for k in lines if k in src_kept or k in tgt_kept]
+        gold = [(tuple([src_kept.index(k)] if k in src_kept else []),
+                 tuple([tgt_kept.index(k)] if k in tgt_kept else [])) for k in lines if k in src_kept or k in tgt_kept]
         cases.append((Side([source[k] for k in src_kept], lang, [None] * len(src_kept)),
                       Side([english[k] for k in tgt_kept], "en", [None] * len(tgt_kept)), gold))
     return cases

@@ -98,7 +98,8 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
         best[i, j] = 1
     costed = {}
     for (a, b), gain in gains.items():
-        weak = np.minimum(scorer.margin(a, b) - scorer.knn_inflation - p.weak_link_margin, 0) * (window_max(best, a, b) == 0)
+        shortfall = np.minimum(scorer.margin(a, b) - scorer.knn_inflation - p.weak_link_margin, 0)
+        weak = shortfall * (window_max(best, a, b) == 0)
         costed[(a, b)] = gain + share * (p.weak_link_weight * weak - p.edge_fit_weight * edge_misfit(scorer, a, b))
     return costed
 
@@ -110,7 +111,8 @@ def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
     misfit: np.ndarray | float = 0.0
     rows, columns = scorer.margin(a, b).shape
     if a >= 2:
-        against = np.minimum(scorer.margin(1, b) - scorer.knn_inflation, 0)  # each source sentence against each target block
+        # each source sentence against each target block
+        against = np.minimum(scorer.margin(1, b) - scorer.knn_inflation, 0)
         misfit = misfit - against[:rows] - against[a - 1:a - 1 + rows]
     if b >= 2:
         against = np.minimum(scorer.margin(a, 1) - scorer.knn_inflation, 0)
