@@ -36,7 +36,7 @@ Two aligners over those scores:
   threshold that go forward together on both sides are a passage both reports tell, wherever
   each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP.
 ``auto`` takes comparable where the clear matches are in no more order than chance puts them,
-parallel where the strong matches are in order; where they are too few or out of order, it runs
+parallel where 30 or more strong matches are in order; where they are fewer or out of order, it runs
 both aligners and keeps comparable only if its links are clearly better supported
 (``Alignment.mode_reason``).
 A parallel pair too long for the DP's memory (two books) is cut at runs of strong matches into

@@ -69,8 +69,10 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         mode = "comparable"
         reason = (f"{evidence}; of {len(clear)} clear matches only {longest_in_order(clear)} "
                   f"in order, no more than in a random order")
-    elif mode == "auto" and len(strong) >= 3 and (order >= params.monotonic_ratio or n * m > MAX_DP_CELLS):
-        # in order: a translation. Out of order in a pair too long to run both aligners on: the
+    elif mode == "auto" and len(strong) >= 3 and (n * m > MAX_DP_CELLS or order >= params.monotonic_ratio
+                                                   and len(strong) >= params.order_evidence):
+        # many, in order: a translation (a few in order may be a short report that moved one
+        # passage: AlignParams.order_evidence). Out of order in a pair too long to run both on: the
         # strong matches of two long documents are many, and their order is the evidence.
         mode = "parallel" if order >= params.monotonic_ratio else "comparable"
         reason = evidence

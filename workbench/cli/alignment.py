@@ -263,7 +263,7 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "path in the workspace, or a file (ingested on the fly). Modes: parallel (translations: monotonic,\n"
             "with 1-2/2-1 merges and omissions), comparable (different outlets: reordered, partial overlap),\n"
             "auto (default: comparable where the clear matches are in no more order than chance; parallel\n"
-            "where the strong matches are in order; otherwise both run, and comparable is kept only if it\n"
+            "where 30 or more strong matches are in order; otherwise both run, and comparable is kept only if it\n"
             "links clearly more). One JSON object per unit.\n\n"
             "Scores: multilingual sentence embeddings, the English of both sides where both have it\n"
             "(translate, or `english DOC FILE`), numbers and names; a Chinese or Japanese side with no\n"
