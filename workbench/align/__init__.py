@@ -37,8 +37,10 @@ Two aligners over those scores:
   each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP.
 ``auto`` takes comparable where the clear matches are in no more order than chance puts them,
 parallel where 30 or more strong matches are in order; where they are fewer or out of order, it runs
-both aligners and keeps comparable only if its links are clearly better supported
-(``Alignment.mode_reason``).
+both aligners and keeps comparable only if its links are clearly better supported (less
+clearly where the parallel result breaks a clear match, as a moved passage makes it do; where
+many strong matches in order chose parallel, broken clear matches send it to the same
+comparison: ``Alignment.mode_reason``).
 A parallel pair too long for the DP's memory (two books) is cut at runs of strong matches into
 pieces aligned one by one (as Bertalign's anchors bound its DP).
 

@@ -62,6 +62,7 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
     reason = f"{mode} as asked"
     evidence = f"{len(strong)} strong matches, {order:.0%} of them in order"
     clear = matches(scorer, params.match_threshold)
+    settled_by_order = False  # parallel chosen, unasked, from the order of many strong matches
     if mode == "auto" and unordered(clear):
         # the clear matches are in no more order than chance puts them (a few strong ones may
         # still be: three random matches are in order one time in six): different reports, which
@@ -76,39 +77,72 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         # strong matches of two long documents are many, and their order is the evidence.
         mode = "parallel" if order >= params.monotonic_ratio else "comparable"
         reason = evidence
+        settled_by_order = mode == "parallel" and n * m <= MAX_DP_CELLS
     cuts = cut_points(strong) if mode == "parallel" and n * m > MAX_DP_CELLS else []
     if cuts:
         units = aligned_in_pieces(src, tgt, embedder, conn, params, cuts)
         reason += f"; {n} x {m} sentences cut at strong matches into {len(cuts) + 1} pieces"
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     gains = unit_gains(scorer)  # both aligners score units alike
+    clearest = matches(scorer, params.moved_match)  # a translation links these, however it moves
     if mode == "auto":  # too few strong matches, or out of order: both aligners, and comparable
-        # only where it links clearly more than parallel does; compared without joined blocks and
-        # clauses, whose model calls only the aligner kept needs (FLORES dev: the same modes and
-        # figures, from 61% of the joined blocks' model calls)
-        rough = unrefined(scorer)
-        parallel, comparable = monotonic(rough, gains, n, m), non_monotonic(rough, gains, n, m)
-        threshold = omission_threshold(scorer)
-        in_order, reordered = support(parallel, threshold), support(comparable, threshold)
-        chosen = reordered >= params.comparable_support * in_order and reordered > 0
+        # only where it links clearly more than parallel does
+        rough_parallel, rough_comparable, in_order, reordered = both_supports(scorer, gains, n, m)
+        moved = broken(rough_parallel, clearest)
+        needed = params.moved_support if moved else params.comparable_support
+        chosen = reordered >= needed * in_order and reordered > 0
         mode = "comparable" if chosen else "parallel"
-        if rough is scorer:
-            units = comparable if chosen else parallel
+        if unrefined(scorer) is scorer:
+            units = rough_comparable if chosen else rough_parallel
         else:
             units = (non_monotonic if chosen else monotonic)(scorer, gains, n, m)
-        reason = (f"{evidence}: both aligners run, {mode} kept (support: parallel {in_order:.3f}, comparable "
-                  f"{reordered:.3f}, without joined blocks or clauses; comparable needs {params.comparable_support:g}x "
-                  "parallel's)")
+        reason = f"{evidence}: {compared(mode, in_order, reordered, needed, moved)}"
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     aligner = monotonic if mode == "parallel" else non_monotonic
     units = aligner(scorer, gains, n, m)
+    moved = broken(units, clearest) if settled_by_order else []
+    if moved:  # many strong matches in order, but parallel breaks some: a long report may have
+        # moved a passage (its lead from the end to the top)
+        _, rough_comparable, in_order, reordered = both_supports(scorer, gains, n, m)
+        if reordered >= params.moved_support * in_order and reordered > 0:
+            mode = "comparable"
+            units = rough_comparable if unrefined(scorer) is scorer else non_monotonic(scorer, gains, n, m)
+        reason += f"; {compared(mode, in_order, reordered, params.moved_support, moved)}"
     return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
+
+
+def both_supports(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int,
+                  m: int) -> tuple[list[AlignedUnit], list[AlignedUnit], float, float]:
+    """Both aligners' units and support (``support``), run without joined blocks and clauses, whose
+    model calls only the aligner kept needs (FLORES dev: the same modes and figures, from 61% of
+    the joined blocks' model calls)."""
+    rough = unrefined(scorer)
+    parallel, comparable = monotonic(rough, gains, n, m), non_monotonic(rough, gains, n, m)
+    threshold = omission_threshold(scorer)
+    return parallel, comparable, support(parallel, threshold), support(comparable, threshold)
+
+
+def compared(mode: str, in_order: float, reordered: float, needed: float, moved: list[tuple[int, int]]) -> str:
+    """Why auto kept ``mode`` after running both aligners."""
+    why = f", as parallel breaks {len(moved)} clear matches" if moved else ""
+    return (f"both aligners run, {mode} kept (support: parallel {in_order:.3f}, comparable {reordered:.3f}, "
+            f"without joined blocks or clauses; comparable needs {needed:g}x parallel's{why})")
 
 
 def unordered(pairs: list[tuple[int, int]]) -> bool:
     """At least MIN_ORDER_EVIDENCE matches, their longest in-order chain no longer than a random
     order's (2 sqrt(n): the expected longest increasing subsequence of a random permutation)."""
     return len(pairs) >= MIN_ORDER_EVIDENCE and longest_in_order(pairs) <= 2 * math.sqrt(len(pairs))
+
+
+def broken(units: list[AlignedUnit], pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The matches among ``pairs`` whose two sentences an alignment does not link to each other: in
+    a parallel alignment, a passage the other report moved, which the monotonic DP cannot follow
+    (it leaves it out, or takes its sentences into units with others)."""
+    unit_of = {}
+    for k, unit in enumerate(units):
+        unit_of.update({("src", i): k for i in unit.src_ids} | {("tgt", j): k for j in unit.tgt_ids})
+    return [(i, j) for i, j in pairs if unit_of[("src", i)] != unit_of[("tgt", j)]]
 
 
 def cut_points(strong: list[tuple[int, int]]) -> list[tuple[int, int]]:
