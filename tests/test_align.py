@@ -537,7 +537,7 @@ def reports_leading_with_their_last_passage(size: int, moved: int) -> list[tuple
     cases = []
     for first in range(0, 300, size):
         lines = list(range(first, first + size))
-        told = lines[-moved:] + lines[:-moved]
+        told = lines[size - moved:] + lines[:size - moved]
         cases.append((Side([french[k] for k in lines], "fr", [None] * size),
                       Side([english[k] for k in told], "en", [None] * size),
                       [((i,), (told.index(k),)) for i, k in enumerate(lines)]))
@@ -566,6 +566,9 @@ def test_a_report_that_moves_one_passage_is_not_taken_for_a_translation(embedder
     assert before == 0 and compared >= 6 and now >= compared + 6, results
     assert now_f1 >= compared_f1 + 0.05 and compared_f1 >= before_f1 + 0.08, results
     assert long_before == 0 and long_now == 5 and long_f1 >= 0.98, results
+    for size in (15, 60):  # the same lines in order, a translation: parallel, as before
+        translations = reports_leading_with_their_last_passage(size, 0)
+        assert all(align(src, tgt, embedder, conn, "auto", defaults).mode == "parallel" for src, tgt, _ in translations)
 
 
 def test_auto_embeds_joined_blocks_and_clauses_for_the_aligner_it_keeps_only(embedder, monkeypatch):
