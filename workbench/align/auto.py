@@ -84,29 +84,29 @@ def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto
         reason += f"; {n} x {m} sentences cut at strong matches into {len(cuts) + 1} pieces"
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     gains = unit_gains(scorer)  # both aligners score units alike
-    clearest = matches(scorer, params.moved_match)  # a translation links these, however it moves
+    refined = unrefined(scorer) is not scorer  # the aligner kept runs again with joined blocks, clauses
     if mode == "auto":  # too few strong matches, or out of order: both aligners, and comparable
         # only where it links clearly more than parallel does
         rough_parallel, rough_comparable, in_order, reordered = both_supports(scorer, gains, n, m)
-        moved = broken(rough_parallel, clearest)
+        moved = broken(rough_parallel, matches(scorer, params.moved_match))
         needed = params.moved_support if moved else params.comparable_support
         chosen = reordered >= needed * in_order and reordered > 0
         mode = "comparable" if chosen else "parallel"
-        if unrefined(scorer) is scorer:
-            units = rough_comparable if chosen else rough_parallel
-        else:
+        if refined:
             units = (non_monotonic if chosen else monotonic)(scorer, gains, n, m)
+        else:
+            units = rough_comparable if chosen else rough_parallel
         reason = f"{evidence}: {compared(mode, in_order, reordered, needed, moved)}"
         return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
     aligner = monotonic if mode == "parallel" else non_monotonic
     units = aligner(scorer, gains, n, m)
-    moved = broken(units, clearest) if settled_by_order else []
+    moved = broken(units, matches(scorer, params.moved_match)) if settled_by_order else []
     if moved:  # many strong matches in order, but parallel breaks some: a long report may have
         # moved a passage (its lead from the end to the top)
         _, rough_comparable, in_order, reordered = both_supports(scorer, gains, n, m)
         if reordered >= params.moved_support * in_order and reordered > 0:
             mode = "comparable"
-            units = rough_comparable if unrefined(scorer) is scorer else non_monotonic(scorer, gains, n, m)
+            units = non_monotonic(scorer, gains, n, m) if refined else rough_comparable
         reason += f"; {compared(mode, in_order, reordered, params.moved_support, moved)}"
     return Alignment(units, mode, order, scorer.used_english, reason, scorer.dictionary)
 
