@@ -17,8 +17,8 @@ from collections.abc import Set as AbstractSet
 import streamlit as st
 
 from workbench import store
-from workbench.anchors import number_spans
 from workbench.embed import Embedder, get_embedder
+from workbench.numbers import number_spans
 from workbench.records import Document
 from workbench.visible import printable
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import review, store
-from workbench.anchors import numbers
 from workbench.app.common import RTL_LANGS, doc_label, flag_words, segments
+from workbench.numbers import numbers
 from workbench.records import StoredDocument
 from workbench.review import PairReview, ReviewUnit
 from workbench.visible import printable

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from workbench import compare, review, store
-from workbench.anchors import numbers
 from workbench.app.common import connect, doc_label, embedder, flags_text, plain_md, side_html
+from workbench.numbers import numbers
 from workbench.translate import english_of
 from workbench.visible import printable
 

@@ -1,0 +1,212 @@
+"""Numbers a text states, with values comparable across languages and scripts.
+
+Digits in any script and grouping convention ("2,000" / "2 000" / "2.000" / "783،562"), Japanese
+万/億/千 after digits, scale words after digits ("1.2 million", "10 milliards"), numbers spelled out
+in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR tables,
+a few forms it lacks added), French and Russian Roman-numeral centuries ("XVIe siècle"), season
+ranges ("1995-96") and month names (dates agree across "7 December 2024", "2024年12月7日",
+"7 ديسمبر 2024").
+
+A word worth 1 ("one", "un", "един", "واحد") is a number only inside a longer spelled number or
+before a scale word: alone it is mostly an article or a pronoun. Kanji numerals are left out:
+一 and 十 are parts of everyday words (一部, 十分).
+"""
+from __future__ import annotations
+
+import importlib
+import re
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９٫٬",
+                        "012345678901234567890123456789.,")
+# 2,000 | 2 000 | 2.000 | 1 040 (thin space) | 783،562 (Arabic comma) in groups of three | 2.5 | 45
+_NUMBER = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:([,.\u00a0\u202f\u2009 ،])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
+_CJK_MULTIPLIER = {"万": 10_000, "億": 100_000_000, "千": 1000}
+# "1995-96", "2019–20": a season or a range of years, the second one written short
+_YEAR_RANGE = re.compile(r"\b((?:1[5-9]|20)\d\d)\s?[-–—/]\s?(\d\d)\b")
+_ROMAN_CENTURY = re.compile(r"\b([IVX]{1,5})(?:e|er|ème|-?(?:ти|ви|ри))?\s+(?:siècles?|век[аи]?|в\.)", re.UNICODE)
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+_LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
+# Forms the CLDR tables lack, where news text uses them
+_MORE_WORDS = {
+    "fr": {"million": 1e6, "milliard": 1e9, "un": 1, "une": 1, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
+           "quinze": 15, "seize": 16, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100},
+    "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единадесет": 11, "единайсет": 11, "дванайсет": 12},
+    "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "آلاف": 1000, "مئة": 100, "مائة": 100,
+           "مئتي": 200, "مئتين": 200, "مائتين": 200, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
+           "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "أربع": 4, "خمس": 5, "ست": 6, "سبع": 7, "ثماني": 8, "ثمان": 8,
+           "تسع": 9, "عشر": 10, "عشرة": 10, "اثني": 2, "اثنتي": 2,
+           **{form: 10.0 * tens for tens, stem in enumerate(
+               ["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2) for form in (stem + "ون", stem + "ين")}},
+}
+_SKIP = {"and", "et", "и"}  # words inside a spelled number
+# words that are numbers only inside a longer spelled number: "cent" is also "per cent"; Arabic
+# "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century) and plural thousands and
+# millions are "thousands of" (آلاف السنين)
+_WEAK = {"cent", "cents", "عشر", "آلاف", "ملايين", "مليارات"}
+_SCALES = {100.0, 1000.0, 1e6, 1e9, 1e12}
+
+
+def _number_words() -> dict[str, float]:
+    words: dict[str, float] = {}
+    for lang in _LANGUAGES:
+        info = importlib.import_module(f"number_parser.data.{lang}").info
+        for table in ("UNIT_NUMBERS", "DIRECT_NUMBERS", "TENS", "HUNDREDS", "BIG_POWERS_OF_TEN"):
+            words.update({word: float(value) for word, value in info[table].items() if " " not in word})
+        words.update({word: float(value) for word, value in _MORE_WORDS.get(lang, {}).items()})
+    words.pop("нула", None)  # zero is never worth flagging
+    words.pop("zero", None)
+    return words
+
+
+_WORDS = _number_words()
+_MONTH_NAMES = [  # month names count as their number, so "7 December" and "12月7日" agree
+    # English ("march", "may" only capitalised: lower-case they are verbs), French, Bulgarian,
+    # Russian (both cases), Arabic
+    "january february _ april _ june july august september october november december",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "януари февруари март април май юни юли август септември октомври ноември декември",
+    "январь февраль _ апрель _ июнь июль _ сентябрь октябрь ноябрь декабрь",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+]
+_MONTHS = {name: float(number) for names in _MONTH_NAMES
+           for number, name in enumerate(names.split(), 1) if name != "_"}
+# capitalised only: "March", "May", and the abbreviations of English dates ("Nov-Feb", "Dec. 7")
+# the Levantine month names of Syrian, Lebanese and Iraqi news ("كانون الأول", December)
+_LEVANTINE_MONTH = re.compile(r"(كانون|تشرين) (الأول|الثاني)|\b(شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول)\b")
+_LEVANTINE = {"تشرين الأول": 10.0, "تشرين الثاني": 11.0, "كانون الأول": 12.0, "كانون الثاني": 1.0, "شباط": 2.0,
+              "آذار": 3.0, "نيسان": 4.0, "أيار": 5.0, "حزيران": 6.0, "تموز": 7.0, "آب": 8.0, "أيلول": 9.0}
+_CAPITALISED_MONTHS = {"March": 3.0, "May": 5.0, "Feb": 2.0, "Apr": 4.0, "Aug": 8.0, "Sep": 9.0,
+                       "Oct": 10.0, "Nov": 11.0, "Dec": 12.0}
+# French "mars" is March, "Mars" the planet; and so on
+_CASED_MONTHS = {"Mars", "mars", *_CAPITALISED_MONTHS}
+_CAPITALISED_MONTHS["mars"] = 3.0
+_WORD = re.compile(r"quatre-vingts?|\w+", re.UNICODE)
+
+
+def normalise_digits(text: str) -> str:
+    """Digits and Arabic decimal/grouping signs as ASCII, one character for one (spans stay valid)."""
+    return text.translate(_DIGITS)
+
+
+def number_spans(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, value) of every number the text states, values comparable across languages."""
+    digits = normalise_digits(text)
+    found = _digit_numbers(digits) + _roman_centuries(digits)
+    found += [(m.start(), m.end(), _LEVANTINE[m.group()]) for m in _LEVANTINE_MONTH.finditer(digits)]
+    covered = [(start, end) for start, end, _ in found]
+    words = [w for w in _WORD.finditer(digits) if not any(s <= w.start() < e for s, e in covered)]
+    spelled = _spelled_numbers(digits, words)
+    found = _scaled(digits, found, spelled)
+    for word in words:
+        month = (_CAPITALISED_MONTHS.get(word.group()) if word.group() in _CASED_MONTHS
+                 else _MONTHS.get(word.group().casefold()))
+        if month:
+            found.append((word.start(), word.end(), month))
+    return sorted(found)
+
+
+def numbers(text: str) -> set[float]:
+    return {value for _, _, value in number_spans(text)}
+
+
+def _digit_numbers(digits: str) -> list[tuple[int, int, float]]:
+    found: list[tuple[int, int, float]] = []
+    for match in _NUMBER.finditer(digits):
+        integer, separator, decimal_sep, decimal = match.groups()
+        if digits[match.start() - 1:match.start()] == ":" and integer == "00":
+            continue  # the minutes of "11:00", which "11 h" and "11時" do not write
+        value = float(re.sub(r"\D", "", integer)) if separator else float(integer)
+        if decimal and not (separator and decimal_sep == separator):
+            value = float(f"{int(value)}.{decimal}")
+        end = match.end()
+        if digits[end:end + 1] in _CJK_MULTIPLIER:
+            value *= _CJK_MULTIPLIER[digits[end]]
+            end += 1
+        if found and found[-1][1] == match.start() and digits[match.start() - 1] in _CJK_MULTIPLIER:
+            start, _, before = found.pop()  # "10万4500": 104,500
+            found.append((start, end, before + value))
+        else:
+            found.append((match.start(), end, value))
+    for match in _YEAR_RANGE.finditer(digits):  # "1995-96": the second year is 1996
+        first, short = match.group(1), match.group(2)
+        if int(short) > int(first[2:]):
+            found = [(s, e, float(first[:2] + short) if s == match.start(2) else v) for s, e, v in found]
+    return found
+
+
+def _roman_centuries(digits: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _ROMAN_CENTURY.finditer(digits):
+        values = [_ROMAN[c] for c in match.group(1)]
+        value = sum(-v if v < after else v for v, after in zip(values, values[1:] + [0]))
+        found.append((match.start(1), match.end(1), float(value)))
+    return found
+
+
+def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int, float]]:
+    """Runs of number words ("twenty-one", "deux mille", "ثلاثة آلاف"), each run one number: words
+    next to each other, or with a hyphen or "and" between them."""
+    found: list[tuple[int, int, float]] = []
+    k = 0
+    while k < len(words):
+        run = [(words[k].start(), words[k].end(), v)] if (v := _word_value(words[k].group())) is not None else []
+        k += 1
+        while run and k < len(words):
+            gap = digits[run[-1][1]:words[k].start()].strip()
+            if gap in ("", "-") and (value := _word_value(words[k].group())) is not None:
+                run.append((words[k].start(), words[k].end(), value))
+                k += 1
+            elif (gap == "" and words[k].group().casefold() in _SKIP and k + 1 < len(words)
+                  and digits[words[k].end():words[k + 1].start()].strip() == ""
+                  and (value := _word_value(words[k + 1].group())) is not None
+                  and run[-1][2] >= 20 and value < run[-1][2]):  # "vingt et un", not "trois et six"
+                run.append((words[k + 1].start(), words[k + 1].end(), value))
+                k += 2
+            else:
+                break
+        if len(run) > 1 or (run and run[0][2] != 1 and digits[run[0][0]:run[0][1]].casefold() not in _WEAK):
+            found.append((run[0][0], run[-1][1], _run_value([v for _, _, v in run])))
+    return found
+
+
+def _word_value(word: str) -> float | None:
+    folded = word.casefold()
+    if folded in _WORDS:
+        return _WORDS[folded]
+    if folded.startswith("و") and folded[1:] in _WORDS:  # Arabic "and" is written onto the word
+        return _WORDS[folded[1:]]
+    return None
+
+
+def _run_value(values: list[float]) -> float:
+    """The value of spelled number words in order: units and tens add up, a scale multiplies what
+    came before it ("three hundred and twenty thousand" -> 320,000)."""
+    total, current = 0.0, 0.0
+    for value in values:
+        if value == 100:
+            current = (current or 1) * 100
+        elif value >= 1000:
+            total += (current or 1) * value
+            current = 0.0
+        else:
+            current += value
+    return total + current
+
+
+def _scaled(digits: str, found: list[tuple[int, int, float]],
+            spelled: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Digits followed by a spelled scale ("1.2 million", "2 хиляди") as one number; the rest as is."""
+    scales = {start: (end, value) for start, end, value in spelled if value in _SCALES}
+    merged, used = [], set()
+    for start, end, value in found:
+        gap = len(digits[end:]) - len(digits[end:].lstrip())
+        if 0 < gap <= 2 and end + gap in scales and value < 1000:
+            scale_end, scale = scales[end + gap]
+            merged.append((start, scale_end, value * scale))
+            used.add(end + gap)
+        else:
+            merged.append((start, end, value))
+    return merged + [s for s in spelled if s[0] not in used]
