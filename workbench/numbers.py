@@ -3,18 +3,24 @@
 Digits in any script and grouping convention ("2,000" / "2 000" / "2.000" / "783،562"), Japanese
 万/億/千 after digits, scale words after digits ("1.2 million", "10 milliards"), numbers spelled out
 in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR tables,
-a few forms it lacks added), French and Russian Roman-numeral centuries ("XVIe siècle"), season
-ranges ("1995-96") and month names (dates agree across "7 December 2024", "2024年12月7日",
-"7 ديسمبر 2024").
+a few forms it lacks added), English and French ordinals ("fifteenth", "vingtième"), French and
+Russian Roman-numeral centuries ("XVIe siècle"), season ranges ("1995-96") and month names (dates
+agree across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول 2024").
 
-A word worth 1 ("one", "un", "един", "واحد") is a number only inside a longer spelled number or
-before a scale word: alone it is mostly an article or a pronoun. Kanji numerals are left out:
-一 and 十 are parts of everyday words (一部, 十分).
+Chinese and Japanese numerals ("十六岁", "两个", "三千五百"), valued by cn2an: a run of two or more,
+or one before a counter (个, 人, 年, つ, ...); not the everyday words and idioms they are part of
+(一些, 十分, 千万 "by all means", 万一 "in case", 七零八落). Approximate ranges ("十七八岁",
+seventeen or eighteen) are two numbers.
+
+A number worth 1 ("one", "un", "един", "واحد", "一个") counts only inside a longer spelled number
+or before a scale word: alone it is mostly an article or a pronoun.
 """
 from __future__ import annotations
 
 import importlib
 import re
+
+import cn2an
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９٫٬",
                         "012345678901234567890123456789.,")
@@ -40,6 +46,14 @@ _MORE_WORDS = {
            **{form: 10.0 * tens for tens, stem in enumerate(
                ["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2) for form in (stem + "ون", stem + "ين")}},
 }
+# Chinese and Japanese numerals: a run of them, "百分之" (per cent) before it taken as part of it
+_HAN_NUMBER = re.compile(r"(百分之)?([〇零一二两兩三四五六七八九十百千万萬亿億]+)")
+_HAN_COUNTERS = set("个個人年月日天次岁歳名位只条件本点時时分秒里米倍层句步口张頭头匹间家座封声回遍种把块根颗辆架艘枚つ度周週期届号元円代成割")
+_HAN_DIGITS = "一二两兩三四五六七八九"
+_HAN_UNITS = set("十百千万萬亿億")
+_HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分"}  # "very", "by all means", "in case", ...
+_ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fifth": 5.0, "eighth": 8.0, "ninth": 9.0, "twelfth": 12.0,
+             "premier": 1.0, "première": 1.0, "seconde": 2.0}
 _SKIP = {"and", "et", "и"}  # words inside a spelled number
 # words that are numbers only inside a longer spelled number: "cent" is also "per cent"; Arabic
 # "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century) and plural thousands and
@@ -62,10 +76,9 @@ def _number_words() -> dict[str, float]:
 
 _WORDS = _number_words()
 _MONTH_NAMES = [  # month names count as their number, so "7 December" and "12月7日" agree
-    # English ("march", "may" only capitalised: lower-case they are verbs), French, Bulgarian,
-    # Russian (both cases), Arabic
+    # English, French, Bulgarian, Russian (both cases), Arabic (_CASED_MONTHS: March, May, mars)
     "january february _ april _ june july august september october november december",
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "janvier février _ avril mai juin juillet août septembre octobre novembre décembre",
     "януари февруари март април май юни юли август септември октомври ноември декември",
     "январь февраль _ апрель _ июнь июль _ сентябрь октябрь ноябрь декабрь",
     "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
@@ -73,16 +86,15 @@ _MONTH_NAMES = [  # month names count as their number, so "7 December" and "12�
 ]
 _MONTHS = {name: float(number) for names in _MONTH_NAMES
            for number, name in enumerate(names.split(), 1) if name != "_"}
-# capitalised only: "March", "May", and the abbreviations of English dates ("Nov-Feb", "Dec. 7")
 # the Levantine month names of Syrian, Lebanese and Iraqi news ("كانون الأول", December)
 _LEVANTINE_MONTH = re.compile(r"(كانون|تشرين) (الأول|الثاني)|\b(شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول)\b")
 _LEVANTINE = {"تشرين الأول": 10.0, "تشرين الثاني": 11.0, "كانون الأول": 12.0, "كانون الثاني": 1.0, "شباط": 2.0,
               "آذار": 3.0, "نيسان": 4.0, "أيار": 5.0, "حزيران": 6.0, "تموز": 7.0, "آب": 8.0, "أيلول": 9.0}
-_CAPITALISED_MONTHS = {"March": 3.0, "May": 5.0, "Feb": 2.0, "Apr": 4.0, "Aug": 8.0, "Sep": 9.0,
-                       "Oct": 10.0, "Nov": 11.0, "Dec": 12.0}
-# French "mars" is March, "Mars" the planet; and so on
-_CASED_MONTHS = {"Mars", "mars", *_CAPITALISED_MONTHS}
-_CAPITALISED_MONTHS["mars"] = 3.0
+# month names that are months in this spelling only: "March" and "May" (lower-case they are verbs),
+# the abbreviations of English dates ("Nov-Feb", "Dec. 7") and French "mars" ("Mars" is the planet)
+_CASED_MONTHS = {"March": 3.0, "May": 5.0, "Feb": 2.0, "Apr": 4.0, "Aug": 8.0, "Sep": 9.0, "Oct": 10.0, "Nov": 11.0,
+                 "Dec": 12.0, "mars": 3.0}
+_CASE_SENSITIVE = {word.casefold() for word in _CASED_MONTHS}
 _WORD = re.compile(r"quatre-vingts?|\w+", re.UNICODE)
 
 
@@ -94,15 +106,17 @@ def normalise_digits(text: str) -> str:
 def number_spans(text: str) -> list[tuple[int, int, float]]:
     """(start, end, value) of every number the text states, values comparable across languages."""
     digits = normalise_digits(text)
-    found = _digit_numbers(digits) + _roman_centuries(digits)
+    found = _digit_numbers(digits) + _roman_centuries(digits) + _han_numbers(digits)
     found += [(m.start(), m.end(), _LEVANTINE[m.group()]) for m in _LEVANTINE_MONTH.finditer(digits)]
-    covered = [(start, end) for start, end, _ in found]
-    words = [w for w in _WORD.finditer(digits) if not any(s <= w.start() < e for s, e in covered)]
+    covered = bytearray(len(digits))
+    for start, end, _ in found:
+        covered[start:end] = b"\x01" * (end - start)
+    words = [w for w in _WORD.finditer(digits) if not covered[w.start()]]
     spelled = _spelled_numbers(digits, words)
     found = _scaled(digits, found, spelled)
     for word in words:
-        month = (_CAPITALISED_MONTHS.get(word.group()) if word.group() in _CASED_MONTHS
-                 else _MONTHS.get(word.group().casefold()))
+        folded = word.group().casefold()
+        month = _CASED_MONTHS.get(word.group()) if folded in _CASE_SENSITIVE else _MONTHS.get(folded)
         if month:
             found.append((word.start(), word.end(), month))
     return sorted(found)
@@ -146,6 +160,40 @@ def _roman_centuries(digits: str) -> list[tuple[int, int, float]]:
     return found
 
 
+def _han_numbers(digits: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _HAN_NUMBER.finditer(digits):
+        percent, run = match.groups()
+        word = digits[match.start(2):match.end() + 1]
+        if not percent and (run in _HAN_WORDS or word in _HAN_WORDS or re.search(r"(.)\1", run)):
+            continue  # an everyday word ("十分") or an idiom ("三三两两")
+        if len(run) == 1 and not percent and digits[match.end():match.end() + 1] not in _HAN_COUNTERS:
+            continue
+        found += [(match.start(), match.end(), value) for value in _han_values(run) if value != 1 or percent]
+    return found
+
+
+def _han_values(run: str) -> list[float]:
+    """The numbers a run of Han numerals states: one, or two for an approximate range ("十七八岁",
+    seventeen or eighteen; "三四点"), none for what is not a number."""
+    if len(run) > 1 and run[-1] in "两兩":
+        run = run[:-1]  # "二十两银子": twenty taels, 两 the unit
+    if not _HAN_UNITS & set(run) and len(run) > 2:
+        return _cn2an([run]) if len(run) == 4 else []  # "二〇二四" (a year); "七零八落" (an idiom)
+    pair = re.search(f"([{_HAN_DIGITS}])([{_HAN_DIGITS}])([{''.join(_HAN_UNITS)}]?)$", run)
+    if pair:  # a range: "十四五" -> 14, 15; "一二十" -> 10, 20; "八九" -> 8, 9
+        head = run[:pair.start()]
+        return _cn2an([head + pair.group(1) + pair.group(3), head + pair.group(2) + pair.group(3)])
+    return _cn2an([run])
+
+
+def _cn2an(runs: list[str]) -> list[float]:
+    try:
+        return [float(cn2an.cn2an(run, "normal")) for run in runs]
+    except ValueError:  # not a well-formed numeral
+        return []
+
+
 def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int, float]]:
     """Runs of number words ("twenty-one", "deux mille", "ثلاثة آلاف"), each run one number: words
     next to each other, or with a hyphen or "and" between them."""
@@ -178,7 +226,17 @@ def _word_value(word: str) -> float | None:
         return _WORDS[folded]
     if folded.startswith("و") and folded[1:] in _WORDS:  # Arabic "and" is written onto the word
         return _WORDS[folded[1:]]
-    return None
+    return _ordinal_value(folded)
+
+
+def _ordinal_value(folded: str) -> float | None:
+    """English and French ordinals ("fifteenth", "twenty-first", "vingtième"): Chinese and Japanese
+    write them in numerals ("十五队", the fifteenth team; "21岁の誕生日")."""
+    if folded in _ORDINALS:
+        return _ORDINALS[folded]
+    stems = ([folded[:-4] + "y"] if folded.endswith("ieth") else [folded[:-2]] if folded.endswith("th") else
+             [folded[:-4], folded[:-4] + "e", folded[:-5] + "f", folded[:-5]] if folded.endswith("ième") else [])
+    return next((_WORDS[stem] for stem in stems if stem in _WORDS), None)
 
 
 def _run_value(values: list[float]) -> float:
