@@ -3,7 +3,8 @@
 Digits in any script and grouping convention ("2,000" / "2 000" / "2.000" / "783،562"), Japanese
 万/億/千 after digits, scale words after digits ("1.2 million", "10 milliards"), numbers spelled out
 in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR tables,
-a few forms it lacks added), English and French ordinals ("fifteenth", "vingtième"), French and
+a few forms it lacks added), English, French and Arabic ordinals ("fifteenth", "vingtième", "الخامس
+عشر"), French and
 Russian Roman-numeral centuries ("XVIe siècle"), season ranges ("1995-96") and month names (dates
 agree across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول 2024").
 
@@ -34,13 +35,12 @@ _ROMAN = {"I": 1, "V": 5, "X": 10}
 _LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
 # Forms the CLDR tables lack, where news text uses them
 _MORE_WORDS = {
-    "fr": {"million": 1e6, "milliard": 1e9, "un": 1, "une": 1, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
-           "quinze": 15, "seize": 16, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100},
-    "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единадесет": 11, "единайсет": 11, "дванайсет": 12},
-    "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "آلاف": 1000, "مئة": 100, "مائة": 100,
+    "fr": {"million": 1e6, "milliard": 1e9, "soixante": 60, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100},
+    "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единайсет": 11, "дванайсет": 12},
+    "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مئة": 100,
            "مئتي": 200, "مئتين": 200, "مائتين": 200, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
            "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "أربع": 4, "خمس": 5, "ست": 6, "سبع": 7, "ثماني": 8, "ثمان": 8,
-           "تسع": 9, "عشر": 10, "عشرة": 10, "اثني": 2, "اثنتي": 2,
+           "تسع": 9, "عشر": 10, "اثني": 2, "اثنتي": 2,
            **{form: 10.0 * tens for tens, stem in enumerate(
                ["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2) for form in (stem + "ون", stem + "ين")}},
 }
@@ -52,6 +52,11 @@ _HAN_UNITS = set("十百千万萬亿億")
 _HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分"}  # "very", "by all means", "in case", ...
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fifth": 5.0, "eighth": 8.0, "ninth": 9.0, "twelfth": 12.0,
              "premier": 1.0, "première": 1.0, "seconde": 2.0}
+# Arabic ordinals, read after the article: "القرن الخامس عشر" (the 15th century) is الخامس + عشر
+# (الحادي: the "one" of the 11th and the 21st)
+_ARABIC_ORDINALS = {stem + ending: float(value) for value, stem in enumerate(
+    ["أول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"], 1)
+    for ending in ("", "ة")} | {"أولى": 1.0, "حادي": 1.0, "حادية": 1.0}
 _SKIP = {"and", "et", "и"}  # words inside a spelled number
 # words that are numbers only inside a longer spelled number: "cent" is also "per cent"; Arabic
 # "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century) and plural thousands and
@@ -67,9 +72,7 @@ def _number_words() -> dict[str, float]:
         for table in ("UNIT_NUMBERS", "DIRECT_NUMBERS", "TENS", "HUNDREDS", "BIG_POWERS_OF_TEN"):
             words.update({word: float(value) for word, value in info[table].items() if " " not in word})
         words.update({word: float(value) for word, value in _MORE_WORDS.get(lang, {}).items()})
-    words.pop("нула", None)  # zero is never worth flagging
-    words.pop("zero", None)
-    return words
+    return {word: value for word, value in words.items() if value}  # zero is never worth flagging
 
 
 _WORDS = _number_words()
@@ -196,7 +199,7 @@ def _cn2an(runs: list[str]) -> list[float]:
 
 def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int, float]]:
     """Runs of number words ("twenty-one", "deux mille", "ثلاثة آلاف"), each run one number: words
-    next to each other, or with a hyphen or "and" between them."""
+    next to each other, or with a hyphen or "and" between them, where they compose (_composes)."""
     found: list[tuple[int, int, float]] = []
     k = 0
     while k < len(words):
@@ -204,7 +207,8 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int,
         k += 1
         while run and k < len(words):
             gap = digits[run[-1][1]:words[k].start()].strip()
-            if gap in ("", "-") and (value := _word_value(words[k].group())) is not None:
+            if gap in ("", "-") and (value := _word_value(words[k].group())) is not None and _composes(
+                    run[-1][2], value, gap, words[k].group().startswith("و")):
                 run.append((words[k].start(), words[k].end(), value))
                 k += 1
             elif (gap == "" and words[k].group().casefold() in _SKIP and k + 1 < len(words)
@@ -220,13 +224,28 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int,
     return found
 
 
+def _composes(last: float, value: float, gap: str, with_and: bool) -> bool:
+    """Whether number word ``value`` right after ``last`` continues one number: a scale ("two
+    thousand"), units after tens ("twenty one"), Arabic units and "and" tens ("ثلاثة وعشرون"), a unit
+    and ten (Arabic teens: "الخامس عشر"), French "dix-sept" and "soixante-quinze"; not "the first
+    ten" ("العشرة الأولى") or two numbers joined by "and" ("التاسع عشر والعشرين")."""
+    if with_and:
+        return last < 10 and 20 <= value < 100 and value % 10 == 0
+    return (value >= 100 or (last >= 100 and value < last) or (20 <= last < 100 and last % 10 == 0 and value < 10)
+            or (last < 10 and value == 10) or (gap == "-" and last == 10 and value < 10)
+            or (last in (60, 80) and 10 <= value < 20))
+
+
 def _word_value(word: str) -> float | None:
     folded = word.casefold()
     if folded in _WORDS:
         return _WORDS[folded]
-    if folded.startswith("و") and folded[1:] in _WORDS:  # Arabic "and" is written onto the word
-        return _WORDS[folded[1:]]
-    return _ordinal_value(folded)
+    if folded.startswith("و"):  # Arabic "and" is written onto the word ("الحادي والعشرين", 21st)
+        folded = folded[1:]
+    if folded.startswith("ال"):  # ... and so is the article
+        folded = folded[2:]
+        return _WORDS.get(folded, _ARABIC_ORDINALS.get(folded))
+    return _WORDS.get(folded, _ordinal_value(folded))
 
 
 def _ordinal_value(folded: str) -> float | None:
