@@ -48,7 +48,7 @@ _MORE_WORDS = {
 _HAN_NUMBER = re.compile(r"(百分之)?([〇零一二两兩三四五六七八九十百千万萬亿億]+)")
 _HAN_COUNTERS = set("个個人年月日天次岁歳名位只条件本点時时分秒里米倍层句步口张頭头匹间家座封声回遍种把块根颗辆架艘枚つ度周週期届号元円代成割")
 _HAN_DIGITS = "一二两兩三四五六七八九"
-_HAN_UNITS = set("十百千万萬亿億")
+_HAN_UNITS = "十百千万萬亿億"
 _HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分"}  # "very", "by all means", "in case", ...
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fifth": 5.0, "eighth": 8.0, "ninth": 9.0, "twelfth": 12.0,
              "premier": 1.0, "première": 1.0, "seconde": 2.0}
@@ -179,9 +179,9 @@ def _han_values(run: str) -> list[float]:
     seventeen or eighteen; "三四点"), none for what is not a number."""
     if len(run) > 1 and run[-1] in "两兩":
         run = run[:-1]  # "二十两银子": twenty taels, 两 the unit
-    if not _HAN_UNITS & set(run) and len(run) > 2:
+    if len(run) > 2 and not any(char in _HAN_UNITS for char in run):
         return _cn2an([run]) if len(run) == 4 else []  # "二〇二四" (a year); "七零八落" (an idiom)
-    pair = re.search(f"([{_HAN_DIGITS}])([{_HAN_DIGITS}])([{''.join(_HAN_UNITS)}]?)$", run)
+    pair = re.search(f"([{_HAN_DIGITS}])([{_HAN_DIGITS}])([{_HAN_UNITS}]?)$", run)
     if pair:  # a range: "十四五" -> 14, 15; "一二十" -> 10, 20; "八九" -> 8, 9
         head = run[:pair.start()]
         return _cn2an([head + pair.group(1) + pair.group(3), head + pair.group(2) + pair.group(3)])
