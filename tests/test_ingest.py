@@ -129,8 +129,20 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     ("fr", "Il est arrivé vers 5 h. du matin. Puis il est reparti.", ["Il est arrivé vers 5 h. du matin.", "Puis il est reparti."]),
     ("en", "iPhone sales rose. iOS updates followed.", ["iPhone sales rose.", "iOS updates followed."]),
     ("en", "\u201cWe won.\u201d He smiled.", ["\u201cWe won.\u201d", "He smiled."]),
+    # ... and at titles, initials and Latin abbreviations (FLORES-200 lines pysbd cut)
+    ("fr", "Le bus allait vers Six Flags St. Louis, dans le Missouri. Il est arrivé.",
+     ["Le bus allait vers Six Flags St. Louis, dans le Missouri.", "Il est arrivé."]),
+    ("fr", "Vers 1000 avant J.-C., les Assyriens ont introduit la cavalerie. Roe v. Wade suivit.",
+     ["Vers 1000 avant J.-C., les Assyriens ont introduit la cavalerie.", "Roe v. Wade suivit."]),
+    ("fr", "Le chef de la NASA, N. Wayne Hale Jr., a parlé. Il y en a. Puis il part.",
+     ["Le chef de la NASA, N. Wayne Hale Jr., a parlé.", "Il y en a.", "Puis il part."]),
+    ("bg", "Той работи за Джон Ф. Кенеди на площад „Св. Петър“. Роден е през 1950 г. Учи в София.",
+     ["Той работи за Джон Ф. Кенеди на площад „Св. Петър“.", "Роден е през 1950 г. Учи в София."]),
+    ("ar", "اكتشفَ د. توني مول مرضَ السّل. ثم غادر.", ["اكتشفَ د. توني مول مرضَ السّل.", "ثم غادر."]),
+    ("ja", "ピケJr.は2009年に解雇されました。彼は去った。", ["ピケJr.は2009年に解雇されました。", "彼は去った。"]),
 ])
-def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_and_lower_case(lang, line, sentences):
+def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
+        lang, line, sentences):
     text = f"Title\n{line}\n"
     found = segment(text, lang)[1:]
     assert [s.text for s in found] == sentences
