@@ -279,3 +279,25 @@ def test_compare_says_when_the_english_changed_since_the_alignment(populated):
     assert [w for w in at.warning if "have changed since" in str(w.value)]
     at.button(key="realign").click().run()
     assert not [w for w in at.warning if "have changed since" in str(w.value)]
+
+
+def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edited_pair):
+    """Flags stored by an older rule (v6 workspaces: before numbers in words and the one-sided
+    threshold) are read again on opening, so that "accept unflagged" goes by the rule shown."""
+    conn, _, ja, fr = edited_pair
+    compare.compute_links(conn, [ja, fr], get_embedder())
+    current = {(u.position, tuple(u.flags)) for u in review.load_pair(conn, ja.id, fr.id).units}
+    links = conn.execute("SELECT doc, idx, other_doc, flags FROM links ORDER BY doc, idx, other_doc").fetchall()
+    assert links and any(flags for _, flags in current) and any(not flags for _, flags in current)
+    # the old rule's flags: every linked unit and link flagged one way, the flagged ones not at all
+    conn.execute("UPDATE units SET flags = CASE WHEN flags = '[]' AND json_array_length(src_ids) > 0 AND "
+                 "json_array_length(tgt_ids) > 0 THEN '[\"number_one_sided\"]' ELSE '[]' END")
+    conn.execute("UPDATE links SET flags = CASE WHEN flags = '[]' THEN '[\"number_mismatch\"]' ELSE '[]' END")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+
+    upgraded = store.connect(store.workspace_dir(None))
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+    assert {(u.position, tuple(u.flags)) for u in review.load_pair(upgraded, ja.id, fr.id).units} == current
+    assert upgraded.execute("SELECT doc, idx, other_doc, flags FROM links ORDER BY doc, idx, other_doc"
+                            ).fetchall() == links

@@ -77,6 +77,13 @@ def number_flags(a: Anchors, b: Anchors, one_sided_from: float = ONE_SIDED_FROM)
     return []
 
 
+def unit_flags(src_texts: list[str], tgt_texts: list[str]) -> list[str]:
+    """number_flags of a unit of these sentences, read from their texts (none where a side is empty)."""
+    if not (src_texts and tgt_texts):
+        return []
+    return number_flags(anchors(" ".join(src_texts)), anchors(" ".join(tgt_texts)))
+
+
 def anchor_bonus(src: list[Anchors], tgt: list[Anchors]) -> np.ndarray:
     """Agreement of anchors in [0, 1] of every source with every target passage: the share of
     numbers shared (of the larger set) plus half the share of names shared (of the smaller set).

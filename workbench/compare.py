@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__, dictionary, store
 from .align import Alignment, AlignParams, Scorer, Side, align, edge_clauses, margins
-from .anchors import anchors, number_flags
+from .anchors import unit_flags
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Link, Sentence, StoredDocument
 from .translate import english_of
@@ -374,7 +374,7 @@ def links_between(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument
     found = []
     for p, row in enumerate(scorer.margin11):
         q = int(chosen[p].argmax())
-        flags = number_flags(anchors(src.side.texts[p]), anchors(tgt.side.texts[q]))
+        flags = unit_flags([src.side.texts[p]], [tgt.side.texts[q]])
         found.append(Link(a.id, src.indices[p], b.id, tgt.indices[q], round(scorer.confidence(float(row[q])), 4),
                           tuple(flags)))
     return found

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from . import store
-from .anchors import anchors, number_flags
+from .anchors import unit_flags
 
 STATUSES = ("accepted", "rejected", "edited")  # edited: relinked by an analyst, a proposal until accepted
 DECIDED = ("accepted", "rejected")
@@ -233,9 +233,7 @@ def log(conn: sqlite3.Connection) -> list[dict]:
 def _relink(conn: sqlite3.Connection, pair: PairReview, action: str, units: list[ReviewUnit],
             edited: list[ReviewUnit], reviewer: str) -> None:
     for unit in edited:
-        a = anchors(" ".join(pair.src.texts[i] for i in unit.src_ids))
-        b = anchors(" ".join(pair.tgt.texts[j] for j in unit.tgt_ids))
-        unit.flags = number_flags(a, b) if unit.src_ids and unit.tgt_ids else []
+        unit.flags = unit_flags([pair.src.texts[i] for i in unit.src_ids], [pair.tgt.texts[j] for j in unit.tgt_ids])
     _apply(conn, pair, action, reviewer,
            [(u, _decision(pair, u, "edited", u.note, reviewer)) for u in edited], units)
     for position, unit in enumerate(units):

@@ -13,6 +13,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .anchors import unit_flags
 from .records import Document, Link, Sentence, StoredDocument
 
 DB_NAME = "workbench.sqlite3"
@@ -275,7 +276,31 @@ def _to_v6(conn: sqlite3.Connection) -> None:
         PRIMARY KEY (src_doc, tgt_doc, request))""")
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6]
+def _to_v7(conn: sqlite3.Connection) -> None:
+    """Number flags of stored units and links read again by the rule of 2026-12-06 (numbers written
+    in words and Han numerals read; a number on one side only flagged from 13): a workspace aligned
+    before would otherwise show the old rule's flags, and bulk-accept "unflagged" units by them,
+    until each pair is aligned again."""
+    texts: dict[int, dict[int, str]] = {}
+
+    def sentences(doc_id: int, ids: list[int]) -> list[str]:
+        if doc_id not in texts:
+            texts[doc_id] = dict(sentence_texts(conn, doc_id))
+        return [texts[doc_id].get(i, "") for i in ids]
+
+    units = conn.execute("SELECT u.alignment_id, u.position, u.src_ids, u.tgt_ids, a.src_doc, a.tgt_doc "
+                         "FROM units u JOIN alignments a ON a.id = u.alignment_id").fetchall()
+    conn.executemany("UPDATE units SET flags = ? WHERE alignment_id = ? AND position = ?", [
+        (json.dumps(unit_flags(sentences(r["src_doc"], json.loads(r["src_ids"])),
+                               sentences(r["tgt_doc"], json.loads(r["tgt_ids"])))), r["alignment_id"], r["position"])
+        for r in units])
+    links = conn.execute("SELECT rowid, doc, idx, other_doc, other_idx FROM links").fetchall()
+    conn.executemany("UPDATE links SET flags = ? WHERE rowid = ?", [
+        (json.dumps(unit_flags(sentences(r["doc"], [r["idx"]]), sentences(r["other_doc"], [r["other_idx"]]))),
+         r["rowid"]) for r in links])
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
