@@ -13,7 +13,6 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .anchors import unit_flags
 from .records import Document, Link, Sentence, StoredDocument
 
 DB_NAME = "workbench.sqlite3"
@@ -281,6 +280,8 @@ def _to_v7(conn: sqlite3.Connection) -> None:
     in words and Han numerals read; a number on one side only flagged from 13): a workspace aligned
     before would otherwise show the old rule's flags, and bulk-accept "unflagged" units by them,
     until each pair is aligned again."""
+    from .anchors import unit_flags  # the number parser's tables: loaded by this step only
+
     texts: dict[int, dict[int, str]] = {}
 
     def sentences(doc_id: int, ids: list[int]) -> list[str]:
