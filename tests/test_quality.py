@@ -56,7 +56,7 @@ def test_the_mid_layer_mix_tells_a_translation_from_its_neighbours_better_than_t
     better than the last layer's alone, in every language (FLORES dev in the repo, 150 lines)."""
     embedder = get_embedder()
     mid = e5_layers(embedder, quality.MID_LAYER)
-    assert mid is not None and mid.name != embedder.name and e5_layers(mid, 3) is not None
+    assert mid is not None and mid.name != embedder.name
     english = flores("eng_Latn", 150)
     errors = {}
     for code in ("jpn_Jpan", "arb_Arab", "fra_Latn", "bul_Cyrl"):
