@@ -95,6 +95,11 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         assert numbers(a) == numbers(b), (a, b, numbers(a), numbers(b))
     assert numbers("entre trois et six mois") == {3.0, 6.0}  # "et" joins "vingt et un", not a range
     assert numbers("50 per cent") == numbers("50 cents") == {50.0}  # "cent" alone is not 100
+    # plural scales alone are "thousands of", no number; after digits they scale them (dev lines)
+    assert not numbers("хиляди барела") | numbers("des milliards de kilomètres") | numbers("billions of dollars")
+    assert not numbers("قناة ألفا تي في")  # Alpha TV, not a thousand
+    assert numbers("340 ملايين") == numbers("340 millions") == numbers("340 млн.") == {340e6}
+    assert numbers("2 хиляди") == numbers("две хиляди") == {2000.0} and numbers("ثلاثين ألفا") == {30000.0}
     assert not numbers("one of the nine") - {9.0} and not numbers("un homme") and not numbers("Mars is red")
     assert numbers("It may rain") == set() and numbers("Sept points") == {7.0}  # French seven, not September
     assert numbers("القرن الخامس عشر") == numbers("the 15th century") == {15.0}  # an ordinal, "عشر" closing it

@@ -59,9 +59,11 @@ _ARABIC_ORDINALS = {stem + ending: float(value) for value, stem in enumerate(
     for ending in ("", "ة")} | {"أولى": 1.0, "حادي": 1.0, "حادية": 1.0}
 _SKIP = {"and", "et", "и"}  # words inside a spelled number
 # words that are numbers only inside a longer spelled number: "cent" is also "per cent"; Arabic
-# "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century) and plural thousands and
-# millions are "thousands of" (آلاف السنين)
-_WEAK = {"cent", "cents", "عشر", "آلاف", "ملايين", "مليارات"}
+# "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century); plural thousands, millions
+# and billions alone are "thousands of" (آلاف السنين, хиляди барела, des milliards de kilomètres);
+# "ألفا" is also Alpha (قناة ألفا, Alpha TV)
+_WEAK = {"cent", "cents", "عشر", "آلاف", "ملايين", "مليارات", "ألفا", "хиляди", "тысячи", "millions", "milliards",
+         "billions"}
 _SCALES = {100.0, 1000.0, 1e6, 1e9, 1e12}
 
 
@@ -113,8 +115,8 @@ def number_spans(text: str) -> list[tuple[int, int, float]]:
     for start, end, _ in found:
         covered[start:end] = b"\x01" * (end - start)
     words = [w for w in _WORD.finditer(digits) if not covered[w.start()]]
-    spelled = _spelled_numbers(digits, words)
-    found = _scaled(digits, found, spelled)
+    spelled, weak_scales = _spelled_numbers(digits, words)
+    found = _scaled(digits, found, spelled, weak_scales)
     for word in words:
         folded = word.group().casefold()
         month = _CASED_MONTHS.get(word.group()) if folded in _CASE_SENSITIVE else _MONTHS.get(folded)
@@ -197,10 +199,14 @@ def _cn2an(runs: list[str]) -> list[float]:
         return []
 
 
-def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int, float]]:
+def _spelled_numbers(digits: str, words: list[re.Match]) -> tuple[list[tuple[int, int, float]],
+                                                                    list[tuple[int, int, float]]]:
     """Runs of number words ("twenty-one", "deux mille", "ثلاثة آلاف"), each run one number: words
-    next to each other, or with a hyphen or "and" between them, where they compose (_composes)."""
+    next to each other, or with a hyphen or "and" between them, where they compose (_composes);
+    and, apart, the scale words that are no number alone (_WEAK: "milliards"), which digits before
+    them still scale ("10 milliards")."""
     found: list[tuple[int, int, float]] = []
+    weak_scales: list[tuple[int, int, float]] = []
     k = 0
     while k < len(words):
         run = [(words[k].start(), words[k].end(), v)] if (v := _word_value(words[k].group())) is not None else []
@@ -221,7 +227,9 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> list[tuple[int, int,
                 break
         if len(run) > 1 or (run and run[0][2] != 1 and digits[run[0][0]:run[0][1]].casefold() not in _WEAK):
             found.append((run[0][0], run[-1][1], _run_value([v for _, _, v in run])))
-    return found
+        elif run and run[0][2] in _SCALES and run[0][2] >= 1000:  # not "50 cents"
+            weak_scales.append(run[0])
+    return found, weak_scales
 
 
 def _composes(last: float, value: float, gap: str, with_and: bool) -> bool:
@@ -273,10 +281,10 @@ def _run_value(values: list[float]) -> float:
     return total + current
 
 
-def _scaled(digits: str, found: list[tuple[int, int, float]],
-            spelled: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+def _scaled(digits: str, found: list[tuple[int, int, float]], spelled: list[tuple[int, int, float]],
+            weak_scales: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """Digits followed by a spelled scale ("1.2 million", "2 хиляди") as one number; the rest as is."""
-    scales = {start: (end, value) for start, end, value in spelled if value in _SCALES}
+    scales = {start: (end, value) for start, end, value in spelled + weak_scales if value in _SCALES}
     merged, used = [], set()
     for start, end, value in found:
         gap = len(digits[end:]) - len(digits[end:].lstrip())
