@@ -4,9 +4,9 @@ Digits in any script and grouping convention ("2,000" / "2 000" / "2.000" / "783
 万/億/千 after digits, scale words after digits ("1.2 million", "10 milliards"), numbers spelled out
 in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR tables,
 a few forms it lacks added), English, French and Arabic ordinals ("fifteenth", "vingtième", "الخامس
-عشر"), French and
-Russian Roman-numeral centuries ("XVIe siècle"), season ranges ("1995-96") and month names (dates
-agree across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول 2024").
+عشر"), French and Russian Roman-numeral centuries ("XVIe siècle"), season ranges ("1995-96") and
+month names (dates agree across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول
+2024").
 
 Chinese and Japanese numerals ("十六岁", "两个", "三千五百"), valued by cn2an: a run of two or more,
 or one before a counter (个, 人, 年, つ, ...); not the everyday words and idioms they are part of
@@ -14,7 +14,8 @@ or one before a counter (个, 人, 年, つ, ...); not the everyday words and id
 seventeen or eighteen) are two numbers.
 
 A number worth 1 ("one", "un", "един", "واحد", "一个") counts only inside a longer spelled number
-or before a scale word: alone it is mostly an article or a pronoun.
+or before a scale word: alone it is mostly an article or a pronoun. A plural scale word ("des
+milliards", "хиляди") counts only inside a longer number or after digits ("10 milliards").
 """
 from __future__ import annotations
 
@@ -227,7 +228,7 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> tuple[list[tuple[int
                 break
         if len(run) > 1 or (run and run[0][2] != 1 and digits[run[0][0]:run[0][1]].casefold() not in _WEAK):
             found.append((run[0][0], run[-1][1], _run_value([v for _, _, v in run])))
-        elif run and run[0][2] in _SCALES and run[0][2] >= 1000:  # not "50 cents"
+        elif run and run[0][2] >= 1000:  # a weak scale ("milliards"), not "cents": "50 cents" is 50
             weak_scales.append(run[0])
     return found, weak_scales
 
