@@ -91,8 +91,25 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         ("the 16th century", "XVIe siècle"), ("XVI век", "16世紀"), ("quatre-vingts ans", "80 years"),
         ("on March 20", "le 20 mars"), ("في 7 كانون الأول", "7 декември"), ("Nov-Feb", "novembre à février"),
     ]
+    # ... dozens, Japanese digits with 千 and 万 inside, decades, French "about so many", Bulgarian
+    # ordinals, Arabic per cent
+    same += [
+        ("more than two-dozen Emmy awards", "أكثر من 24 جائزة إيمي"), ("some four dozen bases", "حوالي 48 قاعدة"),
+        ("над две дузини награди", "deux douzaines de prix"), ("3億4千万～5億人", "340 million to 500 million speakers"),
+        ("5千4百万人のプロフィール", "54 million profiles"), ("In the 1960s", "1960年代"), ("les années 1970", "the 1970s"),
+        ("ثلاثينيات القرن الماضي", "the 1930s"), ("ثلاثينيات القرن التاسع عشر", "the 1830s"), ("في السبعينات", "70-те"),
+        ("une vingtaine de langues", "twenty languages"), ("Moins d'un millier de cas", "Fewer than a thousand cases"),
+        ("през деветнадесети и двадесети век", "during the nineteenth and twentieth centuries"),
+        ("46 في المائة من الأصوات", "46 percent of the vote"),
+    ]
     for a, b in same:
         assert numbers(a) == numbers(b), (a, b, numbers(a), numbers(b))
+    for plural in ("الآلاف من القطع الأثرية", "آلاف وآلاف السنين", "数十億ドル", "dozens of people", "عشرات الآلاف"):
+        assert numbers(plural) == set(), plural  # thousands, billions, dozens, tens of thousands: no number
+    assert numbers("първите десет позиции") == {10.0}  # the first ten, not eleven
+    # a decade written short on one side and whole on the other agrees; another decade does not
+    assert number_flags(anchors("през 60-те"), anchors("in the 1960s")) == []
+    assert number_flags(anchors("в 70-те"), anchors("in the 1960s")) == ["number_mismatch"]
     assert numbers("entre trois et six mois") == {3.0, 6.0}  # "et" joins "vingt et un", not a range
     assert numbers("50 per cent") == numbers("50 cents") == {50.0}  # "cent" alone is not 100
     # plural scales alone are "thousands of", no number; after digits they scale them (dev lines)
@@ -123,7 +140,8 @@ def test_number_flags_on_true_translations_are_rare_and_catch_a_changed_figure()
     """Each line of the repo's FLORES-200 lines against its translation in the other four languages:
     true translations, so a flag is a false alarm unless the translator converted a unit. 392 of
     the 1,317 line pairs with numbers were flagged before number words and ONE_SIDED_FROM, 92 of
-    1,500 now. And changing a figure of 13 or more on one side is always flagged."""
+    1,500 before dozens, decades and Bulgarian ordinals were read, 70 of 1,503 now. And changing a
+    figure of 13 or more on one side is always flagged."""
     codes = {"en": "eng_Latn", "fr": "fra_Latn", "bg": "bul_Cyrl", "ar": "arb_Arab", "ja": "jpn_Jpan"}
     lines = {lang: (FLORES / "dev" / f"{code}.dev").read_text(encoding="utf-8").splitlines() for lang, code in codes.items()}
     with_numbers = flagged = changed = 0
@@ -141,7 +159,7 @@ def test_number_flags_on_true_translations_are_rare_and_catch_a_changed_figure()
                 other = anchors(text_b[:start] + changed_figure + text_b[end:])
                 assert number_flags(x, other), (text_a, text_b)
                 changed += 1
-    assert with_numbers > 1450 and flagged / with_numbers < 0.1, (flagged, with_numbers)
+    assert with_numbers > 1450 and flagged / with_numbers < 0.06, (flagged, with_numbers)
     assert changed > 500
 
 

@@ -1,12 +1,14 @@
 """Numbers a text states, with values comparable across languages and scripts.
 
 Digits in any script and grouping convention ("2,000" / "2 000" / "2.000" / "783،562"), Japanese
-万/億/千 after digits, scale words after digits ("1.2 million", "10 milliards"), numbers spelled out
-in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR tables,
-a few forms it lacks added), English, French and Arabic ordinals ("fifteenth", "vingtième", "الخامس
-عشر"), French and Russian Roman-numeral centuries ("XVIe siècle"), season ranges ("1995-96") and
-month names (dates agree across "7 December 2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول
-2024").
+千/万/億 among digits ("3億4千万"), scale words after digits ("1.2 million", "10 milliards"), numbers
+spelled out in English, French, Bulgarian, Russian and Arabic (their words from number-parser's CLDR
+tables, a few forms it lacks added: "une vingtaine", "un millier"), dozens ("four dozen", "две
+дузини"), English, French, Bulgarian and Arabic ordinals ("fifteenth", "vingtième", "двадесети",
+"الخامس عشر"), French and Russian Roman-numeral centuries ("XVIe siècle"), decades ("the 1960s",
+"60-те", "الستينيات"), season ranges ("1995-96") and month names (dates agree across "7 December
+2024", "2024年12月7日", "7 ديسمبر 2024", "7 كانون الأول 2024"). Arabic "per cent" (في المائة) is no
+hundred.
 
 Chinese and Japanese numerals ("十六岁", "两个", "三千五百"), valued by cn2an: a run of two or more,
 or one before a counter (个, 人, 年, つ, ...); not the everyday words and idioms they are part of
@@ -15,7 +17,8 @@ seventeen or eighteen) are two numbers.
 
 A number worth 1 ("one", "un", "един", "واحد", "一个") counts only inside a longer spelled number
 or before a scale word: alone it is mostly an article or a pronoun. A plural scale word ("des
-milliards", "хиляди") counts only inside a longer number or after digits ("10 milliards").
+milliards", "хиляди", "الآلاف") counts only inside a longer number or after digits ("10 milliards");
+"several" before a numeral ("数十億", "dozens of") makes it no number.
 """
 from __future__ import annotations
 
@@ -27,16 +30,41 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４
 # 2,000 | 2 000 | 2.000 | 1 040 (thin space) | 783،562 (Arabic comma) in groups of three | 2.5 | 45
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:([,.\u00a0\u202f\u2009 ،])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
-_CJK_MULTIPLIER = {"万": 10_000, "億": 100_000_000, "千": 1000}
+# digits with Japanese and Chinese multipliers: "280万", "3億4千万" (340 million), "5千4百万" (54 million)
+_CJK_RUN = re.compile(r"(?:\d[\d,]*(?:\.\d+)?[十百千万萬億亿兆]+)+\d*")
+_CJK_TOKEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)|(.)")
+_CJK_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CJK_LARGE = {"万": 1e4, "萬": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12}
 # "1995-96", "2019–20": a season or a range of years, the second one written short
 _YEAR_RANGE = re.compile(r"\b((?:1[5-9]|20)\d\d)\s?[-–—/]\s?(\d\d)\b")
 _ROMAN_CENTURY = re.compile(r"\b([IVX]{1,5})(?:e|er|ème|-?(?:ти|ви|ри))?\s+(?:siècles?|век[аи]?|в\.)", re.UNICODE)
 _ROMAN = {"I": 1, "V": 5, "X": 10}
+# Decades, which translations write with or without the century ("the 1960s", "les années 60", "60-те",
+# "1960年代", "الستينيات", "ستينيات القرن الماضي"), or as the decade's first year ("1930 г."): each is
+# its first year where the century is written, else its two digits (as "in his 20s" and "in the 90s",
+# an age and a temperature, are read); an Arabic decade word takes the century after it, so that its
+# ordinal is no number
+_DECADE_DIGITS = re.compile(r"(?<![\d.,])'?((?:1[0-9]|20)?[1-9]0|1[0-9]00)(?=s\b|’s\b|'s\b|-те\b|年代|-[хе]\s+год)"
+                            r"|(?<=années )((?:1[0-9]|20)?[1-9]0)\b")
+_ARABIC_DECADE = re.compile(r"(?:ال)?(عشر|ثلاث|أربع|خمس|ست|سبع|ثمان|تسع)ين(?:يات|ات)"
+                            r"(?:\s+(?:من\s+)?القرن\s+(\S+)(?:\s+عشر)?)?")
+_ARABIC_CENTURIES = {"التاسع": 1800.0, "الثامن": 1700.0}  # "... القرن التاسع عشر": the 19th century
+_ARABIC_TENS = {stem: 10.0 * tens for tens, stem in enumerate(["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2)}
+# Words that look like a number and are none: Arabic "per cent" (في المائة, بالمئة: "in the hundred")
+_NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b")
+# A number of dozens ("two-dozen", "four dozen", "a dozen", "deux douzaines", "две дузини"); the plural
+# alone ("dozens of") is no number. Not decades: "two decades" is "20 years" in one translation, "две
+# десетилетия" in another.
+_COUNTED = re.compile(r"(?:(\w+)[\s-]+)?\b(dozens?|douzaines?|дузин[аи]|дюжин[аыу]?)\b", re.IGNORECASE)
+_COUNTED_VALUES = {"dozen": 12.0, "douzaine": 12.0, "дузин": 12.0, "дюжин": 12.0}
+_ARTICLES = {"a", "an", "one", "un", "une"}
 
 _LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
 # Forms the CLDR tables lack, where news text uses them
 _MORE_WORDS = {
-    "fr": {"million": 1e6, "milliard": 1e9, "soixante": 60, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100},
+    "fr": {"million": 1e6, "milliard": 1e9, "soixante": 60, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100,
+           # about so many ("une vingtaine", "un millier"): what English says as "twenty", "a thousand"
+           "dizaine": 10, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50, "centaine": 100, "millier": 1000},
     "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единайсет": 11, "дванайсет": 12},
     "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مئة": 100,
            "مئتي": 200, "مئتين": 200, "مائتين": 200, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
@@ -50,9 +78,14 @@ _HAN_NUMBER = re.compile(r"(百分之)?([〇零一二两兩三四五六七八九
 _HAN_COUNTERS = set("个個人年月日天次岁歳名位只条件本点時时分秒里米倍层句步口张頭头匹间家座封声回遍种把块根颗辆架艘枚つ度周週期届号元円代成割")
 _HAN_DIGITS = "一二两兩三四五六七八九"
 _HAN_UNITS = "十百千万萬亿億"
+_HAN_SEVERAL = {"数", "何", "幾"}  # "several" before a numeral
 _HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分"}  # "very", "by all means", "in case", ...
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fifth": 5.0, "eighth": 8.0, "ninth": 9.0, "twelfth": 12.0,
              "premier": 1.0, "première": 1.0, "seconde": 2.0}
+# Bulgarian ordinals: a cardinal and an ending of gender, number or article ("двадесети век", the 20th
+# century; "петата", "деветнадесетия"), or these stems (втори, трети, четвърти, седми, осми)
+_BULGARIAN_ENDINGS = ("ият", "ия", "ата", "ото", "ите", "и", "а", "о")
+_BULGARIAN_ORDINALS = {"втор": 2.0, "трет": 3.0, "четвърт": 4.0, "седм": 7.0, "осм": 8.0}
 # Arabic ordinals, read after the article: "القرن الخامس عشر" (the 15th century) is الخامس + عشر
 # (الحادي: the "one" of the 11th and the 21st)
 _ARABIC_ORDINALS = {stem + ending: float(value) for value, stem in enumerate(
@@ -110,9 +143,14 @@ def normalise_digits(text: str) -> str:
 def number_spans(text: str) -> list[tuple[int, int, float]]:
     """(start, end, value) of every number the text states, values comparable across languages."""
     digits = normalise_digits(text)
-    found = _digit_numbers(digits) + _roman_centuries(digits) + _han_numbers(digits)
-    found += [(m.start(), m.end(), _LEVANTINE[m.group()]) for m in _LEVANTINE_MONTH.finditer(digits)]
+    first = _decades(digits) + _counted(digits)  # before the digits and words inside them
     covered = bytearray(len(digits))
+    for start, end, _ in first + [(m.start(), m.end(), 0.0) for m in _NOT_NUMBERS.finditer(digits)]:
+        covered[start:end] = b"\x01" * (end - start)
+    found = [span for span in _digit_numbers(digits) + _roman_centuries(digits) + _han_numbers(digits)
+             if not covered[span[0]]]
+    found += [span for span in first if span[2]]  # "dozens of" only covers its words
+    found += [(m.start(), m.end(), _LEVANTINE[m.group()]) for m in _LEVANTINE_MONTH.finditer(digits)]
     for start, end, _ in found:
         covered[start:end] = b"\x01" * (end - start)
     words = [w for w in _WORD.finditer(digits) if not covered[w.start()]]
@@ -131,28 +169,65 @@ def numbers(text: str) -> set[float]:
 
 
 def _digit_numbers(digits: str) -> list[tuple[int, int, float]]:
-    found: list[tuple[int, int, float]] = []
+    found = [(m.start(), m.end(), _cjk_value(m.group())) for m in _CJK_RUN.finditer(digits)]
+    covered = {k for start, end, _ in found for k in range(start, end)}
     for match in _NUMBER.finditer(digits):
         integer, separator, decimal_sep, decimal = match.groups()
+        if match.start() in covered:
+            continue
         if digits[match.start() - 1:match.start()] == ":" and integer == "00":
             continue  # the minutes of "11:00", which "11 h" and "11時" do not write
         value = float(re.sub(r"\D", "", integer)) if separator else float(integer)
         if decimal and not (separator and decimal_sep == separator):
             value = float(f"{int(value)}.{decimal}")
-        end = match.end()
-        if digits[end:end + 1] in _CJK_MULTIPLIER:
-            value *= _CJK_MULTIPLIER[digits[end]]
-            end += 1
-        if found and found[-1][1] == match.start() and digits[match.start() - 1] in _CJK_MULTIPLIER:
-            start, _, before = found.pop()  # "10万4500": 104,500
-            found.append((start, end, before + value))
-        else:
-            found.append((match.start(), end, value))
+        found.append((match.start(), match.end(), value))
     for match in _YEAR_RANGE.finditer(digits):  # "1995-96": the second year is 1996
         first, short = match.group(1), match.group(2)
         if int(short) > int(first[2:]):
             found = [(s, e, float(first[:2] + short) if s == match.start(2) else v) for s, e, v in found]
     return found
+
+
+def _decades(digits: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _DECADE_DIGITS.finditer(digits):
+        value = float(match.group(1) or match.group(2))
+        found.append((match.start(), match.end(), value))
+    for match in _ARABIC_DECADE.finditer(digits):
+        century = _ARABIC_CENTURIES.get(match.group(2), 1900.0) if match.group(2) else 0.0
+        found.append((match.start(), match.end(), century + _ARABIC_TENS[match.group(1)]))
+    return found
+
+
+def _counted(digits: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _COUNTED.finditer(digits):
+        before, noun = match.group(1), match.group(2).casefold()
+        unit = next(value for stem, value in _COUNTED_VALUES.items() if noun.startswith(stem))
+        count = None if before is None else 1.0 if before.casefold() in _ARTICLES else (
+            float(before) if before.isdigit() else _word_value(before))
+        if count is not None:
+            found.append((match.start(), match.end(), count * unit))
+        elif not noun.endswith(("s", "и", "ы")):
+            found.append((match.start(2), match.end(), unit))  # "dozen eggs"
+        else:
+            found.append((match.start(2), match.end(), 0.0))  # "dozens of": covered, no number
+    return found
+
+
+def _cjk_value(run: str) -> float:
+    """The value of digits with Japanese or Chinese multipliers: 十, 百 and 千 multiply the digits
+    before them, 万, 億 and 兆 all that came since the last of these ("3億4千万": 3 x 10^8 + 4,000 x
+    10^4; "10万4500": 104,500)."""
+    total, section, current = 0.0, 0.0, 0.0
+    for number, unit in _CJK_TOKEN.findall(run):
+        if number:
+            current = float(number.replace(",", ""))
+        elif unit in _CJK_SMALL:
+            section, current = section + (current or 1) * _CJK_SMALL[unit], 0.0
+        else:
+            total, section, current = total + ((section + current) or 1) * _CJK_LARGE[unit], 0.0, 0.0
+    return total + section + current
 
 
 def _roman_centuries(digits: str) -> list[tuple[int, int, float]]:
@@ -173,6 +248,8 @@ def _han_numbers(digits: str) -> list[tuple[int, int, float]]:
             continue  # an everyday word ("十分") or an idiom ("三三两两")
         if len(run) == 1 and not percent and digits[match.end():match.end() + 1] not in _HAN_COUNTERS:
             continue
+        if digits[match.start() - 1:match.start()] in _HAN_SEVERAL:
+            continue  # "数十億ドル", "何千人": billions, thousands, no number
         found += [(match.start(), match.end(), value) for value in _han_values(run) if value != 1 or percent]
     return found
 
@@ -226,7 +303,8 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> tuple[list[tuple[int
                 k += 2
             else:
                 break
-        if len(run) > 1 or (run and run[0][2] != 1 and digits[run[0][0]:run[0][1]].casefold() not in _WEAK):
+        weak = all(_bare(digits[start:end]) in _WEAK for start, end, _ in run)  # "آلاف وآلاف"
+        if (len(run) > 1 and not weak) or (run and run[0][2] != 1 and not weak):
             found.append((run[0][0], run[-1][1], _run_value([v for _, _, v in run])))
         elif run and run[0][2] >= 1000:  # a weak scale ("milliards"), not "cents": "50 cents" is 50
             weak_scales.append(run[0])
@@ -245,6 +323,13 @@ def _composes(last: float, value: float, gap: str, with_and: bool) -> bool:
             or (last in (60, 80) and 10 <= value < 20))
 
 
+def _bare(word: str) -> str:
+    """A word case-folded, without the Arabic "and" and article written onto it ("والآلاف": آلاف)."""
+    folded = word.casefold()
+    folded = folded[1:] if folded.startswith("و") else folded
+    return folded[2:] if folded.startswith("ال") else folded
+
+
 def _word_value(word: str) -> float | None:
     folded = word.casefold()
     if folded in _WORDS:
@@ -258,13 +343,31 @@ def _word_value(word: str) -> float | None:
 
 
 def _ordinal_value(folded: str) -> float | None:
-    """English and French ordinals ("fifteenth", "twenty-first", "vingtième"): Chinese and Japanese
-    write them in numerals ("十五队", the fifteenth team; "21岁の誕生日")."""
+    """English, French and Bulgarian ordinals ("fifteenth", "twenty-first", "vingtième", "двадесети
+    век"): Chinese and Japanese write them in numerals ("十五队", the fifteenth team; "21岁の誕生日")."""
     if folded in _ORDINALS:
         return _ORDINALS[folded]
-    stems = ([folded[:-4] + "y"] if folded.endswith("ieth") else [folded[:-2]] if folded.endswith("th") else
-             [folded[:-4], folded[:-4] + "e", folded[:-5] + "f", folded[:-5]] if folded.endswith("ième") else [])
+    if folded.endswith("ieth"):
+        stems = [folded[:-4] + "y"]
+    elif folded.endswith("th"):
+        stems = [folded[:-2]]
+    elif folded.endswith("ième"):
+        stems = [folded[:-4], folded[:-4] + "e", folded[:-5] + "f", folded[:-5]]
+    else:
+        return _bulgarian_ordinal(folded)
     return next((_WORDS[stem] for stem in stems if stem in _WORDS), None)
+
+
+def _bulgarian_ordinal(folded: str) -> float | None:
+    """A Bulgarian ordinal of a unit or a ten ("милиона" is millions, "стаи" rooms, "първите десет"
+    the first ten: "първи" is left out, as "one" is alone)."""
+    for ending in _BULGARIAN_ENDINGS:
+        stem = folded[:-len(ending)]
+        if folded.endswith(ending) and stem in _BULGARIAN_ORDINALS:
+            return _BULGARIAN_ORDINALS[stem]
+        if folded.endswith(ending) and 5 <= _WORDS.get(stem, 0) < 100 and stem != "ста":
+            return _WORDS[stem]
+    return None
 
 
 def _run_value(values: list[float]) -> float:

@@ -276,10 +276,10 @@ def _to_v6(conn: sqlite3.Connection) -> None:
 
 
 def _to_v7(conn: sqlite3.Connection) -> None:
-    """Number flags of stored units and links read again by the rule of 2026-12-06 (numbers written
-    in words and Han numerals read; a number on one side only flagged from 13): a workspace aligned
-    before would otherwise show the old rule's flags, and bulk-accept "unflagged" units by them,
-    until each pair is aligned again."""
+    """Number flags of stored units and links read again by the current rule (at this step's making,
+    2026-12-06: numbers written in words and Han numerals read; a number on one side only flagged
+    from 13): a workspace aligned before would otherwise show the old rule's flags, and bulk-accept
+    "unflagged" units by them, until each pair is aligned again."""
     from .anchors import unit_flags  # the number parser's tables: loaded by this step only
 
     texts: dict[int, dict[int, str]] = {}
@@ -301,7 +301,13 @@ def _to_v7(conn: sqlite3.Connection) -> None:
          r["rowid"]) for r in links])
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7]
+def _to_v8(conn: sqlite3.Connection) -> None:
+    """Number flags read again (as _to_v7 does) once dozens, decades, Japanese 千/万 among digits,
+    Bulgarian ordinals and Arabic "per cent" were read (2026-12-06, evening)."""
+    _to_v7(conn)
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
