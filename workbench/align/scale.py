@@ -50,7 +50,8 @@ def best_match_distance(embedder: Embedder, conn: sqlite3.Connection | None) -> 
             cosines = a @ b.T
             best = (np.median(cosines.max(axis=1)) + np.median(cosines.max(axis=0))) / 2
             distances.append(best - np.median(cosines))
-    return float(np.mean(distances))
+    # no samples to measure on (an install that left them out): the model is taken at e5's scale
+    return float(np.mean(distances)) if distances else REFERENCE_DISTANCE
 
 
 def similarity_scale(embedder: Embedder, conn: sqlite3.Connection | None) -> float:
