@@ -24,7 +24,7 @@ from workbench.align.clauses import clause_misfit, opening_and_closing_clause
 from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
-from workbench.align.scale import similarity_scale
+from workbench.align.scale import REFERENCE_DISTANCE, best_match_distance, similarity_scale
 from workbench.align.views import BlockCosines, JoinedCosines, window_vectors, word_vectors
 from workbench.align_eval import read_links, score
 from workbench.anchors import ONE_SIDED_FROM, Anchors, anchor_bonus, anchors, names, number_flags, skeleton
@@ -497,6 +497,7 @@ class CountingEmbedder:
 
     def __init__(self, embedder):
         self._embedder, self.name, self.embedded = embedder, embedder.name + ":counted", []
+        self.reference = embedder.reference  # the same model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.embedded += texts
@@ -514,8 +515,6 @@ def test_clauses_and_joined_blocks_are_embedded_only_where_the_first_pass_leaves
     merged = english[:20] + [english[20] + " " + english[21]] + english[22:]
     src, tgt = Side(japanese, "ja", [None] * 40), Side(merged, "en", [None] * 39)
     counted = CountingEmbedder(embedder)
-    assert similarity_scale(counted, None) == 1.0  # measured once, on the sample articles: not counted here
-    counted.embedded.clear()
     units = [(u.src_ids, u.tgt_ids) for u in align(src, tgt, counted, None, "parallel").units]
     assert ([20, 21], [20]) in units
     size = AlignParams().joined_size
@@ -603,6 +602,7 @@ class HalvedEmbedder:
 def test_another_models_cosines_are_brought_to_the_scale_the_costs_were_fitted_on(embedder, monkeypatch):
     halved = HalvedEmbedder(embedder)
     assert similarity_scale(embedder, None) == 1.0  # e5 is the reference: as tuned
+    assert best_match_distance(embedder, None) == pytest.approx(REFERENCE_DISTANCE, rel=0.01)  # as measured
     assert similarity_scale(halved, None) == pytest.approx(2.0, rel=1e-3)
     # one document, joined blocks off: the vectors test_unit_edges_follow_the_clauses... left in memory
     as_tuned, scaled = (merged_and_omitted_f1(model, 1, joined_share=0.0) for model in (embedder, halved))

