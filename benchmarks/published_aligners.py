@@ -133,7 +133,7 @@ def best_path(costs: dict[tuple[int, int], np.ndarray], penalty: float,
             row[0] = 0.0
         shape = np.tile((1, 0), (m + 1, 1))
         for (a, b), cost in costs.items():
-            if a > i:
+            if a > i or b > m:
                 continue
             candidate = np.full(m + 1, np.inf)
             candidate[b:] = total[i - a, :m + 1 - b] + cost[i - 1, b - 1:]
@@ -176,7 +176,8 @@ def _beside(vectors: np.ndarray, sentences: np.ndarray, size: int) -> np.ndarray
     cos = vectors @ sentences.T
     left, right = np.zeros_like(cos), np.zeros_like(cos)
     has_left, has_right = np.zeros(m), np.zeros(m)
-    left[:, size:], has_left[size:] = cos[:, :m - size], 1
+    if size < m:
+        left[:, size:], has_left[size:] = cos[:, :m - size], 1
     right[:, :m - 1], has_right[:m - 1] = cos[:, 1:], 1
     return (left + right) / np.maximum(has_left + has_right, 1)
 

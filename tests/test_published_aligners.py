@@ -126,3 +126,12 @@ def test_bertalign_aligns_a_document_made_to_a_known_gold():
     src_bytes = np.array([[100.0 * (k + 1)] * src.shape[1] for k in range(aligners.OVERLAPS)])
     tgt_bytes = np.array([[100.0 * (k + 1)] * tgt.shape[1] for k in range(aligners.OVERLAPS)])
     assert aligners.bertalign(src, tgt, src_bytes, tgt_bytes) == gold
+
+
+def test_documents_shorter_than_the_largest_block_are_aligned():
+    # two sentences against one: blocks of 3 and 4 sentences exist on neither side
+    src, tgt, _ = _made_document()
+    short_src, short_tgt = src[:, :2], tgt[:, :1]
+    assert aligners.vecalign(short_src, short_tgt) in ([((0,), (0,)), ((1,), ())], [((0, 1), (0,))])
+    assert aligners.bertalign(short_src, short_tgt, np.ones((4, 2)), np.ones((4, 1))) in (
+        [((0,), (0,)), ((1,), ())], [((0, 1), (0,))])
