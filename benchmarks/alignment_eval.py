@@ -274,9 +274,12 @@ DEFAULT_MAC_DEV = REPO.parent / "shared" / "data" / "align-dev" / "mac-dev"
 PUBLISHED = ("Vecalign", "Bertalign")
 
 
-def published_links(src_texts: list[str], tgt_texts: list[str], embedder, conn) -> dict[str, list]:
+def published_links(src_texts: list[str], tgt_texts: list[str], embedder, conn,
+                    knobs: tuple[float, float] = (published_aligners.DEL_PERCENTILE, published_aligners.SKIP)
+                    ) -> dict[str, list]:
     """Vecalign's and Bertalign's alignments of two documents, on ``embedder``'s vectors of their
-    sentences and runs of sentences (cached in ``conn`` as the aligner's are)."""
+    sentences and runs of sentences (cached in ``conn`` as the aligner's are); ``knobs``: Vecalign's
+    deletion percentile and Bertalign's omission score."""
     def embed(texts: list[str]) -> np.ndarray:
         return embed_cached(conn, embedder, texts)
 
@@ -285,19 +288,22 @@ def published_links(src_texts: list[str], tgt_texts: list[str], embedder, conn) 
                         dtype=float)
 
     src, tgt = published_aligners.overlap_vectors(src_texts, embed), published_aligners.overlap_vectors(tgt_texts, embed)
-    return {"Vecalign": published_aligners.vecalign(src, tgt),
-            "Bertalign": published_aligners.bertalign(src, tgt, byte_lengths(src_texts), byte_lengths(tgt_texts))}
+    return {"Vecalign": published_aligners.vecalign(src, tgt, knobs[0]),
+            "Bertalign": published_aligners.bertalign(src, tgt, byte_lengths(src_texts), byte_lengths(tgt_texts),
+                                                      knobs[1])}
 
 
 def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, reverse: bool = False,
-            with_published: bool = False) -> list[str]:
+            with_published: tuple[float, float] | None = None) -> list[str]:
     """MAC-Dev (zh-en novels, hand-made gold): embeddings only, then with the line-by-line machine
     translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them, and
-    ``with_published`` Vecalign and Bertalign on the same embedder. ``reverse``: English is the source document,
+    where ``with_published`` (their knobs) Vecalign and Bertalign on the same embedder. ``reverse``: English is the source document,
     Chinese the target."""
     chapters = sorted(path.name for path in (folder / "zh").iterdir() if path.name.isdigit())
     direction = "en -> zh" if reverse else "zh -> en"
-    rows = [f"MAC-Dev ({len(chapters)} chapters, {direction}), --mode {mode}, embedder {embedder.name}, {params}", "",
+    rows = [f"MAC-Dev ({len(chapters)} chapters, {direction}), --mode {mode}, embedder {embedder.name}, {params}"
+            + (", Vecalign del_percentile_frac {}, Bertalign skip {}".format(*with_published) if with_published else ""),
+            "",
             "| English side | chapter | zh | en | mode chosen | strict P | strict R | strict F1 | lax F1 |",
             "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     pooled: dict[str, list] = defaultdict(list)
@@ -323,7 +329,7 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
             if english:
                 pooled["Gale-Church"].append((gold, gale_church([len(t) for t in zh], [len(t) for t in en])))
             elif with_published:
-                for name, links in published_links(zh, en, embedder, conn).items():
+                for name, links in published_links(zh, en, embedder, conn, with_published).items():
                     pooled[f"{name} on {embedder.name}"].append((gold, links))
             s = score([(gold, test)])
             rows.append(f"| {label} | {chapter} | {len(zh)} | {len(en)} | {result.mode} | {s['p_strict']:.3f} | "
@@ -385,6 +391,10 @@ def main() -> None:
     parser.add_argument("--published", action="store_true",
                         help="also run Vecalign's and Bertalign's algorithms on the same embedder (embeds every "
                              "run of 2-4 sentences: new texts take minutes per language pair)")
+    parser.add_argument("--published-knobs", type=float, nargs=2, metavar=("DEL_PERCENTILE", "SKIP"),
+                        default=(published_aligners.DEL_PERCENTILE, published_aligners.SKIP),
+                        help="Vecalign's deletion percentile and Bertalign's omission score (default: their own, "
+                             "%(default)s)")
     parser.add_argument("--pairs", type=language_pairs, default=None, metavar="A-B,...",
                         help="FLORES language pairs to run (default: " + ",".join(f"{a}-{b}" for a, b in PAIRS) + ")")
     args = parser.parse_args()
@@ -395,7 +405,7 @@ def main() -> None:
     params = AlignParams(**{k: type(getattr(defaults, k))(v) for k, v in (item.split("=", 1) for item in args.param)})
     if args.mac_dev:
         print("\n".join(mac_dev(Path(args.mac_dev), embedder, conn, params, args.mode, args.reverse,
-                                args.published)))
+                                tuple(args.published_knobs) if args.published else None)))
         return
     lines, articles = load(flores_dir(args.flores), args.split)
     results: dict[tuple, list] = defaultdict(list)
@@ -431,14 +441,17 @@ def main() -> None:
                 modes[key].append(result.mode)
                 baseline[key].append((gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
                 if args.published:
-                    for name, links in published_links(src_texts, tgt_texts, embedder, conn).items():
+                    for name, links in published_links(src_texts, tgt_texts, embedder, conn,
+                                                       tuple(args.published_knobs)).items():
                         published[key + (name,)].append((gold, links))
         print(f"  {a}-{b} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     header = ("| pair | recipe | kind | docs | mode chosen | strict P | strict R | strict F1 | lax F1 | "
               "Gale-Church strict F1 |" + ("".join(f" {n} strict F1 |" for n in PUBLISHED) if args.published else ""))
     rows = [f"FLORES-200 {args.split}, documents of {'-'.join(map(str, args.doc_size))} sentences, seed {args.seed}, "
-            f"embedder {embedder.name}, {params}", "",
+            f"embedder {embedder.name}, {params}"
+            + (", Vecalign del_percentile_frac {}, Bertalign skip {}".format(*args.published_knobs)
+               if args.published else ""), "",
             "Recipes: " + "; ".join(r.describe() for r in recipes),
             "", header, "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
             + (" ---: |" * len(PUBLISHED) if args.published else "")]

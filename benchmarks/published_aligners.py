@@ -107,15 +107,15 @@ def link_costs(src: np.ndarray, tgt: np.ndarray, src_norms: np.ndarray, tgt_norm
     return costs
 
 
-def deletion_penalty(one_to_one: np.ndarray, rng: np.random.Generator) -> float:
-    """The DEL_PERCENTILE quantile of the 1-1 costs of random sentence pairs (every pair, where
+def deletion_penalty(one_to_one: np.ndarray, rng: np.random.Generator, percentile: float = DEL_PERCENTILE) -> float:
+    """The ``percentile`` quantile of the 1-1 costs of random sentence pairs (every pair, where
     there are at most COST_SAMPLES)."""
     n, m = one_to_one.shape
     if n * m <= COST_SAMPLES:
         sample = one_to_one.ravel()
     else:
         sample = one_to_one[rng.integers(0, n, COST_SAMPLES), rng.integers(0, m, COST_SAMPLES)]
-    return float(np.quantile(sample, DEL_PERCENTILE))
+    return float(np.quantile(sample, percentile))
 
 
 def best_path(costs: dict[tuple[int, int], np.ndarray], penalty: float,
@@ -157,7 +157,7 @@ def best_path(costs: dict[tuple[int, int], np.ndarray], penalty: float,
     return links[::-1]
 
 
-def vecalign(src: np.ndarray, tgt: np.ndarray, seed: int = 42) -> list[Link]:
+def vecalign(src: np.ndarray, tgt: np.ndarray, del_percentile: float = DEL_PERCENTILE, seed: int = 42) -> list[Link]:
     """Links (omissions with one empty side) of two documents given as ``overlap_vectors``; the
     random draws are seeded, as the reference implementation seeds them (42)."""
     n, m = src.shape[1], tgt.shape[1]
@@ -165,7 +165,7 @@ def vecalign(src: np.ndarray, tgt: np.ndarray, seed: int = 42) -> list[Link]:
         return [((i,), ()) for i in range(n)] + [((), (j,)) for j in range(m)]
     rng = np.random.default_rng(seed)
     costs = link_costs(src, tgt, block_norms(src, tgt, rng), block_norms(tgt, src, rng))
-    return best_path(costs, deletion_penalty(costs[1, 1], rng))
+    return best_path(costs, deletion_penalty(costs[1, 1], rng, del_percentile))
 
 
 def _beside(vectors: np.ndarray, sentences: np.ndarray, size: int) -> np.ndarray:
@@ -217,7 +217,8 @@ def _anchor_band(anchors: list[tuple[int, int]], n: int, m: int) -> np.ndarray:
     return allowed
 
 
-def bertalign(src: np.ndarray, tgt: np.ndarray, src_bytes: np.ndarray, tgt_bytes: np.ndarray) -> list[Link]:
+def bertalign(src: np.ndarray, tgt: np.ndarray, src_bytes: np.ndarray, tgt_bytes: np.ndarray,
+              skip: float = SKIP) -> list[Link]:
     """Links (omissions with one empty side) of two documents given as ``overlap_vectors`` (4 block
     sizes) and their blocks' UTF-8 byte lengths (same shape less the vectors' dimension)."""
     n, m = src.shape[1], tgt.shape[1]
@@ -234,4 +235,4 @@ def bertalign(src: np.ndarray, tgt: np.ndarray, src_bytes: np.ndarray, tgt_bytes
         cost[:a - 1, :] = np.inf
         cost[:, :b - 1] = np.inf
         costs[a, b] = cost
-    return best_path(costs, -SKIP, _anchor_band(_anchors(src[0], tgt[0]), n, m))
+    return best_path(costs, -skip, _anchor_band(_anchors(src[0], tgt[0]), n, m))
