@@ -13,18 +13,19 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from workbench import cli, compare, ingest, store
+from workbench import cli, compare, ingest, search, store
 from workbench.align import AlignParams, Scorer, Side, align, edge_clauses
 from workbench.align import auto as auto_module
 from workbench.align import clauses as clauses_module
 from workbench.align import parallel as parallel_module
+from workbench.align import scale as scale_module
 from workbench.align import scorer as scorer_module
 from workbench.align import views as views_module
 from workbench.align.clauses import clause_misfit, opening_and_closing_clause
 from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
-from workbench.align.scale import REFERENCE_DISTANCE, best_match_distance, similarity_scale
+from workbench.align.scale import REFERENCE_BACKGROUND, REFERENCE_DISTANCE, best_match_distance, similarity_scale
 from workbench.align.views import BlockCosines, JoinedCosines, window_vectors, word_vectors
 from workbench.align_eval import read_links, score
 from workbench.anchors import ONE_SIDED_FROM, Anchors, anchor_bonus, anchors, names, number_flags, skeleton
@@ -609,6 +610,40 @@ def test_another_models_cosines_are_brought_to_the_scale_the_costs_were_fitted_o
     monkeypatch.setattr(scorer_module, "similarity_scale", lambda model, conn: 1.0)
     unscaled = merged_and_omitted_f1(halved, 1, joined_share=0.0)
     assert scaled >= as_tuned - 0.01 and unscaled < scaled - 0.015, (as_tuned, scaled, unscaled)
+
+
+def test_fixed_thresholds_read_another_models_cosines_on_e5s_scale(seeded, embedder, tmp_path, embedding_template,
+                                                                    monkeypatch):
+    """Search's similarity floor and the story threshold were set on e5's cosines; the halved
+    model's, put on e5's scale, find what e5 finds, and taken as they come pass nearly everything."""
+    halved = HalvedEmbedder(embedder)
+    cosines = np.array([0.2, 0.78, 0.9])
+    assert scale_module.on_reference_scale(cosines, embedder, None) is cosines  # e5: as they are
+    assert scale_module.on_reference_scale((cosines + 1) / 2, halved, None) == pytest.approx(cosines, abs=1e-3)
+    assert scale_module._sample_statistics(embedder, None)[1] == pytest.approx(REFERENCE_BACKGROUND, abs=1e-3)
+
+    def meaning_hits(model) -> list[tuple[int, int]]:
+        return [(h.doc_id, h.index) for h in search.search(seeded, model, "Assad fled to Moscow") if h.how == "meaning"]
+
+    folder = tmp_path / "other"  # two FLORES articles beside the seed story
+    folder.mkdir()
+    (folder / "science-en.txt").write_text("\n".join(
+        (FLORES / "dev" / "eng_Latn.dev").read_text(encoding="utf-8").splitlines()[:12]), encoding="utf-8")
+    (folder / "travel-fr.txt").write_text("\n".join(
+        (FLORES / "dev" / "fra_Latn.dev").read_text(encoding="utf-8").splitlines()[250:262]), encoding="utf-8")
+    conn = store.connect(from_template(embedding_template, tmp_path / "ws"))
+    ingest.ingest_folder(conn, CORPUS)
+    ingest.ingest_folder(conn, folder)
+
+    def stories(model) -> list[list[str]]:
+        return sorted(sorted(Path(d.path).name for d in g) for g in compare.story_groups(conn, store.documents(conn), model)[0])
+
+    as_e5, e5_stories = meaning_hits(embedder), stories(embedder)
+    assert 0 < len(as_e5) < 20 and len(e5_stories) == 3  # the seed story and the two articles alone
+    assert meaning_hits(halved) == as_e5 and stories(halved) == e5_stories
+    for module in (search, compare):
+        monkeypatch.setattr(module, "on_reference_scale", lambda cosines, model, conn: cosines)
+    assert len(meaning_hits(halved)) == 50 and len(stories(halved)) < 3  # (c + 1) / 2 >= 0.84: c >= 0.68
 
 
 def test_the_alignment_is_the_same_whichever_document_is_the_source(embedder):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__, dictionary, store
 from .align import Alignment, AlignParams, Scorer, Side, align, edge_clauses, margins
-from .align.scale import similarity_scale
+from .align.scale import on_reference_scale, similarity_scale
 from .anchors import unit_flags
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Link, Sentence, StoredDocument
@@ -182,10 +182,13 @@ def _content_vectors(conn: sqlite3.Connection, docs: list[StoredDocument], embed
     return [flat[bounds[k]:bounds[k + 1]] for k in range(len(docs))]
 
 
-def _similarity(va: np.ndarray, vb: np.ndarray, same_language: bool, params: AlignParams) -> float:
+def _similarity(va: np.ndarray, vb: np.ndarray, same_language: bool, params: AlignParams,
+                on_scale: Callable[[np.ndarray], np.ndarray]) -> float:
+    """The story score of two documents' sentence vectors, their cosines first put ``on_scale``
+    (e5's, where STORY_THRESHOLD was set: align/scale.py)."""
     if not len(va) or not len(vb):
         return 0.0
-    sim = va @ vb.T
+    sim = on_scale(va @ vb.T)
     top_sim = np.sort(sim.ravel())[-_TOP:].mean()
     top_margin = np.sort(margins(sim, params.knn).ravel())[-_TOP:].mean()
     return float(top_sim + 2 * top_margin - (SAME_LANGUAGE_DISCOUNT if same_language else 0.0))
@@ -230,6 +233,10 @@ def story_groups(conn: sqlite3.Connection, docs: list[StoredDocument], embedder:
     where listings read them without the model.
     """
     vectors = _content_vectors(conn, docs, embedder)
+
+    def on_scale(cosines: np.ndarray) -> np.ndarray:
+        return on_reference_scale(cosines, embedder, conn)
+
     if len(docs) < exhaustive_below:
         scored = [(k, other) for k in range(len(docs)) for other in range(k + 1, len(docs))]
     else:
@@ -240,7 +247,7 @@ def story_groups(conn: sqlite3.Connection, docs: list[StoredDocument], embedder:
         key = (min(k, other), max(k, other))
         if key not in values:
             a, b = docs[key[0]], docs[key[1]]
-            values[key] = _similarity(vectors[key[0]], vectors[key[1]], a.lang == b.lang, params)
+            values[key] = _similarity(vectors[key[0]], vectors[key[1]], a.lang == b.lang, params, on_scale)
         return values[key]
 
     ranked = sorted(((value(k, other), k, other) for k, other in scored), reverse=True)

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import store
+from .align.scale import on_reference_scale
 from .embed import Embedder, embed_cached
 
-MIN_SIMILARITY = 0.84  # e5 cosine; unrelated sentences sit around 0.78
+# e5 cosine (unrelated sentences sit around 0.78); another model's cosines are put on e5's scale
+# before they are compared with it (align/scale.py)
+MIN_SIMILARITY = 0.84
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class Hit:
     index: int
     text: str
     en: str | None
-    score: float  # 1.0 for a literal match, else cosine similarity
+    score: float  # 1.0 for a literal match, else the model's cosine similarity
     how: str  # "text", "english" or "meaning"
 
 
@@ -39,8 +42,9 @@ def search(conn: sqlite3.Connection, embedder: Embedder | None, query: str, limi
     if embedder is not None and rows:
         vectors = embed_cached(conn, embedder, [r[3] for r in rows])
         similarity = vectors @ embed_cached(conn, embedder, [query])[0]
+        close_enough = on_reference_scale(similarity, embedder, conn) >= MIN_SIMILARITY
         for k in np.argsort(-similarity)[:limit]:
             doc_id, path, idx, text, en = rows[k]
-            if similarity[k] >= MIN_SIMILARITY and (doc_id, idx) not in hits:
+            if close_enough[k] and (doc_id, idx) not in hits:
                 hits[(doc_id, idx)] = Hit(doc_id, path, idx, text, en, round(float(similarity[k]), 4), "meaning")
     return sorted(hits.values(), key=lambda h: (-h.score, h.path, h.index))[:limit]
