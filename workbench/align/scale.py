@@ -33,7 +33,7 @@ REFERENCE_DISTANCE = 0.0417
 # and its background: the median cosine of the sample articles' sentence pairs across languages
 # (the mean over article pairs of the median), measured with this module
 REFERENCE_BACKGROUND = 0.7913
-# a model within this share of the reference keeps its cosines as they are: every build of e5
+# a model within this share of the reference keeps its cosines' scale as it is: every build of e5
 # aligns as it was tuned
 TOLERANCE = 0.05
 # and none is scaled by more than this either way: beyond it the model hardly tells a sentence's
