@@ -1,7 +1,7 @@
 """The published aligners' algorithms, run on the workbench's own embedder: Vecalign (Thompson &
-Koehn, EMNLP 2019) and Bertalign (Liu & Zhu, Digital Scholarship in the Humanities 2023). Their published figures use LASER and
-LaBSE, which cannot be downloaded here; run on this machine's model, they tell what the methods give
-apart from what the embedder allows. Written for this project after the papers and the reference
+Koehn, EMNLP 2019) and Bertalign (Liu & Zhu, Digital Scholarship in the Humanities 2023). Their
+published figures use LASER and LaBSE, which cannot be downloaded here; run on this machine's
+model, they tell what the methods give apart from what the embedder allows. Written for this project after the papers and the reference
 implementations' defaults and behaviour (``vecalign.py``, ``dp_utils.py``; ``bertalign/aligner.py``,
 ``corelib.py``), read to get them right; none of their code is copied.
 
