@@ -293,17 +293,21 @@ def published_links(src_texts: list[str], tgt_texts: list[str], embedder, conn,
                                                       knobs[1])}
 
 
+def published_signature(knobs: tuple[float, float] | None) -> str:
+    """The published aligners' knobs, for a report's first line ("" where they did not run)."""
+    return f", Vecalign del_percentile_frac {knobs[0]}, Bertalign skip {knobs[1]}" if knobs else ""
+
+
 def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, reverse: bool = False,
             with_published: tuple[float, float] | None = None) -> list[str]:
     """MAC-Dev (zh-en novels, hand-made gold): embeddings only, then with the line-by-line machine
     translation of the Chinese (zh/NNN.trans) as its English side; Gale-Church beside them, and
-    where ``with_published`` (their knobs) Vecalign and Bertalign on the same embedder. ``reverse``: English is the source document,
-    Chinese the target."""
+    where ``with_published`` (their knobs) Vecalign and Bertalign on the same embedder.
+    ``reverse``: English is the source document, Chinese the target."""
     chapters = sorted(path.name for path in (folder / "zh").iterdir() if path.name.isdigit())
     direction = "en -> zh" if reverse else "zh -> en"
     rows = [f"MAC-Dev ({len(chapters)} chapters, {direction}), --mode {mode}, embedder {embedder.name}, {params}"
-            + (", Vecalign del_percentile_frac {}, Bertalign skip {}".format(*with_published) if with_published else ""),
-            "",
+            + published_signature(with_published), "",
             "| English side | chapter | zh | en | mode chosen | strict P | strict R | strict F1 | lax F1 |",
             "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     pooled: dict[str, list] = defaultdict(list)
@@ -450,8 +454,7 @@ def main() -> None:
               "Gale-Church strict F1 |" + ("".join(f" {n} strict F1 |" for n in PUBLISHED) if args.published else ""))
     rows = [f"FLORES-200 {args.split}, documents of {'-'.join(map(str, args.doc_size))} sentences, seed {args.seed}, "
             f"embedder {embedder.name}, {params}"
-            + (", Vecalign del_percentile_frac {}, Bertalign skip {}".format(*args.published_knobs)
-               if args.published else ""), "",
+            + published_signature(tuple(args.published_knobs) if args.published else None), "",
             "Recipes: " + "; ".join(r.describe() for r in recipes),
             "", header, "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
             + (" ---: |" * len(PUBLISHED) if args.published else "")]
