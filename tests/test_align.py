@@ -25,7 +25,7 @@ from workbench.align.clauses import clause_misfit, opening_and_closing_clause
 from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
-from workbench.align.scale import REFERENCE_BACKGROUND, REFERENCE_DISTANCE, best_match_distance, similarity_scale
+from workbench.align.scale import REFERENCE_BACKGROUND, REFERENCE_DISTANCE, sample_statistics, similarity_scale
 from workbench.align.views import BlockCosines, JoinedCosines, window_vectors, word_vectors
 from workbench.align_eval import read_links, score
 from workbench.anchors import ONE_SIDED_FROM, Anchors, anchor_bonus, anchors, names, number_flags, skeleton
@@ -603,7 +603,7 @@ class HalvedEmbedder:
 def test_another_models_cosines_are_brought_to_the_scale_the_costs_were_fitted_on(embedder, monkeypatch):
     halved = HalvedEmbedder(embedder)
     assert similarity_scale(embedder, None) == 1.0  # e5 is the reference: as tuned
-    assert best_match_distance(embedder, None) == pytest.approx(REFERENCE_DISTANCE, rel=0.01)  # as measured
+    assert sample_statistics(embedder, None)[0] == pytest.approx(REFERENCE_DISTANCE, rel=0.01)  # as measured
     assert similarity_scale(halved, None) == pytest.approx(2.0, rel=1e-3)
     # one document, joined blocks off: the vectors test_unit_edges_follow_the_clauses... left in memory
     as_tuned, scaled = (merged_and_omitted_f1(model, 1, joined_share=0.0) for model in (embedder, halved))
@@ -620,7 +620,7 @@ def test_fixed_thresholds_read_another_models_cosines_on_e5s_scale(seeded, embed
     cosines = np.array([0.2, 0.78, 0.9])
     assert scale_module.on_reference_scale(cosines, embedder, None) is cosines  # e5: as they are
     assert scale_module.on_reference_scale((cosines + 1) / 2, halved, None) == pytest.approx(cosines, abs=1e-3)
-    assert scale_module._sample_statistics(embedder, None)[1] == pytest.approx(REFERENCE_BACKGROUND, abs=1e-3)
+    assert sample_statistics(embedder, None)[1] == pytest.approx(REFERENCE_BACKGROUND, abs=1e-3)
 
     def meaning_hits(model) -> list[tuple[int, int]]:
         return [(h.doc_id, h.index) for h in search.search(seeded, model, "Assad fled to Moscow") if h.how == "meaning"]

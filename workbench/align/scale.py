@@ -43,16 +43,11 @@ LIMIT = 10.0
 _measured: dict[str, tuple[float, float]] = {}  # model name: (scale, background)
 
 
-def best_match_distance(embedder: Embedder, conn: sqlite3.Connection | None) -> float:
-    """Over the pairs of sample articles in different languages, the mean of: the median cosine of
-    each sentence's best counterpart in the other article (both ways) less the median cosine of all
-    their sentence pairs."""
-    return _sample_statistics(embedder, conn)[0]
-
-
-def _sample_statistics(embedder: Embedder, conn: sqlite3.Connection | None) -> tuple[float, float]:
-    """(best_match_distance, the mean over the same article pairs of the median cosine of all their
-    sentence pairs), the reference's where there are no samples."""
+def sample_statistics(embedder: Embedder, conn: sqlite3.Connection | None) -> tuple[float, float]:
+    """Over the pairs of sample articles in different languages, the means of: the distance (the
+    median cosine of each sentence's best counterpart in the other article, both ways, less the
+    median cosine of all their sentence pairs) and the background (that median of all pairs); the
+    reference's where there are no samples."""
     from ..segment import segment  # pysbd's rules: loaded only where a model is measured
 
     articles = []
@@ -65,8 +60,8 @@ def _sample_statistics(embedder: Embedder, conn: sqlite3.Connection | None) -> t
         if lang_a != lang_b:
             cosines = a @ b.T
             best = (np.median(cosines.max(axis=1)) + np.median(cosines.max(axis=0))) / 2
-            distances.append(best - np.median(cosines))
             backgrounds.append(np.median(cosines))
+            distances.append(best - backgrounds[-1])
     if not distances:  # no samples to measure on (an install that left them out): taken as e5
         return REFERENCE_DISTANCE, REFERENCE_BACKGROUND
     return float(np.mean(distances)), float(np.mean(backgrounds))
@@ -75,7 +70,7 @@ def _sample_statistics(embedder: Embedder, conn: sqlite3.Connection | None) -> t
 def _measure(embedder: Embedder, conn: sqlite3.Connection | None) -> tuple[float, float]:
     """(scale, background) of a model that is not the reference, measured once per model in a process."""
     if embedder.name not in _measured:
-        distance, background = _sample_statistics(embedder, conn)
+        distance, background = sample_statistics(embedder, conn)
         scale = float(np.clip(REFERENCE_DISTANCE / max(distance, 1e-9), 1 / LIMIT, LIMIT))
         _measured[embedder.name] = (1.0 if abs(scale - 1) <= TOLERANCE else scale, background)
     return _measured[embedder.name]
