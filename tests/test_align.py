@@ -78,6 +78,10 @@ def test_numbers_agree_across_scripts_and_conventions():
     assert names("دخلت قوات المعارضة إلى داريا") & names("Les rebelles contrôlent Darayya.")
     assert names("انسحبت القوات إلى العراق") & names("Près de 2 000 soldats auraient fui vers l’Irak.")
     assert not names("في من على إلى عن")  # function words are not names
+    # a katakana name's words, parted by a middle dot, are names each (FLORES-200 dev)
+    shared = names("パイロットはディロクリット・パッタヴィー中隊長と確認された。") & names(
+        "The pilot was identified as Squadron Leader Dilokrit Pattavee.")
+    assert shared == names("ディロクリット・パッタヴィー") == {skeleton("Dilokrit"), skeleton("Pattavee")}
 
 
 def test_numbers_written_as_words_ranges_and_local_conventions():

@@ -18,7 +18,11 @@ from .numbers import numbers
 
 _LATIN_NAME = re.compile(r"\b[A-Z][\w'-]{2,}")
 _CYRILLIC_NAME = re.compile(r"\b[А-ЯЁ][а-яёА-ЯЁ-]{2,}")
-_KATAKANA_RUN = re.compile(r"[\u30a0-\u30ff]{3,}")
+# katakana without the middle dot and double hyphen (U+30FB, U+30A0), which part the words of a
+# foreign name: ディロクリット・パッタヴィー is Dilokrit Pattavee, two names. FLORES-200 dev, ten pairs of
+# ja, ar, fr, bg and en, lines where both sides have a name: 3,208 -> 3,396 of 7,084 translations
+# share one (+2.7 points), 3,154 -> 3,273 of 19,971 other lines of the same article (+0.6)
+_KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff]{3,}")
 # Arabic script has no capitals: every word of four or more letters is a candidate (the function
 # words, في من على إلى عن, are shorter), its article and conjunction prefixes taken off.
 _ARABIC_WORD = re.compile(r"[\u0621-\u064a\u0671-\u06d3]{4,}")
