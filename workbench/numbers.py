@@ -37,7 +37,13 @@ _CJK_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CJK_LARGE = {"万": 1e4, "萬": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12}
 # "1995-96", "2019–20": a season or a range of years, the second one written short
 _YEAR_RANGE = re.compile(r"\b((?:1[5-9]|20)\d\d)\s?[-–—/]\s?(\d\d)\b")
-_ROMAN_CENTURY = re.compile(r"\b([IVX]{1,5})(?:e|er|ème|-?(?:ти|ви|ри))?\s+(?:siècles?|век[аи]?|в\.)", re.UNICODE)
+_ROMAN_ORDINAL = r"(?:e|er|ème|-?(?:ти|ви|ри))?"
+# ... two of them joined, the noun once ("XIXe et XXe siècles", "XIX-XX век")
+_ROMAN_CENTURY = re.compile(rf"\b([IVX]{{1,5}}){_ROMAN_ORDINAL}(?:\s*(?:et|ou|à|и|или|до|,|[-–—])\s*([IVX]{{1,5}})"
+                            rf"{_ROMAN_ORDINAL})?\s+(?:siècles?|век[аи]?|в\.|вв\.)", re.UNICODE)
+# ... and a French ordinal of two letters or more alone, its noun left out ("du XIXe siècle et début du
+# XXe"); a single letter ("Ve", "Ier") is taken only before its noun
+_ROMAN_FRENCH_ORDINAL = re.compile(r"\b([IVX]{2,5})(?:e|ème)\b")
 _ROMAN = {"I": 1, "V": 5, "X": 10}
 # Decades, which translations write with or without the century ("the 1960s", "les années 60", "60-те",
 # "1960年代", "الستينيات", "ستينيات القرن الماضي"), or as the decade's first year ("1930 г."): each is
@@ -51,23 +57,37 @@ _ARABIC_DECADE = re.compile(r"(?:ال)?(عشر|ثلاث|أربع|خمس|ست|س�
 _ARABIC_CENTURIES = {"التاسع": 1800.0, "الثامن": 1700.0}  # "... القرن التاسع عشر": the 19th century
 _ARABIC_TENS = {stem: 10.0 * tens for tens, stem in enumerate(["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2)}
 # Words that look like a number and are none: Arabic "per cent" (في المائة, بالمئة: "in the hundred")
-_NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b")
-# A number of dozens ("two-dozen", "four dozen", "a dozen", "deux douzaines", "две дузини"); the plural
-# alone ("dozens of") is no number. Not decades: "two decades" is "20 years" in one translation, "две
-# десетилетия" in another.
-_COUNTED = re.compile(r"(?:(\w+)[\s-]+)?\b(dozens?|douzaines?|дузин[аи]|дюжин[аыу]?)\b", re.IGNORECASE)
-_COUNTED_VALUES = {"dozen": 12.0, "douzaine": 12.0, "дузин": 12.0, "дюжин": 12.0}
+# ... and Monday ("الاثنين", "the two")
+_NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b|(?<!\w)(?:[وبل]?ال|يوم\s+ال)اثنين\b")
+# A number of dozens ("two-dozen", "four dozen", "a dozen", "deux douzaines", "две дузини") or of
+# decades, as years ("two decades" is "20 years" in one translation, "две десетилетия" in another,
+# "20年間" in a third: all 20); the plural alone ("dozens of", "des décennies") is no number
+_COUNTED = re.compile(r"(?:(\w+)[\s-]+(?:(?:dernières|premières|prochaines)\s+)?)?\b(dozens?|douzaines?|дузин[аи]|дюжин[аыу]?|decades?|décennies?"
+                      r"|десетилети[ея]|десятилети[йея]|عقود)\b", re.IGNORECASE)
+_COUNTED_VALUES = {"dozen": 12.0, "douzaine": 12.0, "дузин": 12.0, "дюжин": 12.0, "decade": 10.0, "décennie": 10.0,
+                   "десетилети": 10.0, "десятилети": 10.0, "عقود": 10.0}
+_COUNTED_PLURALS = ("s", "и", "ы", "я", "й", "عقود")  # "десетилетия", "десятилетий", Arabic "decades"
+# ("les trois dernières décennies"). Arabic writes two decades in the dual, "عقدين" / "عقدان" (its
+# singular, عقد, is also a contract), and the count after the plural ("العقود الثلاثة")
+_ARABIC_TWO_DECADES = re.compile(r"(?<![\w])(?:[وبلف]?ال|[وبلف])?عقد(?:ين|ان)\b")
+_ARABIC_DECADES_COUNTED = re.compile(r"(?<![\w])(?:[وبلف]?ال)?عقود\s+(\w+)")
 _ARTICLES = {"a", "an", "one", "un", "une"}
 
 _LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
 # Forms the CLDR tables lack, where news text uses them
 _MORE_WORDS = {
+    # decades spelled out, read as their two digits as "the 90s" and "in his 20s" are ("in their
+    # twenties": "une vingtaine d'années")
+    "en": {word + "ties": 10.0 * tens for tens, word in enumerate(
+        ["twen", "thir", "for", "fif", "six", "seven", "eigh", "nine"], 2)},
     "fr": {"million": 1e6, "milliard": 1e9, "soixante": 60, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100,
            # about so many ("une vingtaine", "un millier"): what English says as "twenty", "a thousand"
            "dizaine": 10, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50, "centaine": 100, "millier": 1000},
     "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единайсет": 11, "дванайсет": 12},
     "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مئة": 100,
-           "مئتي": 200, "مئتين": 200, "مائتين": 200, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
+           "مئتي": 200, "مئتين": 200, "مائتين": 200, "ألفي": 2000,
+           # duals of the scales ("بين مليوني وثلاثة ملايين", between two and three million)
+           "مليوني": 2e6, "مليونين": 2e6, "مليونان": 2e6, "ملياري": 2e9, "مليارين": 2e9, "ملياران": 2e9, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
            "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "أربع": 4, "خمس": 5, "ست": 6, "سبع": 7, "ثماني": 8, "ثمان": 8,
            "تسع": 9, "عشر": 10, "اثني": 2, "اثنتي": 2,
            **{form: 10.0 * tens for tens, stem in enumerate(
@@ -161,7 +181,39 @@ def number_spans(text: str) -> list[tuple[int, int, float]]:
         month = _CASED_MONTHS.get(word.group()) if folded in _CASE_SENSITIVE else _MONTHS.get(folded)
         if month:
             found.append((word.start(), word.end(), month))
-    return sorted(found)
+    return _ranges(digits, sorted(found))
+
+
+# Between the two ends of a range whose scale is written once ("deux à trois millions", "200～300万",
+# "2-3 млн.", "من 2 إلى 3 ملايين"): the first end takes the second's scale (FLORES-200 dev: "two million
+# to three million years old" in English, the scale once in French, Bulgarian and Japanese)
+_RANGE_BETWEEN = re.compile(r"\s*(?:to|à|au|до|إلى|[-–—～〜~])\s*")  # not "and": "scored 2 and 3 million watched"
+_LARGE_CJK = "万萬億亿兆"
+
+
+def _ranges(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """``spans`` (in order) with the first end of a range that writes its scale once scaled: a number
+    below 1,000 with no scale of its own, then a range word, then a number written with a scale word
+    or a Chinese or Japanese large unit whose count it is smaller than."""
+    out = list(spans)
+    for k in range(len(out) - 1):
+        (start, end, value), (next_start, next_end, next_value) = out[k], out[k + 1]
+        if value >= 1000 or _scale_of(digits[start:end]) or not _RANGE_BETWEEN.fullmatch(digits[end:next_start]):
+            continue
+        scale = _scale_of(digits[next_start:next_end])
+        if scale and value < next_value / scale:
+            out[k] = (start, end, value * scale)
+    return out
+
+
+def _scale_of(text: str) -> float:
+    """The scale a number's text is written with: its last Chinese or Japanese large unit or scale
+    word of a thousand or more ("300万": 10,000; "3 millions": a million), else 0."""
+    units = [_CJK_LARGE[c] for c in text if c in _LARGE_CJK]
+    if units:
+        return units[-1]
+    scales = [value for word in _WORD.findall(text) if (value := _word_value(word)) is not None and value >= 1000]
+    return scales[-1] if scales else 0.0
 
 
 def numbers(text: str) -> set[float]:
@@ -212,10 +264,15 @@ def _counted(digits: str) -> list[tuple[int, int, float]]:
             float(before) if before.isdigit() else _word_value(before))
         if count is not None:
             found.append((match.start(), match.end(), count * unit))
-        elif not noun.endswith(("s", "и", "ы")):
+        elif not noun.endswith(_COUNTED_PLURALS):
             found.append((match.start(2), match.end(), unit))  # "dozen eggs"
         else:
             found.append((match.start(2), match.end(), 0.0))  # "dozens of": covered, no number
+    found += [(match.start(), match.end(), 20.0) for match in _ARABIC_TWO_DECADES.finditer(digits)]
+    for match in _ARABIC_DECADES_COUNTED.finditer(digits):
+        count = _word_value(match.group(1))
+        if count is not None and count < 10:
+            found.append((match.start(), match.end(), 10.0 * count))
     return found
 
 
@@ -235,11 +292,13 @@ def _cjk_value(run: str) -> float:
 
 
 def _roman_centuries(digits: str) -> list[tuple[int, int, float]]:
+    spans = {(match.start(k), match.end(k)) for pattern in (_ROMAN_CENTURY, _ROMAN_FRENCH_ORDINAL)
+             for match in pattern.finditer(digits) for k in range(1, pattern.groups + 1) if match.group(k)}
     found = []
-    for match in _ROMAN_CENTURY.finditer(digits):
-        values = [_ROMAN[c] for c in match.group(1)]
+    for start, end in sorted(spans):
+        values = [_ROMAN[c] for c in digits[start:end]]
         value = sum(-v if v < after else v for v, after in zip(values, values[1:] + [0]))
-        found.append((match.start(1), match.end(1), float(value)))
+        found.append((start, end, float(value)))
     return found
 
 

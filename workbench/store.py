@@ -307,7 +307,14 @@ def _to_v8(conn: sqlite3.Connection) -> None:
     _to_v7(conn)
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8]
+def _to_v9(conn: sqlite3.Connection) -> None:
+    """Number flags read again (as _to_v7 does) once centuries joined or with their noun left out,
+    decades counted and spelled, a range's scale written once, Arabic duals of the scales and Monday
+    were read (2026-12-06, late afternoon)."""
+    _to_v7(conn)
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8, _to_v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
