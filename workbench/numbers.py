@@ -61,14 +61,16 @@ _ARABIC_TENS = {stem: 10.0 * tens for tens, stem in enumerate(["عشر", "ثلا
 _NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b|(?<!\w)(?:[وبل]?ال|يوم\s+ال)اثنين\b")
 # A number of dozens ("two-dozen", "four dozen", "a dozen", "deux douzaines", "две дузини") or of
 # decades, as years ("two decades" is "20 years" in one translation, "две десетилетия" in another,
-# "20年間" in a third: all 20); the plural alone ("dozens of", "des décennies") is no number
-_COUNTED = re.compile(r"(?:(\w+)[\s-]+(?:(?:dernières|premières|prochaines)\s+)?)?\b(dozens?|douzaines?|дузин[аи]|дюжин[аыу]?|decades?|décennies?"
-                      r"|десетилети[ея]|десятилети[йея]|عقود)\b", re.IGNORECASE)
+# "20年間" in a third: all 20; French may put an adjective between: "les trois dernières décennies");
+# the plural alone ("dozens of", "des décennies") is no number
+_COUNTED = re.compile(r"(?:(\w+)[\s-]+(?:(?:dernières|premières|prochaines)\s+)?)?"
+                      r"\b(dozens?|douzaines?|дузин[аи]|дюжин[аыу]?|decades?|décennies?|десетилети[ея]|десятилети[йея]|عقود)\b",
+                      re.IGNORECASE)
 _COUNTED_VALUES = {"dozen": 12.0, "douzaine": 12.0, "дузин": 12.0, "дюжин": 12.0, "decade": 10.0, "décennie": 10.0,
                    "десетилети": 10.0, "десятилети": 10.0, "عقود": 10.0}
 _COUNTED_PLURALS = ("s", "и", "ы", "я", "й", "عقود")  # "десетилетия", "десятилетий", Arabic "decades"
-# ("les trois dernières décennies"). Arabic writes two decades in the dual, "عقدين" / "عقدان" (its
-# singular, عقد, is also a contract), and the count after the plural ("العقود الثلاثة")
+# Arabic writes two decades in the dual, "عقدين" / "عقدان" (its singular, عقد, is also a contract), and
+# the count after the plural ("العقود الثلاثة")
 _ARABIC_TWO_DECADES = re.compile(r"(?<![\w])(?:[وبلف]?ال|[وبلف])?عقد(?:ين|ان)\b")
 _ARABIC_DECADES_COUNTED = re.compile(r"(?<![\w])(?:[وبلف]?ال)?عقود\s+(\w+)")
 _ARTICLES = {"a", "an", "one", "un", "une"}
@@ -85,9 +87,10 @@ _MORE_WORDS = {
            "dizaine": 10, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50, "centaine": 100, "millier": 1000},
     "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единайсет": 11, "дванайсет": 12},
     "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مئة": 100,
-           "مئتي": 200, "مئتين": 200, "مائتين": 200, "ألفي": 2000,
+           "مئتي": 200, "مئتين": 200, "مائتين": 200, "ألفي": 2000, "ملايين": 1e6, "مليارات": 1e9,
            # duals of the scales ("بين مليوني وثلاثة ملايين", between two and three million)
-           "مليوني": 2e6, "مليونين": 2e6, "مليونان": 2e6, "ملياري": 2e9, "مليارين": 2e9, "ملياران": 2e9, "ملايين": 1e6, "مليارات": 1e9, "اثنان": 2, "اثنين": 2,
+           "مليوني": 2e6, "مليونين": 2e6, "مليونان": 2e6, "ملياري": 2e9, "مليارين": 2e9, "ملياران": 2e9,
+           "اثنان": 2, "اثنين": 2,
            "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "أربع": 4, "خمس": 5, "ست": 6, "سبع": 7, "ثماني": 8, "ثمان": 8,
            "تسع": 9, "عشر": 10, "اثني": 2, "اثنتي": 2,
            **{form: 10.0 * tens for tens, stem in enumerate(
@@ -188,7 +191,6 @@ def number_spans(text: str) -> list[tuple[int, int, float]]:
 # "2-3 млн.", "من 2 إلى 3 ملايين"): the first end takes the second's scale (FLORES-200 dev: "two million
 # to three million years old" in English, the scale once in French, Bulgarian and Japanese)
 _RANGE_BETWEEN = re.compile(r"\s*(?:to|à|au|до|إلى|[-–—～〜~])\s*")  # not "and": "scored 2 and 3 million watched"
-_LARGE_CJK = "万萬億亿兆"
 
 
 def _ranges(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -209,7 +211,7 @@ def _ranges(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int,
 def _scale_of(text: str) -> float:
     """The scale a number's text is written with: its last Chinese or Japanese large unit or scale
     word of a thousand or more ("300万": 10,000; "3 millions": a million), else 0."""
-    units = [_CJK_LARGE[c] for c in text if c in _LARGE_CJK]
+    units = [_CJK_LARGE[c] for c in text if c in _CJK_LARGE]
     if units:
         return units[-1]
     scales = [value for word in _WORD.findall(text) if (value := _word_value(word)) is not None and value >= 1000]
