@@ -57,8 +57,8 @@ _ARABIC_DECADE = re.compile(r"(?:ال)?(عشر|ثلاث|أربع|خمس|ست|س�
 _ARABIC_CENTURIES = {"التاسع": 1800.0, "الثامن": 1700.0}  # "... القرن التاسع عشر": the 19th century
 _ARABIC_TENS = {stem: 10.0 * tens for tens, stem in enumerate(["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2)}
 # Words that look like a number and are none: Arabic "per cent" (في المائة, بالمئة: "in the hundred")
-# ... and Monday ("الاثنين", "the two")
-_NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b|(?<!\w)(?:[وبل]?ال|يوم\s+ال)اثنين\b")
+# ... Monday ("الاثنين", "the two") and a French cent coin ("un cent": French writes a hundred "cent")
+_NOT_NUMBERS = re.compile(r"(?:في\s+|ب)الما?ئة\b|(?<!\w)(?:[وبل]?ال|يوم\s+ال)اثنين\b|\bun cent\b", re.IGNORECASE)
 # A number of dozens ("two-dozen", "four dozen", "a dozen", "deux douzaines", "две дузини") or of
 # decades, as years ("two decades" is "20 years" in one translation, "две десетилетия" in another,
 # "20年間" in a third: all 20; French may put an adjective between: "les trois dernières décennies");
@@ -401,6 +401,8 @@ def _word_value(word: str) -> float | None:
         return _WORDS[folded]
     if folded.startswith("و"):  # Arabic "and" is written onto the word ("الحادي والعشرين", 21st)
         folded = folded[1:]
+    elif folded[:1] in ("ب", "ل") and len(folded) >= 5 and folded[1:] in _WORDS and folded[1:] not in _WEAK:
+        return _WORDS[folded[1:]]  # ... and "by", "for" ("بعشرين نقطة": by twenty points; "لست", I am not, is short)
     if folded.startswith("ال"):  # ... and so is the article
         folded = folded[2:]
         return _WORDS.get(folded, _ARABIC_ORDINALS.get(folded))
