@@ -1130,9 +1130,11 @@ def test_blocks_joined_where_a_unit_is_in_doubt_tell_merges_from_neighbours(embe
     """Runs of two or three FLORES lines said in one sentence on one side, single lines left out
     (so an omission often sits beside a link): where a first pass leaves units in doubt, blocks
     are scored by the embedding of their joined text too. Measured on these four documents:
-    pooled strict F1 0.920 -> 0.926."""
+    pooled strict F1 0.920 -> 0.926; 0.920 -> 0.923 since two lines' numbers are read right (an
+    Arabic Monday is no two, "two decades" is 20 on both sides), which moves the pair's clear
+    matches and all that is learned from them."""
     found = [merged_and_omitted_f1(embedder, joined_share=share) for share in (AlignParams().joined_share, 0.0)]
-    assert found[0] >= found[1] + 0.004, found
+    assert found[0] >= found[1] + 0.0025, found
 
 
 def test_originals_in_one_script_are_also_compared_by_their_character_4_grams(embedder):
