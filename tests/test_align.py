@@ -151,8 +151,9 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
            ("le vingtième siècle", "the twentieth century")]
     for a, b in han:
         assert numbers(a) == numbers(b), (a, b, numbers(a), numbers(b))
-    for everyday in ("十分好", "千万不要", "万一", "一些人", "三三两两", "七零八落", "一个人", "统一"):
+    for everyday in ("十分好", "千万不要", "万一", "一些人", "三三两两", "七零八落", "一个人", "统一", "走了十万八千里"):
         assert numbers(everyday) == set(), everyday  # words and idioms, not numbers
+    assert numbers("十万八千人") == {108000.0} and numbers("数值是0.010") == {0.01}  # MAC-Dev: 0.010 is no ten
     text = "Helicopters rescued the twelve crewmembers on 26 Nov"
     assert [text[start:end] for start, end, _ in number_spans(text)] == ["twelve", "26", "Nov"]  # what the app marks
 

@@ -28,8 +28,10 @@ import re
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９٫٬",
                         "012345678901234567890123456789.,")
 # 2,000 | 2 000 | 2.000 | 1 040 (thin space) | 783،562 (Arabic comma) in groups of three | 2.5 | 45
+# (a lone 0 before the separator is no group of thousands: "0.010" is a hundredth, as MAC-Dev's
+# Chinese writes it; "2.726" stays ambiguous and is read as thousands, as "2.000 people" is)
 _NUMBER = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:([,.\u00a0\u202f\u2009 ،])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
+    r"(?<![\d.,])((?!0\D)\d{1,3}(?:([,.\u00a0\u202f\u2009 ،])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
 # digits with Japanese and Chinese multipliers: "280万", "3億4千万" (340 million), "5千4百万" (54 million)
 _CJK_RUN = re.compile(r"(?:\d[\d,]*(?:\.\d+)?[十百千万萬億亿兆]+)+\d*")
 _CJK_TOKEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)|(.)")
@@ -102,7 +104,8 @@ _HAN_COUNTERS = set("个個人年月日天次岁歳名位只条件本点時时�
 _HAN_DIGITS = "一二两兩三四五六七八九"
 _HAN_UNITS = "十百千万萬亿億"
 _HAN_SEVERAL = {"数", "何", "幾"}  # "several" before a numeral
-_HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分"}  # "very", "by all means", "in case", ...
+# "very", "by all means", "in case", ..., and "十万八千里" (108,000 li: "a very long way")
+_HAN_WORDS = {"十分", "万分", "千万", "万万", "万一", "一一", "百分", "十万八千里"}
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fifth": 5.0, "eighth": 8.0, "ninth": 9.0, "twelfth": 12.0,
              "premier": 1.0, "première": 1.0, "seconde": 2.0}
 # Bulgarian ordinals: a cardinal and an ending of gender, number or article ("двадесети век", the 20th
