@@ -310,7 +310,8 @@ def _to_v8(conn: sqlite3.Connection) -> None:
 def _to_v9(conn: sqlite3.Connection) -> None:
     """Number flags read again (as _to_v7 does) once centuries joined or with their noun left out,
     decades counted and spelled, a range's scale written once, Arabic duals of the scales and number
-    words after "by" or "for", Monday and a French cent coin were read (2026-12-06, late afternoon)."""
+    words after "by" or "for", Monday, a French cent coin, "0.010" and "十万八千里" were read (2026-12-06,
+    late afternoon)."""
     _to_v7(conn)
 
 
