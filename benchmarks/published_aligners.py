@@ -1,9 +1,10 @@
 """The published aligners' algorithms, run on the workbench's own embedder: Vecalign (Thompson &
 Koehn, EMNLP 2019) and Bertalign (Liu & Zhu, Digital Scholarship in the Humanities 2023). Their
 published figures use LASER and LaBSE, which cannot be downloaded here; run on this machine's
-model, they tell what the methods give apart from what the embedder allows. Written for this project after the papers and the reference
-implementations' defaults and behaviour (``vecalign.py``, ``dp_utils.py``; ``bertalign/aligner.py``,
-``corelib.py``), read to get them right; none of their code is copied.
+model, they tell what the methods give apart from what the embedder allows. Written for this
+project after the papers and the reference implementations' defaults and behaviour
+(``vecalign.py``, ``dp_utils.py``; ``bertalign/aligner.py``, ``corelib.py``), read to get them
+right; none of their code is copied.
 
 Both embed each document as its sentences and every run of consecutive sentences joined with a space
 (the "overlaps", ``overlap_vectors``), and find a monotonic path with a DP (``best_path``).

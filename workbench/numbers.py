@@ -203,7 +203,8 @@ def _ranges(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int,
     out = list(spans)
     for k in range(len(out) - 1):
         (start, end, value), (next_start, next_end, next_value) = out[k], out[k + 1]
-        if value >= 1000 or _scale_of(digits[start:end]) or not _RANGE_BETWEEN.fullmatch(digits[end:next_start]):
+        # the range word first: it rules out nearly every pair of numbers, and cheaply
+        if not _RANGE_BETWEEN.fullmatch(digits[end:next_start]) or value >= 1000 or _scale_of(digits[start:end]):
             continue
         scale = _scale_of(digits[next_start:next_end])
         if scale and value < next_value / scale:
