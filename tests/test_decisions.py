@@ -282,10 +282,10 @@ def test_compare_says_when_the_english_changed_since_the_alignment(populated):
 
 
 def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edited_pair):
-    """Flags stored by an older rule (a workspace of the schema before: before counted decades and
-    ranges that write their scale once were read; v7 ones, before dozens; v6 ones, before numbers in
-    words and the one-sided threshold) are read again on opening, so that "accept unflagged" goes by
-    the rule shown."""
+    """Flags stored by an older rule (a workspace of the schema before: before halves and Arabic
+    duals of units of time were read; v8 ones, before counted decades and ranges that write their
+    scale once; v7 ones, before dozens; v6 ones, before numbers in words and the one-sided threshold)
+    are read again on opening, so that "accept unflagged" goes by the rule shown."""
     conn, _, ja, fr = edited_pair
     compare.compute_links(conn, [ja, fr], get_embedder())
     current = {(u.position, tuple(u.flags)) for u in review.load_pair(conn, ja.id, fr.id).units}
@@ -295,7 +295,7 @@ def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edi
     conn.execute("UPDATE units SET flags = CASE WHEN flags = '[]' AND json_array_length(src_ids) > 0 AND "
                  "json_array_length(tgt_ids) > 0 THEN '[\"number_one_sided\"]' ELSE '[]' END")
     conn.execute("UPDATE links SET flags = CASE WHEN flags = '[]' THEN '[\"number_mismatch\"]' ELSE '[]' END")
-    conn.execute("PRAGMA user_version = 8")  # v9 reads them again (v8 and v7 did for older workspaces)
+    conn.execute("PRAGMA user_version = 9")  # v10 reads them again (v9, v8 and v7 did for older workspaces)
     conn.close()
 
     upgraded = store.connect(store.workspace_dir(None))

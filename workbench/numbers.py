@@ -76,6 +76,23 @@ _COUNTED_PLURALS = ("s", "и", "ы", "я", "й", "عقود")  # "десетил�
 _ARABIC_TWO_DECADES = re.compile(r"(?<![\w])(?:[وبلف]?ال|[وبلف])?عقد(?:ين|ان)\b")
 _ARABIC_DECADES_COUNTED = re.compile(r"(?<![\w])(?:[وبلف]?ال)?عقود\s+(\w+)")
 _ARTICLES = {"a", "an", "one", "un", "une"}
+# A half after a number, its unit between or not ("two and a half years", "deux ans et demi", "две
+# години и половина", "ثلاث سنوات ونصف"; a scale and a half is 1.5 of it: "un million et demi"), or
+# written onto a Japanese or Chinese counter ("1時間半", "两年半"; not "半ば", the middle of)
+_HALF_AFTER = re.compile(r"(?:\s+\w+)?\s+(?:and\s+a\s+half|et\s+demie?|и\s+половина(?!\s+от)|ونصف(?!\s+ال))\b"
+                         r"|(?:時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|分|秒|世紀|個|个)?半(?!ば)", re.IGNORECASE)
+# ... and a unit and a half with no number before it: "an hour and a half", "une heure et demie",
+# "година и половина", "ساعة ونصف", "一个半月", "一年半"
+_UNIT_AND_A_HALF = re.compile(
+    r"\b(?:an?|one)\s+(?:hour|year|month|week|day|minute|century|mile|kilometre|kilometer)\s+and\s+a\s+half\b"
+    r"|\bune?\s+(?:heure|an|année|mois|semaine|jour|minute|siècle|kilomètre|mille)\s+et\s+demie?\b"
+    r"|\b(?:час|година|месец|седмица|ден|минута|век|километър)\s+и\s+половина\b"
+    r"|(?<!\w)(?:[وبلف]?ال|[وبلف])?(?:ساعة|سنة|عام|شهر|أسبوع|يوم|دقيقة|قرن)\s+ونصف"
+    r"|一(?:時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|世紀|個|个)半(?!ば)", re.IGNORECASE)
+# Arabic writes two of a unit of time in the dual, with no number word ("منذ عامين", two years ago;
+# "سنتين ونصف", two and a half years); not centuries: "القرنين التاسع عشر والعشرين" names them
+_ARABIC_TIME_DUAL = re.compile(r"(?<!\w)(?:[وبلف]?ال|[وبلف])?(?:ساعت|سنت|عام|شهر|أسبوع|يوم|دقيقت)(?:ين|ان)\b"
+                               r"(\s+ونصف)?")
 
 _LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
 # Forms the CLDR tables lack, where news text uses them
@@ -87,6 +104,7 @@ _MORE_WORDS = {
     "fr": {"million": 1e6, "milliard": 1e9, "soixante": 60, "quatre-vingt": 80, "quatre-vingts": 80, "cents": 100,
            # about so many ("une vingtaine", "un millier"): what English says as "twenty", "a thousand"
            "dizaine": 10, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50, "centaine": 100, "millier": 1000},
+    "ru": {"полтора": 1.5, "полторы": 1.5},  # one and a half
     "bg": {"млн": 1e6, "млрд": 1e9, "хиляда": 1000, "сто": 100, "една": 1, "единайсет": 11, "дванайсет": 12},
     "ar": {"ألف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مئة": 100,
            "مئتي": 200, "مئتين": 200, "مائتين": 200, "ألفي": 2000, "ملايين": 1e6, "مليارات": 1e9,
@@ -169,7 +187,7 @@ def normalise_digits(text: str) -> str:
 def number_spans(text: str) -> list[tuple[int, int, float]]:
     """(start, end, value) of every number the text states, values comparable across languages."""
     digits = normalise_digits(text)
-    first = _decades(digits) + _counted(digits)  # before the digits and words inside them
+    first = _decades(digits) + _counted(digits) + _halves_alone(digits)  # before the digits and words inside them
     covered = bytearray(len(digits))
     for start, end, _ in first + [(m.start(), m.end(), 0.0) for m in _NOT_NUMBERS.finditer(digits)]:
         covered[start:end] = b"\x01" * (end - start)
@@ -181,7 +199,7 @@ def number_spans(text: str) -> list[tuple[int, int, float]]:
         covered[start:end] = b"\x01" * (end - start)
     words = [w for w in _WORD.finditer(digits) if not covered[w.start()]]
     spelled, weak_scales = _spelled_numbers(digits, words)
-    found = _scaled(digits, found, spelled, weak_scales)
+    found = _with_halves(digits, sorted(_scaled(digits, found, spelled, weak_scales)))
     for word in words:
         folded = word.group().casefold()
         month = _CASED_MONTHS.get(word.group()) if folded in _CASE_SENSITIVE else _MONTHS.get(folded)
@@ -280,6 +298,36 @@ def _counted(digits: str) -> list[tuple[int, int, float]]:
         if count is not None and count < 10:
             found.append((match.start(), match.end(), 10.0 * count))
     return found
+
+
+def _halves_alone(digits: str) -> list[tuple[int, int, float]]:
+    """A unit and a half with no number before it (_UNIT_AND_A_HALF: 1.5), Arabic duals of units of
+    time (_ARABIC_TIME_DUAL: 2, or 2.5 with a half)."""
+    found = [(match.start(), match.end(), 1.5) for match in _UNIT_AND_A_HALF.finditer(digits)]
+    return found + [(match.start(), match.end(), 2.5 if match.group(1) else 2.0)
+                    for match in _ARABIC_TIME_DUAL.finditer(digits)]
+
+
+def _with_halves(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """``spans`` (in order) with a half added where one follows a number (_HALF_AFTER): 0.5 to a
+    number below 1,000, half of a scale to the scale ("un million et demi"), and a scale right after
+    the half multiplies the whole ("two and a half million")."""
+    out: list[tuple[int, int, float]] = []
+    k = 0
+    while k < len(spans):
+        start, end, value = spans[k]
+        half = _HALF_AFTER.match(digits, end)
+        k += 1
+        if not half or not (value < 1000 or value in _SCALES):
+            out.append((start, end, value))
+            continue
+        value = value * 1.5 if value >= 1000 else value + 0.5
+        end = half.end()
+        if k < len(spans) and not digits[end:spans[k][0]].strip() and spans[k][2] in _SCALES and spans[k][2] >= 1000:
+            end, value = spans[k][1], value * spans[k][2]
+            k += 1
+        out.append((start, end, value))
+    return out
 
 
 def _cjk_value(run: str) -> float:

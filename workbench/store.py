@@ -315,7 +315,14 @@ def _to_v9(conn: sqlite3.Connection) -> None:
     _to_v7(conn)
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8, _to_v9]
+def _to_v10(conn: sqlite3.Connection) -> None:
+    """Number flags read again (as _to_v7 does) once halves ("two and a half", "un million et demi",
+    "1時間半", "полтора"), a unit and a half with no number ("an hour and a half", "ساعة ونصف") and Arabic
+    duals of units of time ("عامين", two years) were read (2026-12-06, evening)."""
+    _to_v7(conn)
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8, _to_v9, _to_v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
