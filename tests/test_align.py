@@ -124,10 +124,12 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         ("two and a half years", "deux ans et demi"), ("две години и половина", "سنتين ونصف"), ("两年半", "2.5 years"),
         ("3か月半", "ثلاثة أشهر ونصف"), ("two and a half million", "2,5 милиона"), ("un million et demi", "1.5 million"),
         ("полторы тысячи", "1,500"), ("منذ عامين", "two years ago"), ("一个半月", "a month and a half"),
+        ("Тридесетгодишната война", "the Thirty Years' War"), ("пятилетний план", "a five-year plan"),
     ]
     for a, b in same:
         assert numbers(a) == numbers(b), (a, b, numbers(a), numbers(b))
     assert numbers("2010年半ばに") == {2010.0} and numbers("6時半に") == {6.0}  # mid-2010; half past six
+    assert numbers("летний сезон") == numbers("многолетний опыт") == set()  # summer; of many years
     assert numbers("ثلاثة أطفال ونصف السكان") == numbers("три деца и половина от хората") == {3.0}  # half of the
     for plural in ("الآلاف من القطع الأثرية", "آلاف وآلاف السنين", "数十億ドル", "dozens of people", "عشرات الآلاف",
                    "des décennies de guerre", "منذ عقود", "decades later"):

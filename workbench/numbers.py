@@ -135,6 +135,14 @@ _BULGARIAN_ORDINALS = {"втор": 2.0, "трет": 3.0, "четвърт": 4.0, 
 _ARABIC_ORDINALS = {stem + ending: float(value) for value, stem in enumerate(
     ["أول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"], 1)
     for ending in ("", "ة")} | {"أولى": 1.0, "حادي": 1.0, "حادية": 1.0}
+# Bulgarian and Russian adjectives of so many years ("Тридесетгодишната война", the Thirty Years'
+# War; "петгодишно дете", "пятилетний план"): a number's combining form, then "-годишн-" or "-летн-"
+# (not "летний" alone, summer, nor "многолетний", of many years). Not "хилядолетни" (thousand-year-old):
+# French "millénaires" and Japanese "千年" are read as no number, and it flagged them (FLORES dev 465)
+_YEARS_ADJECTIVE = re.compile(r"(\w+?)(?:годиш|летн)\w*")
+_COMBINING = {"дву": 2.0, "двух": 2.0, "трёх": 3.0, "трех": 3.0, "четырёх": 4.0, "четырех": 4.0, "пяти": 5.0,
+              "шести": 6.0, "семи": 7.0, "восьми": 8.0, "девяти": 9.0, "десяти": 10.0, "двадцати": 20.0,
+              "тридцати": 30.0, "сорока": 40.0, "пятидесяти": 50.0}
 _SKIP = {"and", "et", "и"}  # words inside a spelled number
 # words that are numbers only inside a longer spelled number: "cent" is also "per cent"; Arabic
 # "عشر" mostly closes an ordinal ("القرن الخامس عشر", the 15th century); plural thousands, millions
@@ -458,7 +466,16 @@ def _word_value(word: str) -> float | None:
     if folded.startswith("ال"):  # ... and so is the article
         folded = folded[2:]
         return _WORDS.get(folded, _ARABIC_ORDINALS.get(folded))
-    return _WORDS.get(folded, _ordinal_value(folded))
+    return _WORDS.get(folded, _ordinal_value(folded) or _years_adjective(folded))
+
+
+def _years_adjective(folded: str) -> float | None:
+    """The number of a Bulgarian or Russian adjective of so many years (_YEARS_ADJECTIVE)."""
+    match = _YEARS_ADJECTIVE.fullmatch(folded)
+    if not match:
+        return None
+    prefix = match.group(1)
+    return _COMBINING.get(prefix, _WORDS.get(prefix))
 
 
 def _ordinal_value(folded: str) -> float | None:
