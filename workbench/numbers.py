@@ -82,9 +82,9 @@ _ARTICLES = {"a", "an", "one", "un", "une"}
 _HALF_AFTER = re.compile(r"(?:\s+\w+)?\s+(?:and\s+a\s+half|et\s+demie?|и\s+половина(?!\s+от)|ونصف(?!\s+ال))\b"
                          r"|(?:時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|分|秒|世紀|個|个)?半(?!ば)", re.IGNORECASE)
 # ... and a unit and a half with no number before it: "an hour and a half", "une heure et demie",
-# "година и половина", "ساعة ونصف", "一个半月", "一年半"
+# "година и половина", "ساعة ونصف", "一个半月", "一年半"; "one and a half" ("one" alone is no number)
 _UNIT_AND_A_HALF = re.compile(
-    r"\b(?:an?|one)\s+(?:hour|year|month|week|day|minute|century|mile|kilometre|kilometer)\s+and\s+a\s+half\b"
+    r"\b(?:an?|one)\s+(?:(?:hour|year|month|week|day|minute|century|mile|kilometre|kilometer)\s+)?and\s+a\s+half\b"
     r"|\bune?\s+(?:heure|an|année|mois|semaine|jour|minute|siècle|kilomètre|mille)\s+et\s+demie?\b"
     r"|\b(?:час|година|месец|седмица|ден|минута|век|километър)\s+и\s+половина\b"
     r"|(?<!\w)(?:[وبلف]?ال|[وبلف])?(?:ساعة|سنة|عام|شهر|أسبوع|يوم|دقيقة|قرن)\s+ونصف"
@@ -135,11 +135,12 @@ _BULGARIAN_ORDINALS = {"втор": 2.0, "трет": 3.0, "четвърт": 4.0, 
 _ARABIC_ORDINALS = {stem + ending: float(value) for value, stem in enumerate(
     ["أول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"], 1)
     for ending in ("", "ة")} | {"أولى": 1.0, "حادي": 1.0, "حادية": 1.0}
-# Bulgarian and Russian adjectives of so many years ("Тридесетгодишната война", the Thirty Years'
-# War; "петгодишно дете", "пятилетний план"): a number's combining form, then "-годишн-" or "-летн-"
-# (not "летний" alone, summer, nor "многолетний", of many years). Not "хилядолетни" (thousand-year-old):
-# French "millénaires" and Japanese "千年" are read as no number, and it flagged them (FLORES dev 465)
-_YEARS_ADJECTIVE = re.compile(r"(\w+?)(?:годиш|летн)\w*")
+# Bulgarian and Russian adjectives of so many years, hours, days, ... ("Тридесетгодишната война", the
+# Thirty Years' War; "пятилетний план"; "двучасовата си реч", his two-hour speech): a number's
+# combining form, then the unit's adjective (not "летний" alone, summer, nor "многолетний", of many
+# years). Not "хилядолетни" (thousand-year-old): French "millénaires" and Japanese "千年" are read as
+# no number, and it flagged them (FLORES dev 465)
+_YEARS_ADJECTIVE = re.compile(r"(\w+?)(?:годиш|летн|часов|днев[ен]|месеч[ен]|месячн|седмич[ен]|недельн|минут[ен])\w*")
 _COMBINING = {"дву": 2.0, "двух": 2.0, "трёх": 3.0, "трех": 3.0, "четырёх": 4.0, "четырех": 4.0, "пяти": 5.0,
               "шести": 6.0, "семи": 7.0, "восьми": 8.0, "девяти": 9.0, "десяти": 10.0, "двадцати": 20.0,
               "тридцати": 30.0, "сорока": 40.0, "пятидесяти": 50.0}
@@ -318,20 +319,18 @@ def _halves_alone(digits: str) -> list[tuple[int, int, float]]:
 
 def _with_halves(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """``spans`` (in order) with a half added where one follows a number (_HALF_AFTER): 0.5 to a
-    number below 1,000, half of a scale to the scale ("un million et demi"), and a scale right after
-    the half multiplies the whole ("two and a half million")."""
+    number below 1,000, half of a scale to the scale ("un million et demi"); a scale right after a
+    number and a half multiplies it ("two and a half million", "one and a half million")."""
     out: list[tuple[int, int, float]] = []
     k = 0
     while k < len(spans):
         start, end, value = spans[k]
-        half = _HALF_AFTER.match(digits, end)
         k += 1
-        if not half or not (value < 1000 or value in _SCALES):
-            out.append((start, end, value))
-            continue
-        value = value * 1.5 if value >= 1000 else value + 0.5
-        end = half.end()
-        if k < len(spans) and not digits[end:spans[k][0]].strip() and spans[k][2] in _SCALES and spans[k][2] >= 1000:
+        half = _HALF_AFTER.match(digits, end)
+        if half and (value < 1000 or value in _SCALES):
+            value, end = (value * 1.5 if value >= 1000 else value + 0.5), half.end()
+        if (value % 1 == 0.5 and k < len(spans) and not digits[end:spans[k][0]].strip()
+                and spans[k][2] in _SCALES and spans[k][2] >= 1000):
             end, value = spans[k][1], value * spans[k][2]
             k += 1
         out.append((start, end, value))

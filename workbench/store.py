@@ -318,8 +318,8 @@ def _to_v9(conn: sqlite3.Connection) -> None:
 def _to_v10(conn: sqlite3.Connection) -> None:
     """Number flags read again (as _to_v7 does) once halves ("two and a half", "un million et demi",
     "1時間半", "полтора"), a unit and a half with no number ("an hour and a half", "ساعة ونصف"), Arabic
-    duals of units of time ("عامين", two years) and Bulgarian and Russian adjectives of so many years
-    ("Тридесетгодишната", "пятилетний") were read (2026-12-06, evening)."""
+    duals of units of time ("عامين", two years) and Bulgarian and Russian adjectives of so many years,
+    hours or days ("Тридесетгодишната", "пятилетний", "двучасовата") were read (2026-12-06, evening)."""
     _to_v7(conn)
 
 
