@@ -131,6 +131,7 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         assert numbers(a) == numbers(b), (a, b, numbers(a), numbers(b))
     assert numbers("2010年半ばに") == {2010.0} and numbers("6時半に") == {6.0}  # mid-2010; half past six
     assert numbers("летний сезон") == numbers("многолетний опыт") == set()  # summer; of many years
+    assert numbers("2.5 1000") == {2.5, 1000.0}  # a table's two numbers, not 2,500
     assert numbers("ثلاثة أطفال ونصف السكان") == numbers("три деца и половина от хората") == {3.0}  # half of the
     for plural in ("الآلاف من القطع الأثرية", "آلاف وآلاف السنين", "数十億ドル", "dozens of people", "عشرات الآلاف",
                    "des décennies de guerre", "منذ عقود", "decades later"):

@@ -320,7 +320,8 @@ def _halves_alone(digits: str) -> list[tuple[int, int, float]]:
 def _with_halves(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """``spans`` (in order) with a half added where one follows a number (_HALF_AFTER): 0.5 to a
     number below 1,000, half of a scale to the scale ("un million et demi"); a scale right after a
-    number and a half multiplies it ("two and a half million", "one and a half million")."""
+    number and a half multiplies it ("two and a half million", "one and a half million"; a scale
+    written as a word: "2.5 1000" in a table is two numbers)."""
     out: list[tuple[int, int, float]] = []
     k = 0
     while k < len(spans):
@@ -330,7 +331,8 @@ def _with_halves(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple
         if half and (value < 1000 or value in _SCALES):
             value, end = (value * 1.5 if value >= 1000 else value + 0.5), half.end()
         if (value % 1 == 0.5 and k < len(spans) and not digits[end:spans[k][0]].strip()
-                and spans[k][2] in _SCALES and spans[k][2] >= 1000):
+                and spans[k][2] in _SCALES and spans[k][2] >= 1000
+                and not any(c.isdigit() for c in digits[spans[k][0]:spans[k][1]])):
             end, value = spans[k][1], value * spans[k][2]
             k += 1
         out.append((start, end, value))
