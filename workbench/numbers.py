@@ -71,16 +71,15 @@ _COUNTED = re.compile(r"(?:(\w+)[\s-]+(?:(?:dernières|premières|prochaines)\s+
 _COUNTED_VALUES = {"dozen": 12.0, "douzaine": 12.0, "дузин": 12.0, "дюжин": 12.0, "decade": 10.0, "décennie": 10.0,
                    "десетилети": 10.0, "десятилети": 10.0, "عقود": 10.0}
 _COUNTED_PLURALS = ("s", "и", "ы", "я", "й", "عقود")  # "десетилетия", "десятилетий", Arabic "decades"
-# Arabic writes two decades in the dual, "عقدين" / "عقدان" (its singular, عقد, is also a contract), and
-# the count after the plural ("العقود الثلاثة")
-_ARABIC_TWO_DECADES = re.compile(r"(?<![\w])(?:[وبلف]?ال|[وبلف])?عقد(?:ين|ان)\b")
+# Arabic counts decades after the plural ("العقود الثلاثة"); two of them it writes in the dual (_ARABIC_DUAL)
 _ARABIC_DECADES_COUNTED = re.compile(r"(?<![\w])(?:[وبلف]?ال)?عقود\s+(\w+)")
 _ARTICLES = {"a", "an", "one", "un", "une"}
 # A half after a number, its unit between or not ("two and a half years", "deux ans et demi", "две
 # години и половина", "ثلاث سنوات ونصف"; a scale and a half is 1.5 of it: "un million et demi"), or
 # written onto a Japanese or Chinese counter ("1時間半", "两年半"; not "半ば", the middle of)
+_CJK_HALF_COUNTERS = "時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|分|秒|世紀|個|个"
 _HALF_AFTER = re.compile(r"(?:\s+\w+)?\s+(?:and\s+a\s+half|et\s+demie?|и\s+половина(?!\s+от)|ونصف(?!\s+ال))\b"
-                         r"|(?:時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|分|秒|世紀|個|个)?半(?!ば)", re.IGNORECASE)
+                         rf"|(?:{_CJK_HALF_COUNTERS})?半(?!ば)", re.IGNORECASE)
 # ... and a unit and a half with no number before it: "an hour and a half", "une heure et demie",
 # "година и половина", "ساعة ونصف", "一个半月", "一年半"; "one and a half" ("one" alone is no number)
 _UNIT_AND_A_HALF = re.compile(
@@ -88,11 +87,13 @@ _UNIT_AND_A_HALF = re.compile(
     r"|\bune?\s+(?:heure|an|année|mois|semaine|jour|minute|siècle|kilomètre|mille)\s+et\s+demie?\b"
     r"|\b(?:час|година|месец|седмица|ден|минута|век|километър)\s+и\s+половина\b"
     r"|(?<!\w)(?:[وبلف]?ال|[وبلف])?(?:ساعة|سنة|عام|شهر|أسبوع|يوم|دقيقة|قرن)\s+ونصف"
-    r"|一(?:時間|年|か月|ヶ月|カ月|ヵ月|箇月|週間|日|世紀|個|个)半(?!ば)", re.IGNORECASE)
+    rf"|一(?:{_CJK_HALF_COUNTERS})半(?!ば)", re.IGNORECASE)
 # Arabic writes two of a unit of time in the dual, with no number word ("منذ عامين", two years ago;
-# "سنتين ونصف", two and a half years); not centuries: "القرنين التاسع عشر والعشرين" names them
-_ARABIC_TIME_DUAL = re.compile(r"(?<!\w)(?:[وبلف]?ال|[وبلف])?(?:ساعت|سنت|عام|شهر|أسبوع|يوم|دقيقت)(?:ين|ان)\b"
-                               r"(\s+ونصف)?")
+# "سنتين ونصف", two and a half years; "عقدين", two decades, is 20 years as _COUNTED reads decades;
+# its singular, عقد, is also a contract); not centuries: "القرنين التاسع عشر والعشرين" names them
+_ARABIC_DUAL_UNITS = {"ساعت": 1.0, "سنت": 1.0, "عام": 1.0, "شهر": 1.0, "أسبوع": 1.0, "يوم": 1.0, "دقيقت": 1.0,
+                      "عقد": 10.0}
+_ARABIC_DUAL = re.compile(rf"(?<!\w)(?:[وبلف]?ال|[وبلف])?({'|'.join(_ARABIC_DUAL_UNITS)})(?:ين|ان)\b(\s+ونصف)?")
 
 _LANGUAGES = ("ar", "ru", "bg", "fr", "en")  # later ones win where a word is in two (French "billion": 1e12)
 # Forms the CLDR tables lack, where news text uses them
@@ -196,7 +197,8 @@ def normalise_digits(text: str) -> str:
 def number_spans(text: str) -> list[tuple[int, int, float]]:
     """(start, end, value) of every number the text states, values comparable across languages."""
     digits = normalise_digits(text)
-    first = _decades(digits) + _counted(digits) + _halves_alone(digits)  # before the digits and words inside them
+    # before the digits and words inside them
+    first = _decades(digits) + _counted(digits) + _arabic_duals(digits) + _halves_alone(digits)
     covered = bytearray(len(digits))
     for start, end, _ in first + [(m.start(), m.end(), 0.0) for m in _NOT_NUMBERS.finditer(digits)]:
         covered[start:end] = b"\x01" * (end - start)
@@ -301,7 +303,6 @@ def _counted(digits: str) -> list[tuple[int, int, float]]:
             found.append((match.start(2), match.end(), unit))  # "dozen eggs"
         else:
             found.append((match.start(2), match.end(), 0.0))  # "dozens of": covered, no number
-    found += [(match.start(), match.end(), 20.0) for match in _ARABIC_TWO_DECADES.finditer(digits)]
     for match in _ARABIC_DECADES_COUNTED.finditer(digits):
         count = _word_value(match.group(1))
         if count is not None and count < 10:
@@ -309,12 +310,16 @@ def _counted(digits: str) -> list[tuple[int, int, float]]:
     return found
 
 
+def _arabic_duals(digits: str) -> list[tuple[int, int, float]]:
+    """Arabic duals of units of time (_ARABIC_DUAL): two of the unit, or two and a half, in years for
+    decades."""
+    return [(match.start(), match.end(), _ARABIC_DUAL_UNITS[match.group(1)] * (2.5 if match.group(2) else 2.0))
+            for match in _ARABIC_DUAL.finditer(digits)]
+
+
 def _halves_alone(digits: str) -> list[tuple[int, int, float]]:
-    """A unit and a half with no number before it (_UNIT_AND_A_HALF: 1.5), Arabic duals of units of
-    time (_ARABIC_TIME_DUAL: 2, or 2.5 with a half)."""
-    found = [(match.start(), match.end(), 1.5) for match in _UNIT_AND_A_HALF.finditer(digits)]
-    return found + [(match.start(), match.end(), 2.5 if match.group(1) else 2.0)
-                    for match in _ARABIC_TIME_DUAL.finditer(digits)]
+    """A unit and a half with no number before it (_UNIT_AND_A_HALF): 1.5."""
+    return [(match.start(), match.end(), 1.5) for match in _UNIT_AND_A_HALF.finditer(digits)]
 
 
 def _with_halves(digits: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
