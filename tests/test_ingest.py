@@ -140,6 +140,18 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
      ["Той работи за Джон Ф. Кенеди на площад „Св. Петър“.", "Роден е през 1950 г. Учи в София."]),
     ("ar", "اكتشفَ د. توني مول مرضَ السّل. ثم غادر.", ["اكتشفَ د. توني مول مرضَ السّل.", "ثم غادر."]),
     ("ja", "ピケJr.は2009年に解雇されました。彼は去った。", ["ピケJr.は2009年に解雇されました。", "彼は去った。"]),
+    # ... and at German ordinals, which pysbd takes for a numbered list where two follow in a line,
+    # and abbreviations before a number (German and French as an alpine club's yearbook writes them)
+    ("de", "Am 2. und 3. Juli 1950 waren wir auf der Hütte. Vom 4. bis 6. Juli regnete es.",
+     ["Am 2. und 3. Juli 1950 waren wir auf der Hütte.", "Vom 4. bis 6. Juli regnete es."]),
+    ("de", "Die 2. Besteigung gelang Hrn. Dr. Lauper und Frl. O'Brien am 3. August. Sie brauchten 9 Stunden.",
+     ["Die 2. Besteigung gelang Hrn. Dr. Lauper und Frl. O'Brien am 3. August.", "Sie brauchten 9 Stunden."]),
+    ("de", "Die Hütte Nr. 3 liegt ca. 300 m tiefer. Im Sept. 1951 brannte sie ab.",
+     ["Die Hütte Nr. 3 liegt ca. 300 m tiefer.", "Im Sept. 1951 brannte sie ab."]),
+    ("fr", "Le 2 sept. 1950, nous partîmes de la cabane. Il pleuvait.",
+     ["Le 2 sept. 1950, nous partîmes de la cabane.", "Il pleuvait."]),
+    # a number opening a sentence after an ordinary word is still a new sentence
+    ("en", "He won the war. 2,000 people died.", ["He won the war.", "2,000 people died."]),
 ])
 def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
         lang, line, sentences):

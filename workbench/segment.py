@@ -36,8 +36,15 @@ WINDOW = 2000
 # hold one or two sentences: "Roe v. Wade", "Six Flags St. Louis", "le Dr. Damadian", "Джон Ф. Кенеди",
 # "„Св. Петър“", "اكتشف د. توني مول", "avant J.-C.", "Hale Jr., a dit", "ピケJr.は"):
 # a title before a name, ...
-_TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "Prof", "Gen", "Mt",
+_TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "Prof", "Gen", "Mt", "Hr", "Hrn", "Frl",
                      "Св", "Проф", "Ген", "Акад"})
+# ... an abbreviation that stands before a number: a month ("le 2 sept. 1950", "im Sept. 1951",
+# "Jan. 2019"), a number or a page ("Nr. 3", "Bd. 12", "vol. 2", "pp. 4-9"), about ("ca. 300 m",
+# "env. 4000 m"); only where the next piece opens with a digit
+_BEFORE_NUMBER = frozenset({
+    "Jan", "Feb", "Febr", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Okt", "Nov", "Dec", "Dez",
+    "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
+    "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "ca", "env", "vgl", "cf", "Std", "Min"})
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # ... an initial: a capital, an Arabic letter (no case) or a Latin lower-case letter and a full stop,
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
@@ -49,6 +56,9 @@ _MID_SENTENCE = re.compile(r"[,;\u060c\u061b]|[-\u2010\u2011\u2013]\S")
 # ... and a Latin abbreviation inside Chinese or Japanese, which end sentences with their own marks
 _LATIN_STOP = re.compile(r"[A-Za-z]\.$")
 _CJK_START = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# pysbd reads a number and a full stop as a list item's and starts a sentence there when two such
+# follow in a line: German ordinals "Am | 2. und | 3. Juli", "Vom | 1. bis | 2. August"
+_ORDINAL = re.compile(r"\d+\.(?!\d)")
 _TWEET_LINK = re.compile(r"\s+(?=(?:https?://)?pic\.twitter\.com/)")
 
 
@@ -124,7 +134,8 @@ def _is_initial(letter: str) -> bool:
 def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     """Did pysbd end ``previous`` at an abbreviation, so that ``piece`` goes on with its sentence?"""
     last = _LAST_WORD.search(previous)
-    if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))):
+    if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
+                 or last.group(1) in _BEFORE_NUMBER and piece[:1].isdigit()):
         return True
     return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece)
                 or _LATIN_STOP.search(previous) and _CJK_START.match(piece))
@@ -135,8 +146,9 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
 
     Two pieces are one sentence when the first ends with a comma or a colon, when a window cut
     fell inside a sentence, when the second has no letter or digit, when its first word is in
-    lower case (pysbd took an abbreviation for a sentence end: "vers 5 h. du matin"), or when the
-    first ends with a title or an initial (_cut_at_abbreviation). A closing
+    lower case (pysbd took an abbreviation for a sentence end: "vers 5 h. du matin"), when the
+    second opens with an ordinal and the first has no sentence end (_ORDINAL), or when the first
+    ends with a title, an initial or an abbreviation before a number (_cut_at_abbreviation). A closing
     quotation mark or bracket that begins a piece belongs to the sentence that opened it (pysbd
     splits “你好。”他说。 after the full stop, before the quotation closes).
     """
@@ -157,7 +169,8 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
             cut_inside = number == 0 and window_start > 0 and not previous.endswith(_TERMINALS)
             wordless = not any(ch.isalnum() for ch in line[start:end])  # "…", "\x07", "***"
             lower_case = line[start:end].split(maxsplit=1)[0].islower()  # "du matin", not "iPhone"
-            if spans and (previous.endswith(_CONTINUES) or cut_inside or wordless or lower_case
+            ordinal = not previous.endswith(_TERMINALS) and _ORDINAL.match(line, start)
+            if spans and (previous.endswith(_CONTINUES) or cut_inside or wordless or lower_case or ordinal
                           or _cut_at_abbreviation(previous, line[start:end])):
                 spans[-1] = (spans[-1][0], end)
             else:
