@@ -144,6 +144,8 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     # and abbreviations before a number (German and French as an alpine club's yearbook writes them)
     ("de", "Am 2. und 3. Juli 1950 waren wir auf der Hütte. Vom 4. bis 6. Juli regnete es.",
      ["Am 2. und 3. Juli 1950 waren wir auf der Hütte.", "Vom 4. bis 6. Juli regnete es."]),
+    ("da", "Den 2. og 3. juli 1950 var vi i hytten. Så regnede det.",
+     ["Den 2. og 3. juli 1950 var vi i hytten.", "Så regnede det."]),
     ("de", "Die 2. Besteigung gelang Hrn. Dr. Lauper und Frl. O'Brien am 3. August. Sie brauchten 9 Stunden.",
      ["Die 2. Besteigung gelang Hrn. Dr. Lauper und Frl. O'Brien am 3. August.", "Sie brauchten 9 Stunden."]),
     ("de", "Die Hütte Nr. 3 liegt ca. 300 m tiefer. Im Sept. 1951 brannte sie ab.",
