@@ -890,6 +890,14 @@ def test_links_in_vecalign_format_are_scored_against_gold(workspace, tmp_path, m
     assert "en/001:1: not a link like [0,1]:[2]" in " ".join(capsys.readouterr().err.split())
     assert cli.main(["score", "gold", "out/001"]) == 2
     assert "gold is a folder, out/001 is a file" in capsys.readouterr().err
+    # without --one-sentence-per-line the links are still over the files' lines: French lines 3 and
+    # 4 written as one line (the splitter cuts it in two), a blank line after French line 6
+    Path("fr/002").write_text("\n".join(french[:3] + [f"{french[3]} {french[4]}"] + french[5:7] + [""] + french[7:10])
+                              + "\n", encoding="utf-8")
+    Path("en/002").write_text("\n".join(english[:10]) + "\n", encoding="utf-8")
+    assert cli.main(["align", "fr/002", "en/002", "--format", "vecalign", "--out", "out/002"]) == 0
+    assert Path("out/002").read_text(encoding="utf-8").splitlines() == [
+        "[0]:[0]", "[1]:[1]", "[2]:[2]", "[3]:[3,4]", "[4]:[5]", "[5]:[6]", "[6]:[]", "[7]:[7]", "[8]:[8]", "[9]:[9]"]
     Path("pairs.tsv").write_text("fr/001\ten/001\n", encoding="utf-8")
     assert cli.main(["align", "--pairs", "pairs.tsv", "--format", "vecalign"]) == 2
     assert "every pair needs its own output file" in " ".join(capsys.readouterr().err.split())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.align_eval import calibration_error, format_link, read_links, score
+from workbench.align_eval import calibration_error, format_link, line_links, read_links, score
 
 GOLD = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((4,), (2, 3))]
 TEST = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ()), ((4,), (2,)), ((), (3,))]
@@ -52,3 +52,20 @@ def test_calibration_error_worked_by_hand():
     assert calibration_error(samples) == pytest.approx(0.5 * 0.475 + 0.5 * 0.375)
     assert calibration_error([(0.8, True)] * 4 + [(0.8, False)]) == pytest.approx(0.0)  # 80% right
     assert calibration_error([]) == 0.0
+
+
+def test_units_become_links_over_the_files_lines_worked_by_hand():
+    """Vecalign's sentence ids are line numbers: a line a splitter cut in two joins its units into
+    one link, a blank line is an omission, and each link comes where its lines are."""
+    src = "Il pleut. Le vent souffle.\nNous restons.\n\nLe chat dort.\n"  # lines 0, 1, blank 2, 3
+    tgt = "It rains.\nThe wind blows.\nWe stay.\nThe cat sleeps."  # no final line break: 4 lines
+    assert src[10:26] == "Le vent souffle." and tgt[26:34] == "We stay." and tgt[35:50] == "The cat sleeps."
+    units = [([[0, 9]], [[0, 9]]), ([[10, 26]], [[10, 25]]), ([[27, 40]], [[26, 34]]), ([[42, 55]], [[35, 50]])]
+    assert line_links(units, src, tgt) == [((0,), (0, 1)), ((1,), (2,)), ((2,), ()), ((3,), (3,))]
+    # the line's second sentence left out and "The wind blows." too: the line is still one link
+    omitted = [units[0], ([[10, 26]], []), ([], [[10, 25]]), units[2], units[3]]
+    assert line_links(omitted, src, tgt) == [((0,), (0,)), ((), (1,)), ((1,), (2,)), ((2,), ()), ((3,), (3,))]
+    # a unit over two sentences on two lines, and a file with nothing aligned: every line, once
+    assert line_links([([[0, 40]], [[0, 25]])], src, tgt) == [((0, 1), (0, 1)), ((2,), ()), ((3,), ()), ((), (2,)),
+                                                              ((), (3,))]
+    assert line_links([], "\n\nA.\n", "B.") == [((0,), ()), ((1,), ()), ((2,), ()), ((), (0,))]

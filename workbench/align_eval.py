@@ -17,6 +17,8 @@ links' confidences against which of them are right (``calibration_error``).
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,6 +63,46 @@ def _ids(field: str) -> tuple[int, ...]:
 
 def format_link(link: Link) -> str:
     return f"[{','.join(map(str, link[0]))}]:[{','.join(map(str, link[1]))}]"
+
+
+def line_links(units: list[tuple[list[list[int]], list[list[int]]]], src_text: str, tgt_text: str) -> list[Link]:
+    """Aligned units, each given by its source and target character spans in the two texts, as
+    links over the texts' lines, which are the sentence ids of Vecalign's files and gold (every
+    line counts, a blank one too). Where a line holds sentences of two units (a splitter cut it),
+    the units are one link, as a line cannot be in two; a line no unit touches (a blank one) is
+    an omission. Links come in the order of the units, a line no unit touches after its side's
+    line before it."""
+    texts = (src_text, tgt_text)
+    counts = [text.count("\n") + (1 if text and not text.endswith("\n") else 0) for text in texts]
+    breaks = [[match.start() for match in re.finditer("\n", text)] for text in texts]
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def root(node: tuple[int, int]) -> tuple[int, int]:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    place: dict[tuple[int, int], tuple[int, int, int]] = {}  # where a line's link goes in the output
+    for number, unit in enumerate(units):
+        nodes = [(side, line) for side in (0, 1) for start, end in unit[side]  # a line: the breaks before
+                 for line in range(bisect_left(breaks[side], start), bisect_left(breaks[side], max(end - 1, start)) + 1)]
+        for node in nodes:
+            parent[root(node)] = root(nodes[0])
+            place.setdefault(node, (number, 0, 0))
+    for side in (0, 1):  # a line no unit touches goes after its side's line before it
+        before = (-1, 0, 0)
+        for line in range(counts[side]):
+            if (side, line) not in place:
+                place[(side, line)] = (before[0], side + 1, line)
+                root((side, line))
+            before = place[(side, line)]
+    held: dict[tuple[int, int], tuple[set[int], set[int]]] = {}  # each link's lines, by its root
+    first: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for node in parent:
+        top = root(node)
+        held.setdefault(top, (set(), set()))[node[0]].add(node[1])
+        first[top] = min(first.get(top, place[node]), place[node])
+    return [(tuple(sorted(held[top][0])), tuple(sorted(held[top][1]))) for top in sorted(held, key=first.__getitem__)]
 
 
 def _hits(reference: Iterable[Link], candidates: Iterable[Link]) -> tuple[int, int, int]:

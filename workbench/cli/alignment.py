@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,14 +110,14 @@ def cmd_align(args) -> int:
     if args.format == "vecalign" and args.pairs and not all(target for _, _, target in rows):
         raise UsageError(f"{args.pairs}: with --format vecalign every pair needs its own output file "
                          "(DOC_A<tab>DOC_B<tab>OUT): one file of links holds one pair")
-    write = write_jsonl if args.format == "jsonl" else write_links
+    write: Callable[[str | None, list], None] = write_jsonl if args.format == "jsonl" else write_links
     conn = store.connect(args.workspace)
     options = SegmentOptions(args.one_sentence_per_line, args.keep_boilerplate)
     docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
             for a, b, target in rows]  # every file is checked before the model loads
     embedder = embedder_of(args)
     params = aligner_params(args)
-    collected: list[dict] = []
+    collected: list = []  # units (jsonl) or links (vecalign)
     for number, (a, b, target) in enumerate(docs, 1):
         # a pair of novel chapters takes half a minute (embedding, then the DP): on a terminal, a
         # spinner says which pair is under way
@@ -128,20 +129,20 @@ def cmd_align(args) -> int:
                       f"({shown(aligned.result.mode_reason)}), {len(records)} units, "
                       f"{sum(1 for r in records if r['src_ids'] and r['tgt_ids'])} pairs, "
                       f"{sum(1 for r in records if r['flags'])} flagged", soft_wrap=True)
+        output = records if args.format == "jsonl" else align_eval.line_links(
+            [(r["src_spans"], r["tgt_spans"]) for r in records], a.text, b.text)
         if target:
-            write(target, records)
+            write(target, output)
         else:
-            collected.extend(records)
+            collected.extend(output)
     if collected or not args.pairs:
         write(args.out, collected)
     return EXIT_OK
 
 
-def write_links(path: str | None, records: list[dict]) -> None:
-    """Units as Vecalign's links, ``[0,1]:[2]`` a line; sentence ids as in the JSONL (line numbers
-    with --one-sentence-per-line); a boilerplate sentence is an omission."""
-    write_text(path, "".join(align_eval.format_link((tuple(r["src_ids"]), tuple(r["tgt_ids"]))) + "\n"
-                             for r in records), f"{len(records)} links")
+def write_links(path: str | None, links: list[align_eval.Link]) -> None:
+    """Links over the files' lines (align_eval.line_links), as Vecalign's, ``[0,1]:[2]`` a line."""
+    write_text(path, "".join(align_eval.format_link(link) + "\n" for link in links), f"{len(links)} links")
 
 
 def cmd_score(args) -> int:
@@ -294,8 +295,9 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write the units here (default: standard output)")
     p.add_argument("--format", choices=FORMATS, default="jsonl",
                    help="jsonl (default): one JSON object per unit, with spans, texts, English, confidence and "
-                        "signature; vecalign: one link per line, [0,1]:[2], as Vecalign's and Bertalign's gold "
-                        "files (`score` compares them)")
+                        "signature; vecalign: one link per line, [0,1]:[2], over the files' line numbers as "
+                        "Vecalign's and Bertalign's gold files (`score` compares them): units sharing a line "
+                        "are one link, a blank line is an omission")
     add_dictionary_option(p)
     add_joined_blocks_option(p, True, "on")
     add_embedder_arguments(p)
