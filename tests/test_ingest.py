@@ -152,6 +152,8 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
      ["Die Hütte Nr. 3 liegt ca. 300 m tiefer.", "Im Sept. 1951 brannte sie ab."]),
     ("fr", "Le 2 sept. 1950, nous partîmes de la cabane. Il pleuvait.",
      ["Le 2 sept. 1950, nous partîmes de la cabane.", "Il pleuvait."]),
+    ("en", "Earlier work showed this in Fig. 3 and Eq. 2, with approx. 300 cases. It holds.",
+     ["Earlier work showed this in Fig. 3 and Eq. 2, with approx. 300 cases.", "It holds."]),
     # a number opening a sentence after an ordinary word is still a new sentence
     ("en", "He won the war. 2,000 people died.", ["He won the war.", "2,000 people died."]),
 ])

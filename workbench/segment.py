@@ -39,12 +39,14 @@ WINDOW = 2000
 _TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "Prof", "Gen", "Mt", "Hr", "Hrn", "Frl",
                      "Св", "Проф", "Ген", "Акад"})
 # ... an abbreviation that stands before a number: a month ("le 2 sept. 1950", "im Sept. 1951",
-# "Jan. 2019"), a number or a page ("Nr. 3", "Bd. 12", "vol. 2", "pp. 4-9"), about ("ca. 300 m",
-# "env. 4000 m"); only where the next piece opens with a digit
+# "Jan. 2019"), a number, a page or a part of a paper ("Nr. 3", "Bd. 12", "vol. 2", "pp. 4-9", "Eq.
+# 2", "Fig. 3"), about ("ca. 300 m", "env. 4000 m", "approx. 300"); only where the next piece opens
+# with a digit
 _BEFORE_NUMBER = frozenset({
     "Jan", "Feb", "Febr", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Okt", "Nov", "Dec", "Dez",
     "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
-    "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "ca", "env", "vgl", "cf", "Std", "Min"})
+    "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "Fig", "Figs", "Eq", "Eqs", "Tab", "Sec",
+    "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "cf", "Std", "Min"})
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # ... an initial: a capital, an Arabic letter (no case) or a Latin lower-case letter and a full stop,
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
