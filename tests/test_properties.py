@@ -1,8 +1,9 @@
 """Property-based tests (hypothesis): segmentation spans, number normalisation, the monotonic DP
-and TMX export hold for arbitrary input, not just the examples we thought of."""
+TMX export and links over lines hold for arbitrary input, not just the examples we thought of."""
 from __future__ import annotations
 
 import hashlib
+import io
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from workbench import export, translate
 from workbench.align import AlignParams, Side, align
+from workbench.align_eval import line_links
 from workbench.numbers import numbers
 from workbench.segment import segment
 
@@ -21,7 +23,7 @@ SOME = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @SOME
 @given(text=ANY_TEXT | st.lists(st.sampled_from(["Le 7 déc.", " M. Dupont", "!", "?", "。", "\n", "\u202e", " ",
-                                                 "،", "\x00", "pic.twitter.com/x", "Dr.", "2,000", "…"]))
+                                                 "،", "\x00", "pic.twitter.com/x", "Dr.", "2,000", "…", "Am 2.", " und 3. Juli"]))
        .map("".join), lang=st.sampled_from(LANGS))
 def test_sentence_spans_round_trip_for_any_text(text, lang):
     sentences = segment(text, lang)
@@ -125,3 +127,31 @@ def test_translation_batches_are_few_even_and_cover_every_sentence_once(lengths,
     assert flat == sorted(flat)  # shortest first, so each batch pads little
     for batch in batches:  # no batch above its share by more than one sentence
         assert sum(lengths[i] for i in batch) <= -(-sum(lengths) // len(batches)) + max(lengths)
+
+
+LINE = st.lists(st.sampled_from(["Il pleut.", " Le vent souffle.", " M. Dupont", "!", "。", "\u3000", " "]),
+                max_size=4).map("".join)
+
+
+@SOME
+@given(src_lines=st.lists(LINE, max_size=8), tgt_lines=st.lists(LINE, max_size=8), final_break=st.booleans(),
+       draw=st.randoms(use_true_random=False))
+def test_links_over_lines_hold_every_line_once_and_each_unit_in_one_link(src_lines, tgt_lines, final_break, draw):
+    """However a splitter cut the lines and the units group the sentences (one-sided units too),
+    every line of both texts is in exactly one link and a unit's lines are in one link."""
+    texts = ["\n".join(lines) + ("\n" if final_break and lines else "") for lines in (src_lines, tgt_lines)]
+    spans = [[[s.start, s.end] for s in segment(text, "fr")] for text in texts]
+    units: list[tuple[list, list]] = []
+    for side in (0, 1):
+        for span in spans[side]:  # each sentence joins a random earlier unit or opens a new one
+            if units and draw.random() < 0.5:
+                units[draw.randrange(len(units))][side].append(span)
+            else:
+                units.append(([span], []) if side == 0 else ([], [span]))
+    links = line_links(units, *texts)
+    for side, text in enumerate(texts):  # the lines as Vecalign reads a file
+        assert sorted(line for link in links for line in link[side]) == list(range(len(io.StringIO(text).readlines())))
+    for unit in units:
+        held = {k for k, link in enumerate(links) for side in (0, 1) for start, _ in unit[side]
+                if texts[side].count("\n", 0, start) in link[side]}
+        assert len(held) == 1
