@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis): segmentation spans, number normalisation, the monotonic DP
+"""Property-based tests (hypothesis): segmentation spans, number normalisation, the monotonic DP,
 TMX export and links over lines hold for arbitrary input, not just the examples we thought of."""
 from __future__ import annotations
 
