@@ -44,6 +44,7 @@ import published_aligners  # noqa: E402  (beside this file)
 
 from workbench import align_eval, store  # noqa: E402
 from workbench.align import AlignParams, Side, align  # noqa: E402
+from workbench.align.scorer import linked_shares  # noqa: E402
 from workbench.embed import embed_cached, get_embedder  # noqa: E402
 
 DEFAULT_FLORES = REPO.parent / "shared" / "data" / "flores200"  # beside the repo on this project's machines
@@ -249,18 +250,32 @@ def gale_church(src_lens: list[int], tgt_lens: list[int]) -> list[tuple[tuple[in
     return units[::-1]
 
 
-def fit_calibration(samples: list[tuple[float, bool]]) -> tuple[float, float]:
-    """Logistic fit of P(unit is right | margin) by Newton's method: (center, scale)."""
-    x = np.array([m for m, _ in samples])
-    y = np.array([float(ok) for _, ok in samples])
-    w = np.array([0.0, 50.0])  # intercept, slope
-    design = np.stack([np.ones_like(x), x], axis=1)
+def logistic_fit(design: np.ndarray, right: np.ndarray, offset: np.ndarray | float = 0.0,
+                 start: tuple[float, ...] = (0.0, 50.0)) -> np.ndarray:
+    """Weights w of P(right) = sigmoid(design @ w + offset), by Newton's method."""
+    w = np.array(start, float)
     for _ in range(50):
-        p = 1 / (1 + np.exp(-(design @ w)))
-        gradient = design.T @ (y - p)
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-6 * np.eye(2)
-        w = w + np.linalg.solve(hessian, gradient)
+        p = 1 / (1 + np.exp(-(design @ w + offset)))
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-6 * np.eye(len(w))
+        w = w + np.linalg.solve(hessian, design.T @ (right - p))
+    return w
+
+
+def fit_calibration(samples: list[tuple[float, bool]]) -> tuple[float, float]:
+    """Logistic fit of P(unit is right | margin): (center, scale)."""
+    x = np.array([m for m, _ in samples])
+    w = logistic_fit(np.stack([np.ones_like(x), x], axis=1), np.array([float(ok) for _, ok in samples]))
     return -w[0] / w[1], 1 / w[1]
+
+
+def fit_context(samples: list[tuple[float, float, bool]], params: AlignParams) -> tuple[float, float]:
+    """With the margin's curve in use held, the fit of (context_weight, context_bonus) on linked
+    units' (margin, share of linked units around, right)."""
+    margin, share = np.array([m for m, _, _ in samples]), np.array([s for _, s, _ in samples])
+    offset = (margin - params.confidence_center) / params.confidence_scale
+    w = logistic_fit(np.stack([share - 1, np.ones_like(share)], axis=1),
+                     np.array([float(ok) for _, _, ok in samples]), offset, (3.0, 0.0))
+    return float(w[0]), float(w[1])
 
 
 def texts(units: list[list[int]], lines: list[str], lang: str) -> list[str]:
@@ -416,7 +431,7 @@ def main() -> None:
     baseline: dict[tuple, list] = defaultdict(list)
     published: dict[tuple, list] = defaultdict(list)  # (pair, recipe, aligner): cases
     modes: dict[tuple, list] = defaultdict(list)
-    calibration: list[tuple[float, bool]] = []  # linked units: margin, right
+    calibration: list[tuple[float, float, bool]] = []  # linked units: margin, share linked around, right
     confidences: list[tuple[float, bool]] = []  # linked units: confidence in use, right
     started = time.perf_counter()
     pairs = args.pairs or PAIRS
@@ -438,10 +453,11 @@ def main() -> None:
                 key = (a, b, recipe.name)
                 results[key].append((gold, [(u.src_ids, u.tgt_ids) for u in result.units]))
                 gold_set = {(tuple(s), tuple(t)) for s, t in gold}
-                linked = [(u, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set) for u in result.units
-                          if u.margin is not None]
-                calibration.extend((u.margin, ok) for u, ok in linked)
-                confidences.extend((u.score, ok) for u, ok in linked)
+                shares = linked_shares(result.units, params.context_reach)
+                linked = [(u, share, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set)
+                          for u, share in zip(result.units, shares) if u.margin is not None]
+                calibration.extend((u.margin, share, ok) for u, share, ok in linked)
+                confidences.extend((u.score, ok) for u, _, ok in linked)
                 modes[key].append(result.mode)
                 baseline[key].append((gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
                 if args.published:
@@ -485,10 +501,13 @@ def main() -> None:
         rows.append(f"{kind}, {name} on {embedder.name}: strict F1 mean "
                     f"{sum(f for f, _ in their_scores) / len(their_scores):.3f}, worst {min(their_scores)[0]:.3f} "
                     f"({min(their_scores)[1]})")
-    center, scale = fit_calibration(calibration)
+    center, scale = fit_calibration([(m, ok) for m, _, ok in calibration])
+    weight, bonus = fit_context(calibration, params)
     rows.append(f"confidence calibration fitted on these {len(calibration)} linked units: "
                 f"confidence_center={center:.4f}, confidence_scale={scale:.4f} (in use: {params.confidence_center}, "
-                f"{params.confidence_scale}); expected calibration error of the confidences in use: "
+                f"{params.confidence_scale}); with that in use, context_weight={weight:.2f}, "
+                f"context_bonus={bonus:.2f} (in use: {params.context_weight}, {params.context_bonus}); "
+                f"expected calibration error of the confidences in use: "
                 f"{align_eval.calibration_error(confidences):.4f} (mean {np.mean([c for c, _ in confidences]):.3f}, "
                 f"right {np.mean([ok for _, ok in confidences]):.3f})")
     rows.append(speed(lines, embedder, conn, params))

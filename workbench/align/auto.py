@@ -15,7 +15,7 @@ from .costs import unit_gains
 from .parallel import monotonic
 from .params import MODES, Alignment, AlignParams, Side
 from .refine import unrefined
-from .scorer import Scorer, matches
+from .scorer import Scorer, confidences_in_context, matches
 
 # The parallel DP holds ~500 bytes per sentence pair at its peak (1.96 GB for 1,809 x 1,792 FLORES
 # sentences, measured): a longer pair (two books) is cut at strong matches into pieces of at least
@@ -50,6 +50,13 @@ def monotonicity(pairs: list[tuple[int, int]]) -> float:
 
 def align(src: Side, tgt: Side, embedder: Embedder, conn=None, mode: str = "auto",
           params: AlignParams = AlignParams()) -> Alignment:
+    """The alignment of two sides in ``mode`` (auto: chosen), each linked unit's confidence read
+    from its margin and the units around it (confidences_in_context)."""
+    result = _aligned(src, tgt, embedder, conn, mode, params)
+    return replace(result, units=confidences_in_context(result.units, params))
+
+
+def _aligned(src: Side, tgt: Side, embedder: Embedder, conn, mode: str, params: AlignParams) -> Alignment:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     n, m = len(src.texts), len(tgt.texts)
@@ -165,8 +172,8 @@ def aligned_in_pieces(src: Side, tgt: Side, embedder: Embedder, conn, params: Al
     bounds = [(0, 0), *cuts, (len(src.texts), len(tgt.texts))]
     units = []
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
-        piece = align(Side(src.texts[i0:i1], src.lang, src.english[i0:i1]),
-                      Side(tgt.texts[j0:j1], tgt.lang, tgt.english[j0:j1]), embedder, conn, "parallel", params)
+        piece = _aligned(Side(src.texts[i0:i1], src.lang, src.english[i0:i1]),
+                         Side(tgt.texts[j0:j1], tgt.lang, tgt.english[j0:j1]), embedder, conn, "parallel", params)
         units += [replace(u, src_ids=[i0 + i for i in u.src_ids], tgt_ids=[j0 + j for j in u.tgt_ids])
                   for u in piece.units]
     return units

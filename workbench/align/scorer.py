@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -202,6 +203,33 @@ class Scorer:
         # an omission is as certain as the best counterpart the sentence could have had is poor
         best = self.margin11[src_ids[0]].max() if src_ids else self.margin11[:, tgt_ids[0]].max()
         return AlignedUnit(src_ids, tgt_ids, round(1 - self.confidence(float(best)), 4), [])
+
+
+def confidences_in_context(units: list[AlignedUnit], params: AlignParams) -> list[AlignedUnit]:
+    """``units`` with each linked unit's confidence read from its margin (Scorer.confidence's curve)
+    and the share of the context_reach units either side of it that are links too: a link among
+    links is likelier right than one among omissions at the same margin (a translation's links come
+    in runs, a loose rewrite's stand alone). Omissions keep theirs."""
+    found = []
+    for unit, share in zip(units, linked_shares(units, params.context_reach)):
+        if unit.margin is None or not (unit.src_ids and unit.tgt_ids):
+            found.append(unit)
+            continue
+        logit = ((unit.margin - params.confidence_center) / params.confidence_scale
+                 + params.context_weight * (share - 1) + params.context_bonus)
+        found.append(replace(unit, score=round(1 / (1 + math.exp(-logit)), 4)))
+    return found
+
+
+def linked_shares(units: list[AlignedUnit], reach: int) -> list[float]:
+    """For each unit, the share of the ``reach`` units before and after it that link both sides
+    (1 where it has none around it)."""
+    linked = [bool(u.src_ids and u.tgt_ids) for u in units]
+    shares = []
+    for k in range(len(units)):
+        around = linked[max(k - reach, 0):k] + linked[k + 1:k + 1 + reach]
+        shares.append(sum(around) / len(around) if around else 1.0)
+    return shares
 
 
 # Candidates from which a sentence's kNN neighbourhood is as full as a long document's (the kNN
