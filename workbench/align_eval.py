@@ -73,8 +73,9 @@ def line_links(units: list[tuple[list[list[int]], list[list[int]]]], src_text: s
     an omission. Links come in the order of the units, a line no unit touches after its side's
     line before it."""
     texts = (src_text, tgt_text)
-    counts = [text.count("\n") + (1 if text and not text.endswith("\n") else 0) for text in texts]
     breaks = [[match.start() for match in re.finditer("\n", text)] for text in texts]
+    # lines as Vecalign reads a file: a last line without its break counts too
+    counts = [len(found) + (1 if text and not text.endswith("\n") else 0) for found, text in zip(breaks, texts)]
     parent: dict[tuple[int, int], tuple[int, int]] = {}
 
     def root(node: tuple[int, int]) -> tuple[int, int]:
