@@ -494,6 +494,20 @@ def test_a_sentence_opens_and_closes_with_its_first_and_last_clause():
     assert opening_and_closing_clause("“，”") == ("“，”", "“，”")
 
 
+def test_a_text_of_two_sentences_opens_inside_the_first_and_closes_inside_the_last():
+    # a line of a one-sentence-per-line file that holds two sentences (or FLORES lines merged): the
+    # first has no comma, so its opening clause used to run on into the second sentence
+    assert opening_and_closing_clause("The army took the city. Rebels fled north, and the UN spoke.") == (
+        "The army took the city.", " and the UN spoke.")
+    assert opening_and_closing_clause("軍は市を制圧した。反乱軍は北へ逃げた。") == ("軍は市を制圧した。", "反乱軍は北へ逃げた。")
+    assert opening_and_closing_clause("“好。”他说。") == ("“好。”", "他说。")
+    assert opening_and_closing_clause('"Go." He left at once.') == ('"Go."', "He left at once.")
+    # an abbreviation, an initial or a word in lower case after the full stop goes on with its sentence
+    assert opening_and_closing_clause("Dr. Smith went home.") == ("Dr. Smith went home.",) * 2
+    assert opening_and_closing_clause("U.S. troops left at 5 p.m. yesterday.") == (
+        "U.S. troops left at 5 p.m. yesterday.",) * 2
+
+
 def test_a_unit_pays_where_a_sentence_beyond_its_edge_matches_the_clause_better():
     # two source sentences, three target ones: shortfalls (<= 0) where a unit starts (index [0], [2])
     # or ends ([1], [3]) at each sentence pair

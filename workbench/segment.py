@@ -143,6 +143,13 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
                 or _LATIN_STOP.search(previous) and _CJK_START.match(piece))
 
 
+def goes_on(previous: str, piece: str) -> bool:
+    """Is ``piece`` the rest of ``previous``'s sentence, though a full stop stands between them (an
+    abbreviation, an initial, a first word in lower case)?"""
+    words = piece.split(maxsplit=1)
+    return bool(words and words[0].islower()) or _cut_at_abbreviation(previous, piece)
+
+
 def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     """[start, end) spans of the sentences in one line, whitespace trimmed.
 
@@ -170,10 +177,10 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
                 continue
             cut_inside = number == 0 and window_start > 0 and not previous.endswith(_TERMINALS)
             wordless = not any(ch.isalnum() for ch in line[start:end])  # "…", "\x07", "***"
-            lower_case = line[start:end].split(maxsplit=1)[0].islower()  # "du matin", not "iPhone"
             ordinal = not previous.endswith(_TERMINALS) and _ORDINAL.match(line, start)
-            if spans and (previous.endswith(_CONTINUES) or cut_inside or wordless or lower_case or ordinal
-                          or _cut_at_abbreviation(previous, line[start:end])):
+            # goes_on: "vers 5 h. | du matin" (lower case), "le Dr. | Damadian" (a title)
+            if spans and (previous.endswith(_CONTINUES) or cut_inside or wordless or ordinal
+                          or goes_on(previous, line[start:end])):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))

@@ -7,17 +7,32 @@ import re
 import numpy as np
 
 from ..embed import Embedder, embed_cached
+from ..segment import goes_on
 from .views import pair_cosines
 
 # where a sentence's clauses part: commas, semicolons and colons of Latin, Chinese, Japanese and
 # Arabic script, and the ideographic enumeration comma
 _CLAUSE_BREAK = re.compile(r"[,;:，；：、،؛]")
 _CLAUSE_EDGE = " \"'“”‘’「」『』«»„()（）"
+# where a text given as one unit may hold more than one sentence (a line of a one-sentence-per-line
+# file that holds two; an abbreviation the splitter kept inside): a full stop, question or
+# exclamation mark before a space, or an ideographic one, each with the quotation mark or bracket it closes
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?\u061f])|(?<=[.!?\u061f][\"”’»)]))\s+"
+                             r"|(?:(?<=[。！？])|(?<=[。！？][”」』）]))(?![”」』）])")
 
 
 def opening_and_closing_clause(text: str) -> tuple[str, str]:
-    """A sentence's first and last clause (the whole sentence for both where it has one)."""
-    clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip(_CLAUSE_EDGE)]
+    """A text's first and last clause (the whole text for both where it has one). A text of two or
+    more sentences parts at their ends too: its opening clause lies inside its first sentence, its
+    closing clause inside its last (one of two sentences with no comma in the first was taken whole
+    with the second's opening clause)."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_BREAK.split(text):
+        if sentences and goes_on(sentences[-1], piece):  # "Dr. Smith", "5 h. du matin"
+            sentences[-1] += " " + piece
+        elif piece:
+            sentences.append(piece)
+    clauses = [c for sentence in sentences for c in _CLAUSE_BREAK.split(sentence) if c.strip(_CLAUSE_EDGE)]
     return (clauses[0], clauses[-1]) if len(clauses) > 1 else (text, text)
 
 
