@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import cli, compare, export, ingest, review, store
+from workbench.align import params as align_params
 from workbench.app.grid import apply_action
 from workbench.embed import get_embedder
 from workbench.segment import SegmentOptions
@@ -279,6 +280,29 @@ def test_compare_says_when_the_english_changed_since_the_alignment(populated):
     assert [w for w in at.warning if "have changed since" in str(w.value)]
     at.button(key="realign").click().run()
     assert not [w for w in at.warning if "have changed since" in str(w.value)]
+
+
+def test_an_alignment_of_an_earlier_aligner_revision_is_aligned_again_with_its_decisions(edited_pair, monkeypatch,
+                                                                                         capsys):
+    """A change to the aligner's code that changes its output raises align.params.REVISION: stored
+    alignments made before are no longer current, and align-all makes them again once."""
+    conn, _, ja, fr = edited_pair
+    pair = review.load_pair(conn, ja.id, fr.id)
+    soldiers = unit_with(conn, pair, SOLDIERS_JA)
+    review.decide(conn, ja.id, fr.id, soldiers, "accepted", reviewer="ana")
+    stored = review.aligned_pair(conn, ja.id, fr.id).signature
+    assert stored["aligner"]["revision"] == align_params.REVISION
+    assert compare.is_current(conn, ja, fr, get_embedder(), "parallel")
+    assert cli.main(["align-all", "--mode", "parallel"]) == 0
+    assert "1 of 1 pairs were already aligned" in " ".join(capsys.readouterr().err.split())
+    monkeypatch.setattr(align_params, "REVISION", align_params.REVISION + 1)
+    assert not compare.is_current(conn, ja, fr, get_embedder(), "parallel")
+    assert cli.main(["align-all", "--mode", "parallel"]) == 0
+    assert "already aligned" not in " ".join(capsys.readouterr().err.split())
+    assert review.aligned_pair(conn, ja.id, fr.id).signature["aligner"]["revision"] == align_params.REVISION
+    assert compare.is_current(conn, ja, fr, get_embedder(), "parallel")
+    realigned = review.load_pair(conn, ja.id, fr.id)
+    assert unit_with(conn, realigned, SOLDIERS_JA).status == "accepted"
 
 
 def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edited_pair):

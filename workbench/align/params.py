@@ -8,6 +8,12 @@ from ..records import AlignedUnit
 
 MODES = ("auto", "parallel", "comparable")
 NO_SPACE_LANGS = {"ja", "zh", "th"}
+# The aligner's revision, raised whenever a change to its code (not to its parameters, which the
+# signature holds already) changes what it outputs for the same inputs: a stored alignment of an
+# earlier revision is then no longer current (compare.is_current), and align-all aligns it again
+# once, decisions kept on their sentences. 1: the edge clauses of a text of two or more sentences
+# (clauses.opening_and_closing_clause), 2026-12-06.
+REVISION = 1
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,8 @@ class AlignParams:
     context_bonus: float = 0.86
 
     def signature(self) -> dict:
-        return asdict(self)
+        """The parameters and the aligner's REVISION: what an alignment was made with."""
+        return {"revision": REVISION, **asdict(self)}
 
 
 @dataclass

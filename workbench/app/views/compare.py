@@ -110,8 +110,9 @@ requested_mode = stored.signature.get("aligner", {}).get("requested_mode", "auto
 params_used = compare.aligned_with(stored.signature)
 if not compare.is_current(conn, src_doc, tgt_doc, embedder(), requested_mode, params_used):
     stale = st.columns([4, 1])
-    stale[0].warning("The texts or their English have changed since this pair was aligned (a new translation "
-                     "model, an edited file). Align again (or run `align-all`): decisions stay on their sentences.")
+    stale[0].warning("The texts, their English or the aligner have changed since this pair was aligned (a new "
+                     "translation model, an edited file, an upgrade). Align again (or run `align-all`): decisions "
+                     "stay on their sentences.")
     if stale[1].button("Align again", key="realign"):
         with st.spinner("Aligning ..."):
             compare.align_documents(conn, src_doc, tgt_doc, embedder(), requested_mode, params_used)
