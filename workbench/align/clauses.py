@@ -24,8 +24,8 @@ _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?\u061f])|(?<=[.!?\u061f][\"”’»)])
 def opening_and_closing_clause(text: str) -> tuple[str, str]:
     """A text's first and last clause (the whole text for both where it has one). A text of two or
     more sentences parts at their ends too: its opening clause lies inside its first sentence, its
-    closing clause inside its last (one of two sentences with no comma in the first was taken whole
-    with the second's opening clause)."""
+    closing clause inside its last (else the opening clause of two sentences, the first with no
+    comma, would run on into the second)."""
     sentences: list[str] = []
     for piece in _SENTENCE_BREAK.split(text):
         if sentences and goes_on(sentences[-1], piece):  # "Dr. Smith", "5 h. du matin"
