@@ -191,8 +191,7 @@ class Scorer:
         return float(self.margin(len(src_ids), len(tgt_ids))[src_ids[0], tgt_ids[0]])
 
     def confidence(self, margin: float) -> float:
-        p = self.params
-        return 1 / (1 + math.exp(-(margin - p.confidence_center) / p.confidence_scale))
+        return margin_confidence(margin, self.params)
 
     def unit(self, src_ids: list[int], tgt_ids: list[int]) -> AlignedUnit:
         if src_ids and tgt_ids:
@@ -215,10 +214,15 @@ def confidences_in_context(units: list[AlignedUnit], params: AlignParams) -> lis
         if unit.margin is None or not (unit.src_ids and unit.tgt_ids):
             found.append(unit)
             continue
-        logit = ((unit.margin - params.confidence_center) / params.confidence_scale
-                 + params.context_weight * (share - 1) + params.context_bonus)
-        found.append(replace(unit, score=round(1 / (1 + math.exp(-logit)), 4)))
+        context = params.context_weight * (share - 1) + params.context_bonus
+        found.append(replace(unit, score=round(margin_confidence(unit.margin, params, context), 4)))
     return found
+
+
+def margin_confidence(margin: float, params: AlignParams, shift: float = 0.0) -> float:
+    """The logistic calibration of a margin (confidence_center, confidence_scale), its logit moved
+    by ``shift`` (confidences_in_context)."""
+    return 1 / (1 + math.exp(-((margin - params.confidence_center) / params.confidence_scale + shift)))
 
 
 def linked_shares(units: list[AlignedUnit], reach: int) -> list[float]:
