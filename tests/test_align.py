@@ -1181,7 +1181,10 @@ def test_blocks_joined_where_a_unit_is_in_doubt_tell_merges_from_neighbours(embe
       decades" were read; 0.919 / 0.920 once "ساعتين" and "двучасовата" (two hours) were read.
     - twelve: 0.9432 / 0.9426 before those last readings, 0.9419 / 0.9413 after.
     On this material the DP gains little either way. It gains on FLORES dev's merge recipes
-    (benchmarks/RESULTS.md), so here the mechanism is asserted, and that the DP loses nothing by it."""
+    (benchmarks/RESULTS.md), so here the mechanism is asserted, and that the DP loses nothing by it.
+    Where the first pass omits much (here 10-20% of the lines have no counterpart), the joined texts
+    take up to all the blocks' weight (AlignParams.joined_share_omitted): on the four documents
+    0.9258, against 0.9217 with the equal share throughout."""
     arabic, bulgarian = ((FLORES / "dev" / f"{code}.dev").read_text(encoding="utf-8").splitlines()[:150]
                          for code in ("arb_Arab", "bul_Cyrl"))
     src, tgt = embed_cached(None, embedder, arabic), embed_cached(None, embedder, bulgarian)
@@ -1202,8 +1205,11 @@ def test_blocks_joined_where_a_unit_is_in_doubt_tell_merges_from_neighbours(embe
     merge = above_alone(src_joined, composed), above_alone(src_joined, tgt_joined), half_and_half(src_joined)
     assert neighbour_taken_in[0] > 0.25 and neighbour_taken_in[2] < neighbour_taken_in[0] / 2, neighbour_taken_in
     assert merge[2] > 0.95 and merge[2] > merge[1], merge
-    found = [merged_and_omitted_f1(embedder, joined_share=share) for share in (AlignParams().joined_share, 0.0)]
-    assert found[0] >= found[1] - 0.003, found
+    equal = AlignParams().joined_share
+    found = [merged_and_omitted_f1(embedder, joined_share=share, joined_share_omitted=omitted)
+             for share, omitted in ((equal, AlignParams().joined_share_omitted), (equal, equal), (0.0, 0.0))]
+    assert found[1] >= found[2] - 0.003, found
+    assert found[0] >= found[1] + 0.003, found
 
 
 def test_originals_in_one_script_are_also_compared_by_their_character_4_grams(embedder):

@@ -40,7 +40,7 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
         for path in first:
             reach = joined_reach(path, n, m)
             src_reach, tgt_reach = np.maximum(src_reach, reach[0]), np.maximum(tgt_reach, reach[1])
-        scorer = scorer.with_joined_windows(src_reach, tgt_reach)
+        scorer = scorer.with_joined_windows(src_reach, tgt_reach, p.joined_share)
         gains = unit_gains(scorer)
     if p.clause_weight > 0:  # the clauses of the sentences a passage may take in
         gains = with_clauses(scorer, gains, *spans)

@@ -49,6 +49,17 @@ def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
     return gains
 
 
+def omitted_share(path: list[tuple[range, range]], n: int, m: int) -> float:
+    """The share of the n + m sentences that ``path`` omits."""
+    return sum(len(s) + len(t) for s, t in path if not s or not t) / max(n + m, 1)
+
+
+def much_omitted(rate: float, none: float, full: float) -> float:
+    """How far a share ``rate`` of sentences omitted is "much", in [0, 1]: not at all up to
+    ``none``, in full from ``full``."""
+    return float(np.clip((rate - none) / (full - none), 0, 1))
+
+
 def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
     """Each source and each target sentence's best margin against the other side's sentences,
     leaving out those already claimed by another sentence's clear mutual best match (claim_margin):
@@ -90,7 +101,7 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
       grow, so the unit's own similarity does not show it).
     Both read kNN margins less Scorer.knn_inflation."""
     p = scorer.params
-    share = float(np.clip((rate - p.weak_link_rate_none) / (p.weak_link_rate_full - p.weak_link_rate_none), 0, 1))
+    share = much_omitted(rate, p.weak_link_rate_none, p.weak_link_rate_full)
     if not share:
         return gains
     best = np.zeros(scorer.margin11.shape)

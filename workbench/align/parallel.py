@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import AlignedUnit
-from .costs import much_omitted_costs, omission_costs, unclaimed_best, unit_gains
+from .costs import much_omitted, much_omitted_costs, omission_costs, omitted_share, unclaimed_best, unit_gains
 from .refine import doubtful_sentences, joined_reach, joins, with_clauses
 from .scorer import Scorer
 
@@ -13,7 +13,8 @@ from .scorer import Scorer
 def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, m: int) -> list[AlignedUnit]:
     """The best in-order sequence of units; omission costs set from this pair's own omission
     rate, estimated by a first pass whose costs are the evidence alone, and unit edges weighed
-    against clauses where that pass leaves them in doubt. ``gains``: unit_gains."""
+    against clauses, and blocks by their joined texts (the more, the more that pass omits), where
+    it leaves them in doubt. ``gains``: unit_gains."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
@@ -22,12 +23,14 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
         if joins(scorer):  # blocks near the units the first pass made other than 1-1 (MAC-Dev and
             # FLORES dev: the same figures as with every doubtful sentence's blocks)
             src_reach, tgt_reach = joined_reach(first, n, m)
-            scorer = scorer.with_joined_windows(src_reach * doubtful[0], tgt_reach * doubtful[1])
+            much = much_omitted(omitted_share(first, n, m), p.joined_rate_none, p.joined_rate_full)
+            share = p.joined_share + much * (p.joined_share_omitted - p.joined_share)
+            scorer = scorer.with_joined_windows(src_reach * doubtful[0], tgt_reach * doubtful[1], share)
             gains = unit_gains(scorer)
         if p.clause_weight > 0:
             gains = with_clauses(scorer, gains, *doubtful)
         first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
-    omitted = sum(len(s) + len(t) for s, t in first if not s or not t) / (n + m)
+    omitted = omitted_share(first, n, m)
     path = best_path(much_omitted_costs(scorer, gains, omitted), n, m, *omission_costs(scorer, omitted))
     return [scorer.unit(list(s), list(t)) for s, t in path]
 

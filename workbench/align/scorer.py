@@ -100,9 +100,9 @@ class Scorer:
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
         self.src_inside, self.tgt_inside = ends_inside_quotation(src.texts), ends_inside_quotation(tgt.texts)
 
-    def with_joined_windows(self, src_reach: np.ndarray, tgt_reach: np.ndarray) -> Scorer:
+    def with_joined_windows(self, src_reach: np.ndarray, tgt_reach: np.ndarray, share: float) -> Scorer:
         """A copy in which the originals' blocks of up to ``joined_size`` sentences a side are also
-        scored by the embeddings of their joined texts (``joined_share`` of the originals' weight),
+        scored by the embeddings of their joined texts (``share`` of the originals' weight),
         embedded only for the blocks of k sentences that hold a sentence whose ``reach`` (per side,
         an int per sentence: joined_reach) is k or more."""
         p = self.params
@@ -116,7 +116,7 @@ class Scorer:
         for (composed, weight), (src_map, tgt_map) in zip(self.views, self._maps):
             joined = JoinedCosines([carried(v, src_map) for v in src_windows], [carried(v, tgt_map) for v in tgt_windows],
                                    composed)
-            views += [(composed, weight * (1 - p.joined_share)), (joined, weight * p.joined_share)]
+            views += [(composed, weight * (1 - share)), (joined, weight * share)]
         scorer = copy.copy(self)
         scorer.views = views + self.views[len(self._maps):]
         scorer._rescore()
