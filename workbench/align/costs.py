@@ -115,6 +115,18 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
     return costed
 
 
+def with_knn_margins(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
+                     rate: float) -> dict[tuple[int, int], np.ndarray]:
+    """The gains plus knn_weight x each unit's kNN margin (less Scorer.knn_inflation), in full
+    where a share ``rate`` of the sentences is omitted from knn_rate_full, not at all up to
+    knn_rate_none (AlignParams)."""
+    p = scorer.params
+    share = much_omitted(rate, p.knn_rate_none, p.knn_rate_full) * p.knn_weight
+    if not share:
+        return gains
+    return {(a, b): gain + share * (scorer.margin(a, b) - scorer.knn_inflation) for (a, b), gain in gains.items()}
+
+
 def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:
     """For every a x b unit, how far below 0 the kNN margins of the sentences at the ends of a side
     of two or more fall against the other side's block (first and last source sentence against the

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import AlignedUnit
-from .costs import much_omitted, much_omitted_costs, omission_costs, omitted_share, unclaimed_best, unit_gains
+from .costs import (
+    much_omitted,
+    much_omitted_costs,
+    omission_costs,
+    omitted_share,
+    unclaimed_best,
+    unit_gains,
+    with_knn_margins,
+)
 from .refine import doubtful_sentences, joined_reach, joins, with_clauses
 from .scorer import Scorer
 
@@ -31,7 +39,8 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
             gains = with_clauses(scorer, gains, *doubtful)
         first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
     omitted = omitted_share(first, n, m)
-    path = best_path(much_omitted_costs(scorer, gains, omitted), n, m, *omission_costs(scorer, omitted))
+    gains = with_knn_margins(scorer, much_omitted_costs(scorer, gains, omitted), omitted)
+    path = best_path(gains, n, m, *omission_costs(scorer, omitted))
     return [scorer.unit(list(s), list(t)) for s, t in path]
 
 

@@ -72,12 +72,13 @@ def joined_reach(path: list[tuple[range, range]], n: int, m: int) -> tuple[np.nd
 
 def unrefined(scorer: Scorer) -> Scorer:
     """``scorer``, or a copy of it that scores no joined blocks and no clause misfits (both take
-    model calls) where it does."""
+    model calls) and adds no kNN margins to units where it does: the aligners as auto mode's
+    comparison of their support was fitted on (AlignParams.comparable_support)."""
     p = scorer.params
-    if not joins(scorer) and p.clause_weight <= 0:
+    if not joins(scorer) and p.clause_weight <= 0 and p.knn_weight <= 0:
         return scorer
     rough = copy.copy(scorer)
-    rough.params = replace(p, joined_share=0.0, clause_weight=0.0)
+    rough.params = replace(p, joined_share=0.0, clause_weight=0.0, knn_weight=0.0)
     return rough
 
 
