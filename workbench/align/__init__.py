@@ -30,7 +30,8 @@ Two aligners over those scores:
   clear counterpart somewhere (one not already the clear match of another) costs more to omit
   than one with none; where the rate is high, weak units holding no mutual best match pay for
   their weakness, and so does a unit with a sentence at its edge that does not match the other
-  side's block. Each DP row is vectorised; omissions of target sentences are a running maximum
+  side's block, blocks are scored more by their joined texts, and each unit also earns its kNN
+  margin (left-over sentences just outside a unit make its local margin favour taking them in). Each DP row is vectorised; omissions of target sentences are a running maximum
   over cumulative costs.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold that go forward together on both sides are a passage both reports tell, wherever

@@ -122,7 +122,7 @@ def both_supports(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
                   m: int) -> tuple[list[AlignedUnit], list[AlignedUnit], float, float]:
     """Both aligners' units and support (``support``), run without joined blocks and clauses, whose
     model calls only the aligner kept needs (FLORES dev: the same modes and figures, from 61% of
-    the joined blocks' model calls)."""
+    the joined blocks' model calls), and without kNN margins (refine.unrefined)."""
     rough = unrefined(scorer)
     parallel, comparable = monotonic(rough, gains, n, m), non_monotonic(rough, gains, n, m)
     threshold = omission_threshold(scorer)
