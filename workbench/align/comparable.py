@@ -64,7 +64,7 @@ def passages_omitted_share(scorer: Scorer, gains: dict[tuple[int, int], np.ndarr
     """The share of the n + m sentences that a first pass over the ``passages`` leaves out (the
     sentences of no passage, and those a passage's DP omits at omission costs from the evidence
     alone, as in the parallel DP's first pass): FLORES dev's shuffled reports with 30% deleted
-    a side 18-25%, with 10% deleted and merges 1-12%."""
+    a side 17-25%, with 10% deleted and merges 1-12%."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     linked = aligned_passages(gains, passages, p.run_reach, p.omission_evidence * src_best,
