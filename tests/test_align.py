@@ -975,7 +975,9 @@ def test_cross_document_links_against_hand_made_gold(seeded, embedder):
     """Top-1 links between seed articles other than the ja-fr pair, against facts paired by hand
     (tests/data/seed-gold/facts.tsv): 15 of 28 right without anchors, 17 with them (names in Arabic
     script included), 19 with the margin of the passage around each candidate, 20 since Arabic
-    sentences no longer end at the colon before a quotation."""
+    sentences no longer end at the colon before a quotation, 21 since the English tweets the
+    Bulgarian article quotes are read through character 4-grams too (Side.quotes_english: its
+    "Jaramanah neighbourhood inside Damascus." finds the French sentence on the statue there)."""
     rows = [line.split("\t") for line in SEED_GOLD.read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")][1:]
     docs = {key: store.document(seeded, name) for key, name in SEED_NAMES.items()}
@@ -989,7 +991,7 @@ def test_cross_document_links_against_hand_made_gold(seeded, embedder):
         else:
             missed.append((doc_a, fragment, doc_b, found[:60]))
     assert len(rows) == 28
-    assert right >= 20, missed
+    assert right >= 21, missed
 
 
 def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seeded, embedder):

@@ -47,7 +47,8 @@ class Scorer:
                             w * self.similarity_scale))
             if params.lexical_weight > 0:
                 vectors.append((*word_vectors(src_english, tgt_english), params.lexical_weight))
-        elif params.shared_script_weight > 0 and script_of_language(src.lang) == script_of_language(tgt.lang):
+        elif params.shared_script_weight > 0 and (script_of_language(src.lang) == script_of_language(tgt.lang)
+                                                  or src.quotes_english or tgt.quotes_english):
             vectors.append((*word_vectors(src.texts, tgt.texts), params.shared_script_weight))
         # the embedded views (texts and their vectors), whose sentences' edge clauses are embedded too
         self._embedded = [(src.texts, tgt.texts, *vectors[0])]
