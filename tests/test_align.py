@@ -322,19 +322,19 @@ def test_monotonic_dp_recovers_merges_and_omissions_on_flores(embedder):
     assert len(expected & got) >= 0.9 * len(expected), sorted(expected - got)
 
 
-def merged_and_omitted_pair(seed: int) -> tuple[Side, Side, list]:
-    """150 FLORES lines as Arabic and Bulgarian documents: runs of two or three lines said in one
-    sentence on one side and apart on the other, and single lines left out of one side (so an
-    omission often sits beside a link); with the gold links."""
+def merged_and_omitted_pair(seed: int, first: int = 0, count: int = 150) -> tuple[Side, Side, list]:
+    """``count`` FLORES lines from ``first`` as Arabic and Bulgarian documents: runs of two or three
+    lines said in one sentence on one side and apart on the other, and single lines left out of one
+    side (so an omission often sits beside a link); with the gold links."""
     arabic = (FLORES / "dev" / "arb_Arab.dev").read_text(encoding="utf-8").splitlines()
     bulgarian = (FLORES / "dev" / "bul_Cyrl.dev").read_text(encoding="utf-8").splitlines()
     rng = random.Random(seed)
     src: list[str] = []
     tgt: list[str] = []
     gold: list = []
-    k = 0
-    while k < 150:
-        lines = list(range(k, min(k + rng.choice([1, 1, 1, 1, 2, 3]), 150)))
+    k = first
+    while k < first + count:
+        lines = list(range(k, min(k + rng.choice([1, 1, 1, 1, 2, 3]), first + count)))
         k += len(lines)
         draw = rng.random()
         if len(lines) == 1 and draw < 0.1:
@@ -383,17 +383,19 @@ def partially_rendered_pair(first: int) -> tuple[Side, Side, list[tuple[int, int
     return Side(src, "ar", [None] * len(src)), Side(tgt, "bg", [None] * len(tgt)), partial
 
 
-def thinned_pair(lang_a: str, lang_b: str, seed: int, deleted: float = 0.3) -> tuple[Side, Side, list]:
-    """The repo's first 150 FLORES lines in two languages as documents, each line left out of
-    each side at chance ``deleted`` (FLORES's del30 recipe without its merges); with the gold."""
-    codes = {"ja": "jpn_Jpan", "en": "eng_Latn", "ar": "arb_Arab", "bg": "bul_Cyrl"}
-    lines = [(FLORES / "dev" / f"{codes[lang]}.dev").read_text(encoding="utf-8").splitlines()[:150]
+def thinned_pair(lang_a: str, lang_b: str, seed: int, deleted: float = 0.3, first: int = 0,
+                 count: int = 150) -> tuple[Side, Side, list]:
+    """The repo's ``count`` FLORES lines from ``first`` in two languages as documents, each line
+    left out of each side at chance ``deleted`` (FLORES's del30 recipe without its merges); with
+    the gold."""
+    codes = {"ja": "jpn_Jpan", "en": "eng_Latn", "ar": "arb_Arab", "bg": "bul_Cyrl", "fr": "fra_Latn"}
+    lines = [(FLORES / "dev" / f"{codes[lang]}.dev").read_text(encoding="utf-8").splitlines()[first:first + count]
              for lang in (lang_a, lang_b)]
     rng = random.Random(seed)
-    kept = [[k for k in range(150) if rng.random() >= deleted] for _ in lines]
+    kept = [[k for k in range(count) if rng.random() >= deleted] for _ in lines]
     where = [{k: i for i, k in enumerate(side)} for side in kept]
     gold = [(tuple(w[k] for w in where[:1] if k in w), tuple(w[k] for w in where[1:] if k in w))
-            for k in range(150) if k in where[0] or k in where[1]]
+            for k in range(count) if k in where[0] or k in where[1]]
     return (Side([lines[0][k] for k in kept[0]], lang_a, [None] * len(kept[0])),
             Side([lines[1][k] for k in kept[1]], lang_b, [None] * len(kept[1])), gold)
 
@@ -428,6 +430,24 @@ def test_where_very_much_is_omitted_units_earn_their_knn_margins_too(embedder, m
                  for src, tgt, _ in cases]
         found.append(score([gold for _, _, gold in cases], tests).f1_strict)
     assert found[0] >= found[1] + 0.003, found
+
+
+def test_units_of_short_documents_earn_their_knn_margins_too(embedder):
+    """Among a few dozen sentences, as where much is omitted, the local margin favours taking a
+    left-over neighbour into a link (AlignParams.short_knn_weight). The repo's 300 FLORES lines as
+    documents of 20, 30% of each side's lines left out, Japanese-French and Arabic-Bulgarian:
+    pooled strict F1 0.9698 / 0.9611 and 0.9630 / 0.9575 with / without (blocks from their
+    sentences' vectors, as the test runs them); also with / without, Bulgarian-English 0.9746 /
+    0.9692, Japanese-English 0.9728 / 0.9673, Arabic-English 0.9661 either way."""
+    cases = [thinned_pair(a, b, first, 0.3, first, 20) for a, b in (("ja", "fr"), ("ar", "bg"))
+             for first in range(0, 300, 20)]
+    found = []
+    for weight in (AlignParams().short_knn_weight, 0.0):
+        tests = [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in align(
+            src, tgt, embedder, None, "parallel", AlignParams(short_knn_weight=weight, joined_share=0.0)).units]
+            for src, tgt, _ in cases]
+        found.append(score([gold for *_, gold in cases], tests).f1_strict)
+    assert found[0] >= found[1] + 0.005, found
 
 
 def test_a_sentence_rendering_part_of_a_merged_one_is_still_its_link(embedder):
@@ -468,7 +488,8 @@ def test_short_documents_take_their_thin_neighbourhoods_off_the_omission_costs(e
     """Among 10-15 candidates a sentence's nearest neighbours are less alike than among 100, so the
     kNN margins the omission costs read run high and left-over sentences get linked to each other.
     Measured on these 40 documents (ja-en and bg-en): pooled strict F1 0.928 without the offset,
-    0.941 with it."""
+    0.941 with it; since short documents' units earn their kNN margins too (short_knn_weight),
+    0.953 and 0.960."""
     cases = short_documents_with_omissions("jpn_Jpan", "ja") + short_documents_with_omissions("bul_Cyrl", "bg")
     f1 = {}
     for offset in (AlignParams().small_pool_offset, 0.0):
@@ -477,7 +498,7 @@ def test_short_documents_take_their_thin_neighbourhoods_off_the_omission_costs(e
             for src, tgt, _ in cases]
         f1[offset] = score([gold for *_, gold in cases], tests).f1_strict
     with_offset, without = f1.values()
-    assert with_offset >= without + 0.008, f1
+    assert with_offset >= without + 0.005, f1
 
 
 def test_a_counterpart_claimed_by_a_clear_match_is_no_evidence_against_omitting():

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .scorer import Scorer, matches
+from .scorer import FULL_POOL, Scorer, matches
 from .views import window_max, window_sum
 
 
@@ -117,14 +117,22 @@ def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
 
 def with_knn_margins(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
                      rate: float) -> dict[tuple[int, int], np.ndarray]:
-    """The gains plus knn_weight x each unit's kNN margin (less Scorer.knn_inflation), in full
+    """The gains plus each unit's kNN margin (less Scorer.knn_inflation) x knn_weight, in full
     where a share ``rate`` of the sentences is omitted from knn_rate_full, not at all up to
-    knn_rate_none (AlignParams)."""
+    knn_rate_none, plus x short_knn_weight as far as the documents are short (short_share;
+    AlignParams)."""
     p = scorer.params
-    share = much_omitted(rate, p.knn_rate_none, p.knn_rate_full) * p.knn_weight
+    share = much_omitted(rate, p.knn_rate_none, p.knn_rate_full) * p.knn_weight + short_share(scorer) * p.short_knn_weight
     if not share:
         return gains
     return {(a, b): gain + share * (scorer.margin(a, b) - scorer.knn_inflation) for (a, b), gain in gains.items()}
+
+
+def short_share(scorer: Scorer) -> float:
+    """How far the two documents are short, in [0, 1]: not at all from FULL_POOL sentences a side
+    up, in full from short_full down (by Scorer.thinness, the mean of the two sides')."""
+    full = math.log(FULL_POOL / scorer.params.short_full)
+    return float(np.clip(scorer.thinness / full, 0, 1)) if full > 0 else 0.0
 
 
 def edge_misfit(scorer: Scorer, a: int, b: int) -> np.ndarray | float:

@@ -75,10 +75,10 @@ def unrefined(scorer: Scorer) -> Scorer:
     model calls) and adds no kNN margins to units where it does: the aligners as auto mode's
     comparison of their support was fitted on (AlignParams.comparable_support)."""
     p = scorer.params
-    if not joins(scorer) and p.clause_weight <= 0 and p.knn_weight <= 0:
+    if not joins(scorer) and p.clause_weight <= 0 and p.knn_weight <= 0 and p.short_knn_weight <= 0:
         return scorer
     rough = copy.copy(scorer)
-    rough.params = replace(p, joined_share=0.0, clause_weight=0.0, knn_weight=0.0)
+    rough.params = replace(p, joined_share=0.0, clause_weight=0.0, knn_weight=0.0, short_knn_weight=0.0)
     return rough
 
 

@@ -65,9 +65,11 @@ class Scorer:
         src_weights, tgt_weights = np.sqrt(self.src_lengths), np.sqrt(self.tgt_lengths)
         self.views: list[tuple[BlockCosines | JoinedCosines, float]] = [
             (BlockCosines(a, b, src_weights, tgt_weights, params.max_block), weight) for a, b, weight in vectors]
-        # what thin kNN neighbourhoods add to a short document's margins, taken off by the omission
-        # costs (AlignParams.small_pool_offset)
-        self.knn_inflation = params.small_pool_offset * (_thinness(n) + _thinness(m)) / 2
+        # how much thinner than a long document's the two sides' kNN neighbourhoods are, and what
+        # that adds to a short document's margins, taken off by the omission costs
+        # (AlignParams.small_pool_offset)
+        self.thinness = (_thinness(n) + _thinness(m)) / 2
+        self.knn_inflation = params.small_pool_offset * self.thinness
         self.src_anchors = [anchors(t) for t in src.texts]
         self.tgt_anchors = [anchors(t) for t in tgt.texts]
         self.bonus11 = anchor_bonus(self.src_anchors, self.tgt_anchors)
