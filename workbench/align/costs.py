@@ -122,7 +122,8 @@ def with_knn_margins(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],
     knn_rate_none, plus x short_knn_weight as far as the documents are short (short_share;
     AlignParams)."""
     p = scorer.params
-    share = much_omitted(rate, p.knn_rate_none, p.knn_rate_full) * p.knn_weight + short_share(scorer) * p.short_knn_weight
+    share = (much_omitted(rate, p.knn_rate_none, p.knn_rate_full) * p.knn_weight
+             + short_share(scorer) * p.short_knn_weight)
     if not share:
         return gains
     return {(a, b): gain + share * (scorer.margin(a, b) - scorer.knn_inflation) for (a, b), gain in gains.items()}

@@ -87,7 +87,7 @@ class AlignParams:
     # few dozen sentences the local margin, as where much is omitted, favours taking in a neighbour.
     # Chosen on FLORES dev documents of 8-30 sentences by refitting the final pass's weights at once
     # (RESULTS.md, "Short documents: units earn their kNN margins too"): of ten unit features only
-    # this one and the unit reward moved; this alone, full from 25: rows +0.036 summed
+    # this one and the unit reward moved; this alone, full from 25: dev parallel rows +0.036 summed
     short_knn_weight: float = 0.6
     short_full: int = 25
     # ... never below this: where the rate is high (rewrites, 30% deletions) omitting may earn a
