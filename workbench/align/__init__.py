@@ -31,13 +31,15 @@ Two aligners over those scores:
   than one with none; where the rate is high, weak units holding no mutual best match pay for
   their weakness, and so does a unit with a sentence at its edge that does not match the other
   side's block, blocks are scored more by their joined texts, and each unit also earns its kNN
-  margin (left-over sentences just outside a unit make its local margin favour taking them in).
+  margin (left-over sentences just outside a unit make its local margin favour taking them in), as
+  it does in short documents.
   Each DP row is vectorised; omissions of target sentences are a running maximum over cumulative
   costs.
 - comparable: reordered, partially overlapping reports; mutual best matches above a margin
   threshold that go forward together on both sides are a passage both reports tell, wherever
   each placed it; each passage, with its unmatched neighbours, goes through the monotonic DP
-  (its units earning their kNN margins too where a first pass over the passages omits very much).
+  (its units earning their kNN margins too where a first pass over the passages omits very much,
+  or the documents are short).
 ``auto`` takes comparable where the clear matches are in no more order than chance puts them,
 parallel where 30 or more strong matches are in order; where they are fewer or out of order, it runs
 both aligners and keeps comparable only if its links are clearly better supported (less

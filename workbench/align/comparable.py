@@ -45,8 +45,10 @@ def non_monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: i
     if p.clause_weight > 0:  # the clauses of the sentences a passage may take in
         gains = with_clauses(scorer, gains, *spans)
     gains = much_omitted_costs(scorer, gains, p.comparable_omission_rate)
-    if p.knn_weight > 0:  # as in the parallel DP, at the rate a first pass over the passages omits
-        gains = with_knn_margins(scorer, gains, passages_omitted_share(scorer, gains, passages, n, m))
+    # kNN margins as in the parallel DP: at the rate a first pass over the passages omits (a DP of
+    # its own, run only where that rate is weighed), and in short documents
+    rate = passages_omitted_share(scorer, gains, passages, n, m) if p.knn_weight > 0 else 0.0
+    gains = with_knn_margins(scorer, gains, rate)
     linked = aligned_passages(gains, passages, p.run_reach, *omission_costs(scorer, p.comparable_omission_rate))[0]
     used_src = {i for s, _ in linked for i in s}
     used_tgt = {j for _, t in linked for j in t}

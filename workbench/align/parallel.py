@@ -22,8 +22,8 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
     """The best in-order sequence of units; omission costs set from this pair's own omission
     rate, estimated by a first pass whose costs are the evidence alone, and unit edges weighed
     against clauses, and blocks by their joined texts (the more, the more that pass omits), where
-    it leaves them in doubt; where it omits very much, units earn their kNN margins too
-    (with_knn_margins). ``gains``: unit_gains."""
+    it leaves them in doubt; where it omits very much, or the documents are short, units earn
+    their kNN margins too (with_knn_margins). ``gains``: unit_gains."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
