@@ -494,11 +494,6 @@ def document_summaries(conn: sqlite3.Connection) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-def documents_fingerprint(conn: sqlite3.Connection) -> tuple[tuple[int, str], ...]:
-    """Changes whenever a document is added, replaced or removed (for caches of derived views)."""
-    return tuple((r[0], r[1]) for r in conn.execute("SELECT id, sha256 FROM documents ORDER BY id"))
-
-
 def save_stories(conn: sqlite3.Connection, groups: list[list[StoredDocument]]) -> None:
     """Record the story groups of the documents they hold (other documents keep theirs)."""
     with transaction(conn):

@@ -53,15 +53,6 @@ def flags_text(flags: list[str] | tuple[str, ...]) -> str:
     return ", ".join(flag_words(flag)[1] for flag in flags)
 
 
-def kind_text(src_count: int, tgt_count: int) -> str:
-    """A unit's shape in words: "1-2", or which side has no counterpart."""
-    if not tgt_count:
-        return "left only, no counterpart"
-    if not src_count:
-        return "right only, no counterpart"
-    return f"{src_count}-{tgt_count}"
-
-
 def workspace() -> str:
     return os.environ.get("WORKBENCH_WORKSPACE") or store.DEFAULT_WORKSPACE
 
