@@ -233,7 +233,7 @@ def gale_church(src_lens: list[int], tgt_lens: list[int]) -> list[tuple[tuple[in
     n, m = len(src_lens), len(tgt_lens)
     ratio = (sum(tgt_lens) or 1) / (sum(src_lens) or 1)
     cost = [[math.inf] * (m + 1) for _ in range(n + 1)]
-    back = [[None] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]  # (0, 0): no step yet
     cost[0][0] = 0.0
     for i in range(n + 1):
         for j in range(m + 1):
@@ -335,7 +335,8 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
             en = (folder / "en" / chapter).read_text(encoding="utf-8").splitlines()
             trans = (folder / "zh" / f"{chapter}.trans").read_text(encoding="utf-8").splitlines()
             gold = align_eval.read_links(folder / "gold" / f"{chapter}.align")
-            chinese, english_side = Side(zh, "zh", trans if english else [None] * len(zh)), Side(en, "en", en)
+            chinese = Side(zh, "zh", list[str | None](trans) if english else [None] * len(zh))
+            english_side = Side(en, "en", list[str | None](en))
             if reverse:
                 result = align(english_side, chinese, embedder, conn, mode, params)
                 test = [(tuple(u.tgt_ids), tuple(u.src_ids)) for u in result.units]  # scored as zh -> en
@@ -470,10 +471,10 @@ def main() -> None:
                 results[key].append((gold, [(u.src_ids, u.tgt_ids) for u in result.units]))
                 gold_set = {(tuple(s), tuple(t)) for s, t in gold}
                 shares = linked_shares(result.units, params.context_reach)
-                linked = [(u, share, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set)
+                linked = [(u, u.margin, share, (tuple(u.src_ids), tuple(u.tgt_ids)) in gold_set)
                           for u, share in zip(result.units, shares) if u.margin is not None]
-                calibration.extend((u.margin, share, ok) for u, share, ok in linked)
-                confidences.extend((u.score, ok) for u, _, ok in linked)
+                calibration.extend((margin, share, ok) for _, margin, share, ok in linked)
+                confidences.extend((u.score, ok) for u, _, _, ok in linked)
                 modes[key].append(result.mode)
                 baseline[key].append((gold, gale_church([len(t) for t in src_texts], [len(t) for t in tgt_texts])))
                 if args.published:

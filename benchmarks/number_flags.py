@@ -55,12 +55,13 @@ def main() -> None:
         flagged_before = baseline["number_mismatch"] + baseline["number_one_sided"]
         print(f"| {a}-{b} | {in_use['with numbers']} | {in_use['number_mismatch']} | {in_use['number_one_sided']} "
               f"| {flagged} | {flagged_before} |")
-    t, b = totals["in use"], totals["baseline"]
-    flagged, flagged_before = t["number_mismatch"] + t["number_one_sided"], b["number_mismatch"] + b["number_one_sided"]
-    print(f"\nFLORES-200 {args.split}, {len(lines['en'])} lines x {len(pairs)} pairs: {t['with numbers']} line pairs "
-          f"with numbers; flagged {flagged} ({flagged / t['with numbers']:.1%}: mismatch {t['number_mismatch']}, "
-          f"one-sided {t['number_one_sided']}, ONE_SIDED_FROM={ONE_SIDED_FROM}); any one-sided "
-          f"number flagged: {flagged_before} ({flagged_before / t['with numbers']:.1%})")
+    used, base = totals["in use"], totals["baseline"]
+    flagged = used["number_mismatch"] + used["number_one_sided"]
+    flagged_before = base["number_mismatch"] + base["number_one_sided"]
+    print(f"\nFLORES-200 {args.split}, {len(lines['en'])} lines x {len(pairs)} pairs: {used['with numbers']} line pairs "
+          f"with numbers; flagged {flagged} ({flagged / used['with numbers']:.1%}: mismatch {used['number_mismatch']}, "
+          f"one-sided {used['number_one_sided']}, ONE_SIDED_FROM={ONE_SIDED_FROM}); any one-sided "
+          f"number flagged: {flagged_before} ({flagged_before / used['with numbers']:.1%})")
 
 
 if __name__ == "__main__":

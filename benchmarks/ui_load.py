@@ -65,7 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder, ws = Path(tmp) / "articles", Path(tmp) / "ws"
         folder.mkdir()
-        count = len(write_articles(folder, flores_dir(Path(args.flores)), args.stories, random.Random(7)))
+        count = len(write_articles(folder, flores_dir(args.flores), args.stories, random.Random(7)))
         app = str(REPO / "workbench" / "app" / "main.py")
 
         def run(*command: str) -> None:

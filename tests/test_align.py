@@ -1091,6 +1091,44 @@ def test_a_quotation_running_over_several_sentences_is_followed_to_its_end():
     assert ends_inside_quotation(unclosed).tolist() == [True, True, True, True, False]  # MAX_UNMARKED_QUOTED
 
 
+def test_german_guillemets_the_other_way_round_read_as_french_and_swiss_ones(embedder):
+    # German novels open with » and close with «; French and Swiss texts the reverse. Read with the
+    # French rules, every German sentence after the first »...« went on "inside a quotation", so
+    # each right link to the French paid inside_quote_weight, and the last one quote_weight too
+    german = ["»Komm her!«, sagte er.", "»Ich komme gleich«, antwortete sie.", "Dann ging sie hinaus.",
+              "Er rief: »Warte!«", "Sie sagte ›nein‹ und lachte."]
+    french = ["« Viens ici ! », dit-il.", "« J'arrive tout de suite », répondit-elle.", "Puis elle sortit.",
+              "Il cria : « Attends ! »", "Elle dit ‹ non › et rit."]
+    swiss = ["«Komm her!», sagte er.", "«Ich komme gleich», antwortete sie.", "Dann ging sie hinaus.",
+             "Er rief: «Warte!»", "Sie sagte ‹nein› und lachte."]
+    for texts in (german, french, swiss):
+        assert closes_quote(texts).tolist() == [False, False, False, True, False], texts
+        assert ends_inside_quotation(texts).tolist() == [False] * 5, texts
+        assert holds_quotation(texts).tolist() == [True, True, False, True, True], texts
+    # German single quotation marks ‚...‘ open and close like „...“
+    assert ends_inside_quotation(["Er sagte: ‚Ja.", "Morgen.‘", "Dann ging er."]).tolist() == [True, False, False]
+    assert closes_quote(["Er sagte ‚ja‘"]).tolist() == [True]
+    scorer = Scorer(Side(german, "de", [None] * 5), Side(french, "fr", [None] * 5), embedder, None, AlignParams())
+    assert np.diag(scorer.quote_penalty(1, 1)).tolist() == [0] * 5  # no right link pays
+
+
+def test_straight_quotes_between_letters_open_and_close_in_turn():
+    # Chinese written with straight quotes (MAC-Dev with its “ ” made ", strict F1 0.925 -> 0.910
+    # before these rules): a quotation opens after a colon and runs on to the next sentence
+    assert ends_inside_quotation(['韦小宝心想："也是个偷食的。', '我便可大嚼一顿了。"', "他笑了。"]).tolist() == [
+        True, False, False]
+    # a name in quotes between two characters: neither rule places the marks, which open and close in turn
+    assert ends_inside_quotation(['他叫"小桂子"的人。', "他笑了。"]).tolist() == [False, False]
+    assert holds_quotation(['他叫"小桂子"的人。', "他笑了。"]).tolist() == [True, False]
+    # an Arabic comma after a closing quote (FLORES dev: 'وكالة "أنسا"،' left the next three sentences
+    # "inside a quotation")
+    arabic = ['وبحسب ما ذكرته وكالة "أنسا"، فإن الشرطة خشيت من وقوع عمليتي اغتيال.', "وقالت الشرطة إنه كان."]
+    assert ends_inside_quotation(arabic).tolist() == [False, False]
+    # and a plural made of a quoted word (MAC-Dev: 'a series of "okay"s')
+    assert ends_inside_quotation(['She heard a series of "okay"s around her.', "Nobody spoke."]).tolist() == [
+        False, False]
+
+
 def test_units_ending_inside_a_quotation_on_one_side_only_pay_for_it(embedder):
     # the Chinese reply is one sentence, the English one three: a unit ending at the first or the
     # second English sentence ends inside the quotation, where the Chinese has closed it

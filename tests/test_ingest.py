@@ -156,6 +156,12 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
      ["Earlier work showed this in Fig. 3 and Eq. 2, with approx. 300 cases.", "It holds."]),
     # a number opening a sentence after an ordinary word is still a new sentence
     ("en", "He won the war. 2,000 people died.", ["He won the war.", "2,000 people died."]),
+    # German novels' guillemets, the other way round from French and Swiss ones: the closing « stays
+    # with its sentence (pysbd cut "»Komm her!" | "«, sagte er.")
+    ("de", "»Komm her!«, sagte er. Dann ging sie.", ["»Komm her!«, sagte er.", "Dann ging sie."]),
+    ("de", "Er sagte: »Ich komme.« Dann ging er.", ["Er sagte: »Ich komme.«", "Dann ging er."]),
+    ("de", "«Komm her!», sagte er. Dann ging sie.", ["«Komm her!», sagte er.", "Dann ging sie."]),
+    ("fr", "« Viens ici ! », dit-il. Puis il partit.", ["« Viens ici ! », dit-il.", "Puis il partit."]),
 ])
 def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
         lang, line, sentences):

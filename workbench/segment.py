@@ -26,11 +26,15 @@ _LINE = re.compile(r"[^\r\n]+")
 # comma and at the colon of "وقال:" before a quotation).
 _CONTINUES = (",", "\u060c", "\u3001", ":", "\uff1a")  # Latin, Arabic and ideographic commas, colons
 # Quotation marks and brackets: each closer with the openers it closes. "\u201c" closes "\u201e" in
-# Bulgarian, German, Russian (\u201e...\u201c) and opens in English and Chinese (\u201c...\u201d).
+# Bulgarian, German, Russian (\u201e...\u201c) and opens in English and Chinese (\u201c...\u201d);
+# German novels write guillemets the other way round (\u00bb...\u00ab, \u203a...\u2039) from French and
+# Swiss texts (\u00ab...\u00bb): each closes the other where the other is open (_closes_open_quote).
 _CLOSERS = {"\u201d": "\u201c\u201e", "\u201c": "\u201e", "\u2019": "\u2018\u201a", "\u00bb": "\u00ab",
-            "\u300d": "\u300c", "\u300f": "\u300e", "\u203a": "\u2039", ")": "(", "\uff09": "\uff08", "]": "["}
-_TERMINALS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", '"', "\u00bb", "\u201d", ")")
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4][\"\u00bb\u201d)]*\s*")
+            "\u00ab": "\u00bb", "\u300d": "\u300c", "\u300f": "\u300e", "\u203a": "\u2039", "\u2039": "\u203a",
+            ")": "(", "\uff09": "\uff08", "]": "["}
+_TERMINALS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", '"', "\u00bb", "\u00ab",
+              "\u201d", ")")
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4][\"\u00bb\u00ab\u201d)]*\s*")
 WINDOW = 2000
 # Where pysbd takes an abbreviation for a sentence end (found in FLORES-200 dev and devtest, whose lines
 # hold one or two sentences: "Roe v. Wade", "Six Flags St. Louis", "le Dr. Damadian", "Джон Ф. Кенеди",
@@ -120,9 +124,12 @@ _RIVALS = {closer: [c for c, opens in _CLOSERS.items() if set(opens) & set(opene
 
 
 def _closes_open_quote(previous: str, closer: str) -> bool:
-    """Does ``closer`` (a closing mark) close a quotation or bracket ``previous`` left open?"""
-    openers = _CLOSERS.get(closer, "")
-    return bool(openers) and sum(map(previous.count, openers)) > sum(map(previous.count, _RIVALS[closer]))
+    """Does ``closer`` (a closing mark) close a quotation or bracket ``previous`` left open (opened
+    more often than closed)?"""
+    if closer not in _CLOSERS:
+        return False
+    closed = sum(map(previous.count, _RIVALS[closer])) + previous.count(closer)
+    return sum(map(previous.count, _CLOSERS[closer])) > closed
 
 
 def _is_initial(letter: str) -> bool:

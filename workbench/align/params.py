@@ -17,8 +17,10 @@ NO_SPACE_LANGS = {"ja", "zh", "th"}
 # margins too where it omits very much (AlignParams.knn_weight), 2026-12-07. 4: so do the
 # comparable aligner's, at the rate a first pass over its passages omits, 2026-12-07. 5: a side
 # quoting English sentences is read through character 4-grams too (Side.quotes_english), 2026-12-07.
-# 6: units of short documents earn their kNN margins too (short_knn_weight), 2026-12-07.
-REVISION = 6
+# 6: units of short documents earn their kNN margins too (short_knn_weight), 2026-12-07. 7: German
+# guillemets (»so«) read as French ones, and straight double quotes that no context places open and
+# close in turn (quotes.py), 2026-12-07.
+REVISION = 7
 
 
 @dataclass(frozen=True)
