@@ -96,6 +96,8 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         ("around 11:00 local time", "vers 11 h heure locale"), ("1995–96", "1995～1996年"),
         ("the 16th century", "XVIe siècle"), ("XVI век", "16世紀"), ("quatre-vingts ans", "80 years"),
         ("on March 20", "le 20 mars"), ("في 7 كانون الأول", "7 декември"), ("Nov-Feb", "novembre à février"),
+        # Swiss thousands (not a FLORES line: Swiss German and French texts write them so)
+        ("Das Matterhorn ist 4'478 m hoch.", "Le Cervin culmine à 4478 m."), ("1’200’000 Franken", "1 200 000 francs"),
     ]
     # ... dozens, Japanese digits with 千 and 万 inside, decades, French "about so many", Bulgarian
     # ordinals, Arabic per cent

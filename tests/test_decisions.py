@@ -306,9 +306,10 @@ def test_an_alignment_of_an_earlier_aligner_revision_is_aligned_again_with_its_d
 
 
 def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edited_pair):
-    """Flags stored by an older rule (a workspace of the schema before: before halves and Arabic
-    duals of units of time were read; v8 ones, before counted decades and ranges that write their
-    scale once; v7 ones, before dozens; v6 ones, before numbers in words and the one-sided threshold)
+    """Flags stored by an older rule (a workspace of the schema before: before Swiss thousands were
+    read; v9 ones, before halves and Arabic duals of units of time; v8 ones, before counted decades
+    and ranges that write their scale once; v7 ones, before dozens; v6 ones, before numbers in words
+    and the one-sided threshold)
     are read again on opening, so that "accept unflagged" goes by the rule shown."""
     conn, _, ja, fr = edited_pair
     compare.compute_links(conn, [ja, fr], get_embedder())
@@ -319,7 +320,7 @@ def test_an_upgrade_reads_every_stored_number_flag_again_by_the_current_rule(edi
     conn.execute("UPDATE units SET flags = CASE WHEN flags = '[]' AND json_array_length(src_ids) > 0 AND "
                  "json_array_length(tgt_ids) > 0 THEN '[\"number_one_sided\"]' ELSE '[]' END")
     conn.execute("UPDATE links SET flags = CASE WHEN flags = '[]' THEN '[\"number_mismatch\"]' ELSE '[]' END")
-    conn.execute("PRAGMA user_version = 9")  # v10 reads them again (v9, v8 and v7 did for older workspaces)
+    conn.execute("PRAGMA user_version = 10")  # v11 reads them again (v10, v9, v8 and v7 did for older ones)
     conn.close()
 
     upgraded = store.connect(store.workspace_dir(None))

@@ -45,7 +45,7 @@ def grouped(n: int, separator: str) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(n=st.integers(0, 10**12), separator=st.sampled_from([",", ".", " ", "\u00a0", "\u202f", "\u2009", "،"]),
+@given(n=st.integers(0, 10**12), separator=st.sampled_from([",", ".", " ", "\u00a0", "\u202f", "\u2009", "،", "'", "\u2019"]),
        digits=st.sampled_from([None, ARABIC_INDIC, FULL_WIDTH]),
        context=st.sampled_from(["{} soldats", "نحو {} جندي", "約{}人", "About {}.", "{}"]))
 def test_a_number_reads_the_same_in_any_script_and_grouping(n, separator, digits, context):

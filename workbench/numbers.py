@@ -27,11 +27,12 @@ import re
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９٫٬",
                         "012345678901234567890123456789.,")
-# 2,000 | 2 000 | 2.000 | 1 040 (thin space) | 783،562 (Arabic comma) in groups of three | 2.5 | 45
+# 2,000 | 2 000 | 2.000 | 1 040 (thin space) | 783،562 (Arabic comma) | 4'478 (Swiss, an apostrophe or
+# a typographic one) in groups of three | 2.5 | 45
 # (a lone 0 before the separator is no group of thousands: "0.010" is a hundredth, as MAC-Dev's
 # Chinese writes it; "2.726" stays ambiguous and is read as thousands, as "2.000 people" is)
 _NUMBER = re.compile(
-    r"(?<![\d.,])((?!0\D)\d{1,3}(?:([,.\u00a0\u202f\u2009 ،])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
+    r"(?<![\d.,])((?!0\D)\d{1,3}(?:([,.\u00a0\u202f\u2009 ،'\u2019])\d{3})(?:\2\d{3})*|\d+)(?:([.,])(\d+))?(?![\d])")
 # digits with Japanese and Chinese multipliers: "280万", "3億4千万" (340 million), "5千4百万" (54 million)
 _CJK_RUN = re.compile(r"(?:\d[\d,]*(?:\.\d+)?[十百千万萬億亿兆]+)+\d*")
 _CJK_TOKEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)|(.)")

@@ -323,7 +323,13 @@ def _to_v10(conn: sqlite3.Connection) -> None:
     _to_v7(conn)
 
 
-MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8, _to_v9, _to_v10]
+def _to_v11(conn: sqlite3.Connection) -> None:
+    """Number flags read again (as _to_v7 does) once Swiss thousands ("4'478 m", "1’200’000") were
+    read as one number (2026-12-07)."""
+    _to_v7(conn)
+
+
+MIGRATIONS = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5, _to_v6, _to_v7, _to_v8, _to_v9, _to_v10, _to_v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
