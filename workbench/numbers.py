@@ -256,6 +256,10 @@ def numbers(text: str) -> set[float]:
     return {value for _, _, value in number_spans(text)}
 
 
+# German times of day, "um 14.30 Uhr": an hour and its minutes, as "14:30" and "14 h 30" are read
+_CLOCK = re.compile(r"\s?Uhr\b")
+
+
 def _digit_numbers(digits: str) -> list[tuple[int, int, float]]:
     found = [(m.start(), m.end(), _cjk_value(m.group())) for m in _CJK_RUN.finditer(digits)]
     covered = {k for start, end, _ in found for k in range(start, end)}
@@ -265,6 +269,11 @@ def _digit_numbers(digits: str) -> list[tuple[int, int, float]]:
             continue
         if digits[match.start() - 1:match.start()] == ":" and integer == "00":
             continue  # the minutes of "11:00", which "11 h" and "11時" do not write
+        if decimal and not separator and len(decimal) == 2 and int(integer) <= 24 and _CLOCK.match(digits, match.end()):
+            found.append((match.start(), match.start() + len(integer), float(integer)))
+            if int(decimal):  # the minutes, but not the 00 that "11 h" and "11時" do not write
+                found.append((match.end() - 2, match.end(), float(decimal)))
+            continue
         value = float(re.sub(r"\D", "", integer)) if separator else float(integer)
         if decimal and not (separator and decimal_sep == separator):
             value = float(f"{int(value)}.{decimal}")
