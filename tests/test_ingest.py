@@ -164,6 +164,9 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     ("de", "Er sagte: »Ich komme.« Dann ging er.", ["Er sagte: »Ich komme.«", "Dann ging er."]),
     ("de", "«Komm her!», sagte er. Dann ging sie.", ["«Komm her!», sagte er.", "Dann ging sie."]),
     ("fr", "« Viens ici ! », dit-il. Puis il partit.", ["« Viens ici ! », dit-il.", "Puis il partit."]),
+    # a letter after a number is a unit, not an initial: the sentence ends there
+    ("fr", "Le sommet culmine à 4 478 m. Nous y sommes arrivés.", ["Le sommet culmine à 4 478 m.",
+                                                                   "Nous y sommes arrivés."]),
 ])
 def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
         lang, line, sentences):

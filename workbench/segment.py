@@ -56,6 +56,9 @@ _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
 # lower case ("г." and "в.", year and century, end many sentences)
 _NOT_INITIALS = set("IVX") | set("aeiouy")
+# A letter after a number is a unit that ends the sentence, not an initial ("Der Gipfel liegt auf
+# 4478 m. Wir stiegen ab.", "culmine à 4 478 m. Nous")
+_UNIT_AFTER_NUMBER = re.compile(r"\d\s?[^\W\d_]\.$")
 _ONLY_INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")  # "J." of "J.-C." cut off on its own
 # ... a piece that opens with a comma or a joined hyphen ("-C.", not the dialogue dash "\u2013 Oui"), ...
 _MID_SENTENCE = re.compile(r"[,;\u060c\u061b]|[-\u2010\u2011\u2013]\S")
@@ -144,6 +147,7 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     """Did pysbd end ``previous`` at an abbreviation, so that ``piece`` goes on with its sentence?"""
     last = _LAST_WORD.search(previous)
     if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
+                 and not _UNIT_AFTER_NUMBER.search(previous)
                  or last.group(1) in _BEFORE_NUMBER and piece[:1].isdigit()):
         return True
     return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece)
