@@ -56,8 +56,8 @@ _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
 # lower case ("г." and "в.", year and century, end many sentences)
 _NOT_INITIALS = set("IVX") | set("aeiouy")
-# A letter after a number is a unit that ends the sentence, not an initial ("Der Gipfel liegt auf
-# 4478 m. Wir stiegen ab.", "culmine à 4 478 m. Nous")
+# A letter after a number is a unit that ends the sentence, not an initial ("Le sommet culmine à
+# 4 478 m. Nous y sommes arrivés.")
 _UNIT_AFTER_NUMBER = re.compile(r"\d\s?[^\W\d_]\.$")
 _ONLY_INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")  # "J." of "J.-C." cut off on its own
 # ... a piece that opens with a comma or a joined hyphen ("-C.", not the dialogue dash "\u2013 Oui"), ...
