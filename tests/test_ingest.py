@@ -110,6 +110,29 @@ def test_files_with_one_name_in_two_folders_stay_two_documents(workspace, tmp_pa
     assert store.document(conn, str(tmp_path / "x" / "a.txt")).path == "a.txt"  # found by its full path too
 
 
+def test_a_benchmarks_folder_of_files_named_by_language_or_not_at_all_is_read(workspace, tmp_path, capsys):
+    """Bitext and benchmark folders name plain text by its language or not at all (MAC-Dev's zh/001):
+    such files are articles too; hidden files and folders are not, and other files are named as not
+    read. A folder with nothing to ingest is an error (exit 1), not a quiet success."""
+    folder = tmp_path / "bench"
+    for path, name in (("ja/005", JA), ("fr/005", FR), ("news.bg", BG)):
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(article(name), encoding="utf-8")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (folder / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert cli.main(["ingest", str(folder)]) == 0
+    conn = store.connect(workspace)
+    assert sorted((d.path, d.lang) for d in store.documents(conn)) == [("fr/005", "fr"), ("ja/005", "ja"),
+                                                                       ("news.bg", "bg")]
+    shown = capsys.readouterr().err
+    assert "not read, not articles by their names: .png x1" in shown and "HEAD" not in shown
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["ingest", str(tmp_path / "empty")]) == 1
+    assert "nothing to ingest" in capsys.readouterr().err
+
+
 def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     path = tmp_path / "lines.txt"
     path.write_text("Il pleut.\n  Il fait froid. Le vent souffle.  \n\n***\nFin.\n", encoding="utf-8")

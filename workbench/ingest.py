@@ -15,6 +15,7 @@ from pathlib import Path
 
 import charset_normalizer
 from bs4 import BeautifulSoup
+from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from . import language, store
 from .records import Document, Skipped
@@ -22,6 +23,10 @@ from .segment import SegmentOptions, segment
 from .visible import path_text
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+# Bitext and benchmark folders name plain text by its language ("europarl.de", "news.fr") or not at
+# all (MAC-Dev's and Text+Berg's "zh/001", "de/005"): such files are articles too. The codes are
+# those langdetect knows ("zh-cn" as ".zh").
+LANGUAGE_SUFFIXES = frozenset("." + code.split("-")[0] for code in os.listdir(PROFILES_DIRECTORY))
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _MAX_JUNK_RATIO = 0.01  # decoded "text" with more junk characters than this is binary
 _JUNK_CATEGORIES = {"Cc", "Cn", "Co", "Cs"}
@@ -40,11 +45,27 @@ def safe_upload_name(name: str) -> str | None:
     return base
 
 
+def is_article(path: Path, folder: Path) -> bool:
+    """A supported suffix; or a language code as suffix, or none, for a file (not a folder, nor a link
+    to one) outside hidden files and folders (".DS_Store", ".git/HEAD")."""
+    suffix = path.suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return True
+    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+    return (suffix in LANGUAGE_SUFFIXES or not suffix) and not hidden and not path.is_dir()
+
+
 def find_files(folder: Path) -> list[Path]:
-    """Files with a supported suffix under ``folder``, symbolic links and special files included
-    (read_folder reports those it will not read). Linked folders are not entered."""
-    return sorted(p for p in folder.rglob("*")
-                  if p.suffix.lower() in SUPPORTED_SUFFIXES and (p.is_symlink() or not p.is_dir()))
+    """Files under ``folder`` whose names say they are articles (is_article), symbolic links
+    and special files included (read_folder reports those it will not read). Linked folders are not
+    entered."""
+    return sorted(p for p in folder.rglob("*") if is_article(p, folder) and (p.is_symlink() or not p.is_dir()))
+
+
+def passed_over(folder: Path) -> list[Path]:
+    """The other visible files under ``folder``, which ingest does not read (images, PDFs)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and not is_article(p, folder)
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def _refuse_unreadable(path: Path, root: Path) -> None:

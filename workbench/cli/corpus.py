@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 from rich.table import Table
@@ -42,9 +43,14 @@ def run_ingest(conn, folder: Path, max_mb: float,
     skipped = [r for r in results if r.status == "skipped"]
     for r in skipped:
         console.print(f"[red]skipped[/] {shown(folder / r.path)}: {shown(r.reason)}", soft_wrap=True)
+    others = Counter(path.suffix.lower() or path.name for path in ingest.passed_over(folder))
+    if others:  # named, so that no file a user meant as an article goes unread unseen
+        console.print(f"[yellow]not read, not articles by their names:[/] {shown(', '.join(f'{name} x{count}' for name, count in others.most_common()))}",
+                      soft_wrap=True)
     if not files:
-        console.print(f"[yellow]no .txt, .md, .html or .htm files under {shown(folder)}[/]")
-    return results, EXIT_PARTIAL if skipped else EXIT_OK
+        console.print(f"[red]nothing to ingest:[/] no .txt, .md, .html or .htm file, nor one named by a language "
+                      f"(.de, .zh) or with no suffix, under {shown(folder)}", soft_wrap=True)
+    return results, EXIT_PARTIAL if skipped or not files else EXIT_OK
 
 
 def cmd_ingest(args) -> int:
@@ -103,10 +109,13 @@ def cmd_sentences(args) -> int:
 def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
     """Add this module's commands to the parser."""
     p = add("ingest", cmd_ingest, "read a folder of articles into the workspace",
-            "Read every .txt, .md, .html and .htm file under FOLDER (recursively): decode any encoding,\n"
-            "detect the language of each document and sentence, split sentences with character spans,\n"
-            "and mark boilerplate. Unchanged files are skipped; changed files are replaced.\n"
-            "Exit code 0 when every file was ingested, 1 when some were skipped.\n\n"
+            "Read every .txt, .md, .html and .htm file under FOLDER (recursively), and every file named by\n"
+            "a language (doc.de, news.fr) or with no suffix (benchmarks' zh/001), hidden ones aside:\n"
+            "decode any encoding, detect the language of each document and sentence, split sentences\n"
+            "with character spans, and mark boilerplate. Unchanged files are skipped; changed files are\n"
+            "replaced.\n"
+            "Exit code 0 when every file was ingested, 1 when some were skipped or none was found; other\n"
+            "files (images, PDFs) are named as not read.\n\n"
             "example: python -m workbench ingest workbench/samples/syria-2024-12")
     p.add_argument("folder", help="folder of articles")
     p.add_argument("--max-mb", type=float, default=ingest.DEFAULT_MAX_BYTES / 1024 / 1024,
