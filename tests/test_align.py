@@ -100,6 +100,8 @@ def test_numbers_written_as_words_ranges_and_local_conventions():
         ("Das Matterhorn ist 4'478 m hoch.", "Le Cervin culmine à 4478 m."), ("1’200’000 Franken", "1 200 000 francs"),
         # ... and German times of day
         ("um 14.30 Uhr", "à 14 h 30"), ("um 8.15 Uhr", "at 8:15 a.m."), ("um 11.00 Uhr", "vers 11 h"),
+        # ... and "more than" inside a Chinese numeral, before its larger unit (MAC-Dev 006)
+        ("这红光来自于一百多亿年前", "this red light came from over ten billion years ago"),
     ]
     # ... dozens, Japanese digits with 千 and 万 inside, decades, French "about so many", Bulgarian
     # ordinals, Arabic per cent

@@ -119,7 +119,9 @@ _MORE_WORDS = {
                ["عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع"], 2) for form in (stem + "ون", stem + "ين")}},
 }
 # Chinese and Japanese numerals: a run of them, "百分之" (per cent) before it taken as part of it
-_HAN_NUMBER = re.compile(r"(百分之)?([〇零一二两兩三四五六七八九十百千万萬亿億]+)")
+# ... "more than" (多, 余, 几) inside it before a larger unit, as in "一百多亿年" (over ten billion years)
+_HAN_NUMBER = re.compile(r"(百分之)?([〇零一二两兩三四五六七八九十百千万萬亿億]+(?:[多余几幾][万萬亿億]+)?)")
+_HAN_MORE_THAN = re.compile(r"[多余几幾]")
 _HAN_COUNTERS = set("个個人年月日天次岁歳名位只条件本点時时分秒里米倍层句步口张頭头匹间家座封声回遍种把块根颗辆架艘枚つ度周週期届号元円代成割")
 _HAN_DIGITS = "一二两兩三四五六七八九"
 _HAN_UNITS = "十百千万萬亿億"
@@ -398,6 +400,7 @@ def _han_numbers(digits: str) -> list[tuple[int, int, float]]:
 def _han_values(run: str) -> list[float]:
     """The numbers a run of Han numerals states: one, or two for an approximate range ("十七八岁",
     seventeen or eighteen; "三四点"), none for what is not a number."""
+    run = _HAN_MORE_THAN.sub("", run)
     if len(run) > 1 and run[-1] in "两兩":
         run = run[:-1]  # "二十两银子": twenty taels, 两 the unit
     if len(run) > 2 and not any(char in _HAN_UNITS for char in run):
