@@ -325,7 +325,8 @@ def _to_v10(conn: sqlite3.Connection) -> None:
 
 def _to_v11(conn: sqlite3.Connection) -> None:
     """Number flags read again (as _to_v7 does) once Swiss thousands ("4'478 m", "1’200’000") were
-    read as one number and German times of day ("14.30 Uhr") as an hour and its minutes (2026-12-07)."""
+    read as one number, German times of day ("14.30 Uhr") as an hour and its minutes, and Chinese
+    numerals with "more than" before their larger unit ("一百多亿") whole (2026-12-07)."""
     _to_v7(conn)
 
 

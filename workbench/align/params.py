@@ -19,8 +19,8 @@ NO_SPACE_LANGS = {"ja", "zh", "th"}
 # quoting English sentences is read through character 4-grams too (Side.quotes_english), 2026-12-07.
 # 6: units of short documents earn their kNN margins too (short_knn_weight), 2026-12-07. 7: German
 # guillemets (»so«) read as French ones, and straight double quotes that no context places open and
-# close in turn (quotes.py); Swiss thousands (4'478) and German times (14.30 Uhr) among the anchors,
-# 2026-12-07.
+# close in turn (quotes.py); Swiss thousands (4'478), German times (14.30 Uhr) and Chinese numerals
+# with "more than" inside (一百多亿) among the anchors, 2026-12-07.
 REVISION = 7
 
 
