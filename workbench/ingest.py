@@ -45,14 +45,18 @@ def safe_upload_name(name: str) -> str | None:
     return base
 
 
+def _hidden(path: Path, folder: Path) -> bool:
+    """A hidden file, or one in a hidden folder (".DS_Store", ".git/HEAD")."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 def is_article(path: Path, folder: Path) -> bool:
-    """A supported suffix; or a language code as suffix, or none, for a file (not a folder, nor a link
-    to one) outside hidden files and folders (".DS_Store", ".git/HEAD")."""
+    """A supported suffix; or a language code as suffix, or none, for a visible file (not a folder,
+    nor a link to one)."""
     suffix = path.suffix.lower()
     if suffix in SUPPORTED_SUFFIXES:
         return True
-    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-    return (suffix in LANGUAGE_SUFFIXES or not suffix) and not hidden and not path.is_dir()
+    return (suffix in LANGUAGE_SUFFIXES or not suffix) and not _hidden(path, folder) and not path.is_dir()
 
 
 def find_files(folder: Path) -> list[Path]:
@@ -64,8 +68,8 @@ def find_files(folder: Path) -> list[Path]:
 
 def passed_over(folder: Path) -> list[Path]:
     """The other visible files under ``folder``, which ingest does not read (images, PDFs)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and not is_article(p, folder)
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not p.is_symlink() and not is_article(p, folder) and not _hidden(p, folder))
 
 
 def _refuse_unreadable(path: Path, root: Path) -> None:

@@ -45,8 +45,8 @@ def run_ingest(conn, folder: Path, max_mb: float,
         console.print(f"[red]skipped[/] {shown(folder / r.path)}: {shown(r.reason)}", soft_wrap=True)
     others = Counter(path.suffix.lower() or path.name for path in ingest.passed_over(folder))
     if others:  # named, so that no file a user meant as an article goes unread unseen
-        console.print(f"[yellow]not read, not articles by their names:[/] {shown(', '.join(f'{name} x{count}' for name, count in others.most_common()))}",
-                      soft_wrap=True)
+        kinds = ", ".join(f"{name} x{count}" for name, count in others.most_common())
+        console.print(f"[yellow]not read, not articles by their names:[/] {shown(kinds)}", soft_wrap=True)
     if not files:
         console.print(f"[red]nothing to ingest:[/] no .txt, .md, .html or .htm file, nor one named by a language "
                       f"(.de, .zh) or with no suffix, under {shown(folder)}", soft_wrap=True)
