@@ -82,6 +82,12 @@ def test_numbers_agree_across_scripts_and_conventions():
     shared = names("パイロットはディロクリット・パッタヴィー中隊長と確認された。") & names(
         "The pilot was identified as Squadron Leader Dilokrit Pattavee.")
     assert shared == names("ディロクリット・パッタヴィー") == {skeleton("Dilokrit"), skeleton("Pattavee")}
+    # a Latin name inside Japanese or Chinese ends where its letters end (FLORES-200 dev: "このPBSの番組",
+    # "A1GPニュージーランドチーム"), and capitals with accents begin names ("l'Église", "Zürich")
+    assert names("NASAは新しい望遠鏡を打ち上げた。") == names("NASA launched a new telescope.") == {skeleton("NASA")}
+    assert skeleton("PBS") in names("このPBSの番組") and skeleton("Google") in names("它在Google工作")
+    assert names("A1GPニュージーランドチーム") & names("the A1GP New Zealand team")
+    assert skeleton("Église") in names("Le Brésil et l'Église catholique")
 
 
 def test_numbers_written_as_words_ranges_and_local_conventions():

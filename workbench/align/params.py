@@ -20,7 +20,8 @@ NO_SPACE_LANGS = {"ja", "zh", "th"}
 # 6: units of short documents earn their kNN margins too (short_knn_weight), 2026-12-07. 7: German
 # guillemets (»so«) read as French ones, and straight double quotes that no context places open and
 # close in turn (quotes.py); Swiss thousands (4'478), German times (14.30 Uhr) and Chinese numerals
-# with "more than" inside (一百多亿) among the anchors, 2026-12-07.
+# with "more than" inside (一百多亿) among the anchors; Latin names inside Japanese and Chinese end
+# where their letters end (anchors._LATIN_NAME), 2026-12-07.
 REVISION = 7
 
 
