@@ -16,8 +16,9 @@ from scipy import sparse
 
 from .numbers import numbers
 
-# Latin letters (and digits: "A1GP") only, not any word character: in Japanese and Chinese a name runs straight into the
-# script around it ("NASAは", "のGoogleで"), which \w would have taken in ("nsksnsng..." against "ns")
+# Latin letters (and digits: "A1GP") only, not any word character: in Japanese and Chinese a name
+# runs straight into the script around it ("NASAは", "のGoogleで"), which \w would have taken in
+# ("nsksnsng..." against "ns")
 _LATIN_LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _LATIN_NAME = re.compile(rf"(?<![{_LATIN_LETTERS}0-9])[A-Z\u00c0-\u00d6\u00d8-\u00de][{_LATIN_LETTERS}0-9'-]{{2,}}")
 _CYRILLIC_NAME = re.compile(r"\b[А-ЯЁ][а-яёА-ЯЁ-]{2,}")
