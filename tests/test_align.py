@@ -1000,6 +1000,36 @@ def test_links_in_vecalign_format_are_scored_against_gold(workspace, tmp_path, m
     assert "every pair needs its own output file" in " ".join(capsys.readouterr().err.split())
 
 
+NONLITERARY = Path(__file__).parent / "data" / "nonliterary"
+
+
+def test_a_hand_made_non_literary_set_is_aligned_as_its_gold(workspace, tmp_path, monkeypatch, capsys):
+    """Academic, policy and magazine texts in Chinese and English (tests/data/nonliterary), aligned
+    as issue 11 measures: `align --pairs` without --one-sentence-per-line, links over the lines.
+    The magazine's newsletter promo is furniture by the English rules and text in the Chinese: it is
+    linked to its translation, and stays a boilerplate unit where the other side has none."""
+    monkeypatch.chdir(tmp_path)
+    for side in ("en", "zh", "gold"):
+        (tmp_path / side).symlink_to(NONLITERARY / side)
+    Path("out").mkdir()
+    Path("pairs.tsv").write_text("en/001\tzh/001\tout/001\nzh/002\ten/002\tout/002\nen/003\tzh/003\tout/003\n",
+                                 encoding="utf-8")
+    assert cli.main(["align", "--pairs", "pairs.tsv", "--format", "vecalign"]) == 0
+    for name in ("001", "003"):
+        assert read_links(Path(f"out/{name}")) == read_links(Path(f"gold/{name}.align")), name
+    # measured: the English-only translator's note joins the 2-1 unit before it ([4,5]:[4,5])
+    gold, found = read_links(Path("gold/002.align")), read_links(Path("out/002"))
+    assert len(set(found) & set(gold)) == len(gold) - 2
+    assert "[18]:[17]" in Path("out/003").read_text(encoding="utf-8").splitlines()  # the promo
+    english = Path("en/003").read_text(encoding="utf-8").splitlines()
+    Path("alone.txt").write_text("\n".join(english[:12]) + "\n" + english[-1] + "\n", encoding="utf-8")
+    chinese = Path("zh/003").read_text(encoding="utf-8").splitlines()
+    Path("zh.txt").write_text("\n".join(chinese[:11]) + "\n", encoding="utf-8")
+    assert cli.main(["align", "alone.txt", "zh.txt", "--out", "alone.jsonl"]) == 0
+    units = [json.loads(line) for line in Path("alone.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [u["src_text"] for u in units if u["kind"] == "boilerplate"] == [english[-1]]
+
+
 SEED_GOLD = Path(__file__).parent / "data" / "seed-gold" / "facts.tsv"
 SEED_NAMES = {"ja": JA, "fr": FR, "bg": BG, "ar1": AR1, "ar2": AR2}
 

@@ -9,7 +9,7 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -18,6 +18,7 @@ from . import __version__, dictionary, store
 from .align import Alignment, AlignParams, Scorer, Side, align, edge_clauses, margins
 from .align.scale import on_reference_scale, similarity_scale
 from .anchors import unit_flags
+from .boilerplate import is_boilerplate_sentence
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Link, Sentence, StoredDocument
 from .translate import english_of
@@ -31,14 +32,51 @@ class DocumentSide:
     models: set[str]  # translation models behind the English side
 
 
-def document_side(conn: sqlite3.Connection, doc: StoredDocument) -> DocumentSide:
-    content = [s for s in doc.sentences if not s.boilerplate]
+def document_side(conn: sqlite3.Connection, doc: StoredDocument, keep: Collection[int] = ()) -> DocumentSide:
+    """``doc``'s content sentences, and the boilerplate ones whose indices are in ``keep``."""
+    content = [s for s in doc.sentences if not s.boilerplate or s.index in keep]
     english = english_of(conn, doc.id)
     # an English sentence is its own English, translated or not
     english_texts = [english[s.index][0] if s.index in english else s.text if s.lang == "en" else None
                      for s in content]
     return DocumentSide(doc, Side([s.text for s in content], doc.lang, english_texts),
                         [s.index for s in content], {model for _, model in english.values() if model})
+
+
+def translated_furniture(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder,
+                         params: AlignParams = AlignParams()) -> tuple[set[int], set[int]]:
+    """The boilerplate sentences of ``a`` and of ``b`` whose translation the other document holds as
+    text of its own: a content sentence there is its mutual best match, with a kNN margin of at
+    least strong_match. A translated article keeps its source's promo line ("Subscribe to our
+    newsletter ..." / "订阅我们的电子报 ..."), and the furniture rules know one language's form and
+    not the other's; marked on one side only, the line could be linked to nothing. Only lines that
+    are furniture by their own text qualify (a visitor's comment below a comments header matched
+    a line of another report by chance on the seed articles), and two marked lines stay marked:
+    two outlets' own promos are not a passage they share."""
+    if not any(is_boilerplate_sentence(s.text) for s in a.sentences + b.sentences):
+        return set(), set()
+    vectors = [embed_cached(conn, embedder, [s.text for s in d.sentences]) for d in (a, b)]
+    if not all(len(v) for v in vectors):
+        return set(), set()
+    margin = margins(on_reference_scale(vectors[0] @ vectors[1].T, embedder, conn), params.knn)
+    best_in_b, best_in_a = margin.argmax(axis=1), margin.argmax(axis=0)
+    kept: tuple[set[int], set[int]] = (set(), set())
+    for i, j in enumerate(best_in_b):
+        x, y = a.sentences[i], b.sentences[j]
+        if best_in_a[j] != i or margin[i, j] < params.strong_match or x.boilerplate == y.boilerplate:
+            continue
+        marked, side = (x, 0) if x.boilerplate else (y, 1)
+        if is_boilerplate_sentence(marked.text):
+            kept[side].add(marked.index)
+    return kept
+
+
+def pair_sides(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder,
+               params: AlignParams = AlignParams()) -> tuple[DocumentSide, DocumentSide]:
+    """The two documents as the aligner reads them: content sentences, and each one's boilerplate
+    sentences that the other translates (translated_furniture)."""
+    keep_a, keep_b = translated_furniture(conn, a, b, embedder, params)
+    return document_side(conn, a, keep_a), document_side(conn, b, keep_b)
 
 
 def signature(embedder: Embedder, params: AlignParams, sides: list[DocumentSide], mode: str | None = None) -> dict:
@@ -60,7 +98,8 @@ class DocumentAlignment:
         so that every sentence of both documents is in the output."""
         records = [unit_record(self.src, self.tgt, unit, self.signature) for unit in self.result.units]
         for side, ds in (("src", self.src), ("tgt", self.tgt)):
-            for sentence in (s for s in ds.doc.sentences if s.boilerplate):
+            aligned = set(ds.indices)
+            for sentence in (s for s in ds.doc.sentences if s.boilerplate and s.index not in aligned):
                 before = [k for k, r in enumerate(records) if any(i < sentence.index for i in r[f"{side}_ids"])]
                 records.insert(before[-1] + 1 if before else 0,
                                boilerplate_record(self.src, self.tgt, side, sentence, self.signature))
@@ -117,7 +156,7 @@ def is_current(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, e
     stored = store.alignment_signature(conn, a.id, b.id)
     if stored is None:
         return False
-    return stored.get("inputs") == inputs_digest(document_side(conn, a), document_side(conn, b), embedder, params, mode)
+    return stored.get("inputs") == inputs_digest(*pair_sides(conn, a, b, embedder, params), embedder, params, mode)
 
 
 def aligned_with(signature: dict) -> AlignParams:
@@ -134,7 +173,7 @@ def aligned_with(signature: dict) -> AlignParams:
 def align_documents(conn: sqlite3.Connection, a: StoredDocument, b: StoredDocument, embedder: Embedder, mode: str = "auto",
                     params: AlignParams = AlignParams()) -> DocumentAlignment:
     """Align two stored documents and store the units (analysts' reviews are kept by content)."""
-    src, tgt = document_side(conn, a), document_side(conn, b)
+    src, tgt = pair_sides(conn, a, b, embedder, params)
     result = align(src.side, tgt.side, embedder, conn, mode, params)
     sig = signature(embedder, params, [src, tgt], result.mode)
     # requested_mode: what is_current needs to recompute "inputs"

@@ -46,7 +46,8 @@ def export_rows(conn: sqlite3.Connection, reviewed_only: bool = False, statuses:
         pair = aligned_pair(conn, src_id, tgt_id)
         for doc_id in (src_id, tgt_id):
             if doc_id not in sides:
-                sides[doc_id] = document_side(conn, store.stored_document(conn, doc_id))
+                doc = store.stored_document(conn, doc_id)  # every sentence: a unit may hold a boilerplate one
+                sides[doc_id] = document_side(conn, doc, keep=range(len(doc.sentences)))
         src, tgt = sides[src_id], sides[tgt_id]
         position_src = {index: p for p, index in enumerate(src.indices)}
         position_tgt = {index: p for p, index in enumerate(tgt.indices)}
