@@ -1030,6 +1030,25 @@ def test_a_hand_made_non_literary_set_is_aligned_as_its_gold(workspace, tmp_path
     assert [u["src_text"] for u in units if u["kind"] == "boilerplate"] == [english[-1]]
 
 
+GERMAN_FRENCH = Path(__file__).parent / "data" / "de-fr"
+
+
+def test_a_hand_made_german_french_set_is_aligned_as_its_gold(workspace, tmp_path, monkeypatch):
+    """Alpine prose in German and French (tests/data/de-fr), either language first, aligned as
+    issue 11 measures: every line one sentence without being told so, merges both ways."""
+    monkeypatch.chdir(tmp_path)
+    for side in ("de", "fr", "gold"):
+        (tmp_path / side).symlink_to(GERMAN_FRENCH / side)
+    Path("out").mkdir()
+    Path("pairs.tsv").write_text("de/001\tfr/001\tout/001\nfr/002\tde/002\tout/002\n", encoding="utf-8")
+    assert cli.main(["align", "--pairs", "pairs.tsv", "--format", "vecalign"]) == 0
+    assert read_links(Path("out/002")) == read_links(Path("gold/002.align"))
+    # measured: the untranslated thanks join the 2-1 unit before them ([17,18,19]:[17]), as a
+    # sentence without a counterpart beside a merge does where a text omits almost nothing
+    gold, found = read_links(Path("gold/001.align")), read_links(Path("out/001"))
+    assert len(set(found) & set(gold)) == len(gold) - 2
+
+
 SEED_GOLD = Path(__file__).parent / "data" / "seed-gold" / "facts.tsv"
 SEED_NAMES = {"ja": JA, "fr": FR, "bg": BG, "ar1": AR1, "ar2": AR2}
 

@@ -50,7 +50,8 @@ _BEFORE_NUMBER = frozenset({
     "Jan", "Feb", "Febr", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Okt", "Nov", "Dec", "Dez",
     "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
     "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "Fig", "Figs", "Eq", "Eqs", "Tab", "Sec",
-    "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "cf", "Std", "Min"})
+    "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "cf", "Std", "Min",
+    "Tel", "tel", "Tél", "tél", "Fax", "fax", "Anm", "Ziff"})  # "Auskunft: Tel. | 027 783 14 38." was cut
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # ... an initial: a capital, an Arabic letter (no case) or a Latin lower-case letter and a full stop,
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
