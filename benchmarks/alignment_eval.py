@@ -360,8 +360,10 @@ def mac_dev(folder: Path, embedder, conn, params: AlignParams, mode: str, revers
     rows.append("")
     for label, cases in pooled.items():
         s = score(cases)
+        unaligned = [sum(align_eval.unaligned_sentences(case[k]) for case in cases) for k in (0, 1)]
         rows.append(f"MAC-Dev pooled, {label}: strict P {s['p_strict']:.3f} R {s['r_strict']:.3f} "
-                    f"F1 {s['f1_strict']:.3f}, lax F1 {s['f1_lax']:.3f}")
+                    f"F1 {s['f1_strict']:.3f}, lax F1 {s['f1_lax']:.3f}; sentences unaligned: gold {unaligned[0]}, "
+                    f"{label} {unaligned[1]}")
     for label, scored in confidences.items():
         rows.append(f"MAC-Dev linked units, {label}: expected calibration error of the confidences "
                     f"{align_eval.calibration_error(scored):.4f} (mean {np.mean([c for c, _ in scored]):.3f}, right "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.align_eval import calibration_error, format_link, line_links, read_links, score
+from workbench.align_eval import calibration_error, format_link, line_links, read_links, score, unaligned_sentences
 
 GOLD = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((4,), (2, 3))]
 TEST = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ()), ((4,), (2,)), ((), (3,))]
@@ -17,6 +17,12 @@ def test_strict_and_lax_scores_worked_by_hand():
     s = score([GOLD], [TEST])
     assert (s.precision_strict, s.recall_strict, s.f1_strict) == pytest.approx((2 / 6, 1 / 3, 1 / 3))
     assert (s.precision_lax, s.recall_lax, s.f1_lax) == pytest.approx((4 / 6, 1.0, 0.8))
+
+
+def test_unaligned_sentences_are_counted_on_both_sides_worked_by_hand():
+    # gold leaves source 3 without a counterpart; the test source 2, source 3 and target 3
+    assert (unaligned_sentences(GOLD), unaligned_sentences(TEST)) == (1, 3)
+    assert unaligned_sentences([((0, 1), ()), ((), (0, 1, 2))]) == 5
 
 
 def test_a_perfect_alignment_scores_one_and_counts_are_summed_over_documents():

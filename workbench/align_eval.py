@@ -61,6 +61,12 @@ def _ids(field: str) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def unaligned_sentences(links: Iterable[Link]) -> int:
+    """How many sentences ``links`` leave without a counterpart (those of its omissions, both sides):
+    the count issue 11 set against gold's to show an aligner that omits too much."""
+    return sum(len(src) + len(tgt) for src, tgt in links if not src or not tgt)
+
+
 def format_link(link: Link) -> str:
     return f"[{','.join(map(str, link[0]))}]:[{','.join(map(str, link[1]))}]"
 

@@ -148,8 +148,8 @@ def write_links(path: str | None, links: list[align_eval.Link]) -> None:
 def cmd_score(args) -> int:
     pairs = _scored_files(Path(args.gold), Path(args.test))
     table = Table(title=f"Alignment scores (strict and lax, as Vecalign's score.py) of {shown(args.test)} "
-                        f"against {shown(args.gold)}")
-    for column in ("document", "gold links", "test links", "strict P R F1", "lax P R F1"):
+                        f"against {shown(args.gold)}; links and unaligned sentences: gold / test")
+    for column in ("document", "links", "unaligned", "strict P R F1", "lax P R F1"):
         table.add_column(column, justify="left" if column == "document" else "right")
     documents = []
     for name, gold_path, test_path in pairs:
@@ -162,7 +162,8 @@ def cmd_score(args) -> int:
         rows.append(("pooled", [gold for _, gold, _ in documents], [test for _, _, test in documents]))
     for name, gold, test in rows:
         s = align_eval.score(gold, test)
-        table.add_row(name, str(sum(map(len, gold))), str(sum(map(len, test))),
+        unaligned = [sum(map(align_eval.unaligned_sentences, links)) for links in (gold, test)]
+        table.add_row(name, f"{sum(map(len, gold))} / {sum(map(len, test))}", "{} / {}".format(*unaligned),
                       f"{s.precision_strict:.3f} {s.recall_strict:.3f} {s.f1_strict:.3f}",
                       f"{s.precision_lax:.3f} {s.recall_lax:.3f} {s.f1_lax:.3f}")
     out.print(table)
@@ -324,7 +325,9 @@ def register(add: AddCommand, sub, common: argparse.ArgumentParser) -> None:
             "it; lax: when it overlaps a gold link on both sides. Precision is over the test links, omissions\n"
             "included; recall over the gold links that are not omissions (Vecalign's score.py). Two folders:\n"
             "their files are paired by name less its suffix (gold/001.align with out/001), each is scored,\n"
-            "and all are pooled (counts summed).\n\n"
+            "and all are pooled (counts summed). Beside the scores: how many sentences each leaves\n"
+            "unaligned (those of its omissions), gold's against the test's: too many shows an aligner\n"
+            "that omits what it should link.\n\n"
             "example: python -m workbench score gold/001.align 001.align\n"
             "example: python -m workbench score mac-dev/gold aligned/")
     p.add_argument("gold", help="gold links: a file, or a folder of files")
