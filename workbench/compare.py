@@ -53,7 +53,8 @@ def translated_furniture(conn: sqlite3.Connection, a: StoredDocument, b: StoredD
     are furniture by their own text qualify (a visitor's comment below a comments header matched
     a line of another report by chance on the seed articles), and two marked lines stay marked:
     two outlets' own promos are not a passage they share."""
-    if not any(is_boilerplate_sentence(s.text) for s in a.sentences + b.sentences):
+    candidates = [{s.index for s in d.sentences if s.boilerplate and is_boilerplate_sentence(s.text)} for d in (a, b)]
+    if not any(candidates):
         return set(), set()
     vectors = [embed_cached(conn, embedder, [s.text for s in d.sentences]) for d in (a, b)]
     if not all(len(v) for v in vectors):
@@ -66,7 +67,7 @@ def translated_furniture(conn: sqlite3.Connection, a: StoredDocument, b: StoredD
         if best_in_a[j] != i or margin[i, j] < params.strong_match or x.boilerplate == y.boilerplate:
             continue
         marked, side = (x, 0) if x.boilerplate else (y, 1)
-        if is_boilerplate_sentence(marked.text):
+        if marked.index in candidates[side]:
             kept[side].add(marked.index)
     return kept
 
