@@ -40,8 +40,12 @@ WINDOW = 2000
 # hold one or two sentences: "Roe v. Wade", "Six Flags St. Louis", "le Dr. Damadian", "Джон Ф. Кенеди",
 # "„Св. Петър“", "اكتشف د. توني مول", "avant J.-C.", "Hale Jr., a dit", "ピケJr.は"):
 # a title before a name, ...
-_TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "Prof", "Gen", "Mt", "Hr", "Hrn", "Frl",
-                     "Св", "Проф", "Ген", "Акад"})
+_TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "MM", "Prof", "Gen", "Mt", "Hr", "Hrn",
+                     "Frl", "Св", "Проф", "Ген", "Акад",
+                     # ... or a word no sentence ends with: "cf. | Section 4", "In Proc. | ACL", "Vgl.
+                     # Jahrb. | S.A.C.", "Jos. | Imboden" (given names abbreviated in alpine club reports)
+                     "cf", "vs", "Proc", "Jahrb", "bzw", "bezw", "resp", "Jos", "Joh", "Friedr", "Heinr",
+                     "Wilh"})
 # ... an abbreviation that stands before a number: a month ("le 2 sept. 1950", "im Sept. 1951",
 # "Jan. 2019"), a number, a page or a part of a paper ("Nr. 3", "Bd. 12", "vol. 2", "pp. 4-9", "Eq.
 # 2", "Fig. 3"), about ("ca. 300 m", "env. 4000 m", "approx. 300"); only where the next piece opens
@@ -51,7 +55,10 @@ _BEFORE_NUMBER = frozenset({
     "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
     "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "Fig", "Figs", "Eq", "Eqs", "Tab", "Sec",
     "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "cf", "Std", "Min",
-    "Tel", "tel", "Tél", "tél", "Fax", "fax", "Anm", "Ziff"})  # "Auskunft: Tel. | 027 783 14 38." was cut
+    "Tel", "tel", "Tél", "tél", "Fax", "fax", "Anm", "Ziff",  # "Auskunft: Tel. | 027 783 14 38." was cut
+    "Abb", "Taf", "pl", "Pt", "pt", "Fr"})  # "Siehe Abb. | 3", "bis Pt. | 2871", "kostete Fr. | 25000"
+# A number in Roman numerals counts as a number after those: "Bd. | III", "Taf. | IV", "pl. | IV"
+_NUMBER_START = re.compile(r"\d|\(\d|[IVXLC]+\b")
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
 # ... an initial: a capital, an Arabic letter (no case) or a Latin lower-case letter and a full stop,
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
@@ -61,6 +68,9 @@ _NOT_INITIALS = set("IVX") | set("aeiouy")
 # 4 478 m. Nous y sommes arrivés.")
 _UNIT_AFTER_NUMBER = re.compile(r"\d\s?[^\W\d_]\.$")
 _ONLY_INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")  # "J." of "J.-C." cut off on its own
+# French given names as initials ("J.-J. | Weilenmann", "J.-P."), but not "J.-C." (Jésus-Christ), which
+# ends many sentences ("en 52 av. J.-C.")
+_HYPHENED_INITIALS = re.compile(r"(?:^|\s)[A-Z]\.-(?!C\.)[A-Z]\.$")
 # ... a piece that opens with a comma or a joined hyphen ("-C.", not the dialogue dash "\u2013 Oui"), ...
 _MID_SENTENCE = re.compile(r"[,;\u060c\u061b]|[-\u2010\u2011\u2013]\S")
 # ... and a Latin abbreviation inside Chinese or Japanese, which end sentences with their own marks
@@ -149,9 +159,9 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     last = _LAST_WORD.search(previous)
     if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
                  and not _UNIT_AFTER_NUMBER.search(previous)
-                 or last.group(1) in _BEFORE_NUMBER and piece[:1].isdigit()):
+                 or last.group(1) in _BEFORE_NUMBER and _NUMBER_START.match(piece)):
         return True
-    return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece)
+    return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece) or _HYPHENED_INITIALS.search(previous)
                 or _LATIN_STOP.search(previous) and _CJK_START.match(piece))
 
 
