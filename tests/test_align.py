@@ -953,6 +953,9 @@ def test_align_many_pairs_of_line_files_in_one_run(workspace, tmp_path, monkeypa
     capsys.readouterr()
     assert cli.main(["align", "--pairs", "bad.tsv"]) == 2
     assert "bad.tsv, line 2: expected DOC_A<tab>DOC_B" in " ".join(capsys.readouterr().err.split())
+    Path("missing.tsv").write_text("fr/1\ten/1\n# a comment\nfr/2\ten/9\n", encoding="utf-8")
+    assert cli.main(["align", "--pairs", "missing.tsv"]) == 2  # the row whose file is missing is named
+    assert "missing.tsv, line 3: no document 'en/9'" in " ".join(capsys.readouterr().err.split())
     assert cli.main(["align", "fr/1", "--pairs", "pairs.tsv"]) == 2
 
 

@@ -63,8 +63,9 @@ def _report_lost_decisions(conn, a, b) -> None:
                           + (f" note: {printable(row['note'])}" if row["note"] else ""), soft_wrap=True, markup=False)
 
 
-def read_pairs(path: str) -> list[tuple[str, str, str | None]]:
-    """Rows of a pairs file: DOC_A <tab> DOC_B [<tab> OUT.jsonl]; blank lines and # comments skipped."""
+def read_pairs(path: str) -> list[tuple[int, str, str, str | None]]:
+    """Rows of a pairs file, each with its line number: DOC_A <tab> DOC_B [<tab> OUT.jsonl]; blank
+    lines and # comments skipped."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -77,7 +78,7 @@ def read_pairs(path: str) -> list[tuple[str, str, str | None]]:
         if len(fields) not in (2, 3) or not all(fields):
             raise UsageError(f"{path}, line {number}: expected DOC_A<tab>DOC_B or DOC_A<tab>DOC_B<tab>OUT, "
                              f"found {len(fields)} field(s)")
-        rows.append((fields[0], fields[1], fields[2] if len(fields) == 3 else None))
+        rows.append((number, fields[0], fields[1], fields[2] if len(fields) == 3 else None))
     if not rows:
         raise UsageError(f"{path}: no pairs in the file")
     return rows
@@ -106,15 +107,19 @@ def cmd_align(args) -> int:
         raise UsageError("give either two documents or --pairs FILE, not both")
     if not args.pairs and not (args.doc_a and args.doc_b):
         raise UsageError("give two documents to align (or --pairs FILE)")
-    rows = read_pairs(args.pairs) if args.pairs else [(args.doc_a, args.doc_b, None)]
-    if args.format == "vecalign" and args.pairs and not all(target for _, _, target in rows):
+    rows = read_pairs(args.pairs) if args.pairs else [(0, args.doc_a, args.doc_b, None)]
+    if args.format == "vecalign" and args.pairs and not all(target for _, _, _, target in rows):
         raise UsageError(f"{args.pairs}: with --format vecalign every pair needs its own output file "
                          "(DOC_A<tab>DOC_B<tab>OUT): one file of links holds one pair")
     write: Callable[[str | None, list], None] = write_jsonl if args.format == "jsonl" else write_links
     conn = store.connect(args.workspace)
     options = SegmentOptions(args.one_sentence_per_line, args.keep_boilerplate)
-    docs = [(_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target)
-            for a, b, target in rows]  # every file is checked before the model loads
+    docs = []
+    for line, a, b, target in rows:  # every file is checked before the model loads
+        try:
+            docs.append((_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target))
+        except UsageError as error:
+            raise UsageError(f"{args.pairs}, line {line}: {error}" if args.pairs else str(error)) from None
     embedder = embedder_of(args)
     params = aligner_params(args)
     collected: list = []  # units (jsonl) or links (vecalign)
