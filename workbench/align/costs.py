@@ -78,14 +78,36 @@ def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
     return unclaimed.max(axis=1) - scorer.knn_inflation, unclaimed.max(axis=0) - scorer.knn_inflation
 
 
-def omission_costs(scorer: Scorer, rate: float) -> tuple[np.ndarray, np.ndarray]:
+def omitted_runs(path: list[tuple[range, range]], n: int, m: int, shortest: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each source and each target sentence, whether ``path`` omits it in a run of at least
+    ``shortest`` sentences in a row on its side (omissions on the other side between them do not
+    break a run; a unit does). None where ``shortest`` is 0."""
+    runs = []
+    for side, size in ((0, n), (1, m)):
+        omitted = np.zeros(size + 2, bool)  # padded with a sentence that is not omitted at each end
+        for step in path:
+            if not step[1 - side]:
+                omitted[[k + 1 for k in step[side]]] = True
+        edges = np.flatnonzero(np.diff(omitted.astype(np.int8)))  # starts and ends of runs, in turn
+        in_run = np.zeros(size, bool)
+        for start, end in zip(edges[::2], edges[1::2]):
+            in_run[start:end] = shortest > 0 and end - start >= shortest
+        runs.append(in_run)
+    return runs[0], runs[1]
+
+
+def omission_costs(scorer: Scorer, rate: float, runs: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """What omitting each source and each target sentence costs where a share ``rate`` of the
     sentences has no counterpart: the cost falls as the rate rises, and a sentence with a clear
-    counterpart of its own (unclaimed_best) is dearer to omit than one with none."""
+    counterpart of its own (unclaimed_best) is dearer to omit than one with none. Sentences in
+    ``runs`` (omitted_runs: a passage the other side leaves out) pay their evidence alone."""
     p = scorer.params
     cost = p.omission_offset - p.omission_scale * math.log(rate + 0.01)
-    src_evidence, tgt_evidence = (p.omission_evidence * best for best in unclaimed_best(scorer))
-    return np.maximum(src_evidence + cost, p.omission_floor), np.maximum(tgt_evidence + cost, p.omission_floor)
+    src_runs, tgt_runs = runs if runs is not None else (False, False)
+    src_best, tgt_best = unclaimed_best(scorer)
+    return (np.maximum(p.omission_evidence * src_best + np.where(src_runs, 0.0, cost), p.omission_floor),
+            np.maximum(p.omission_evidence * tgt_best + np.where(tgt_runs, 0.0, cost), p.omission_floor))
 
 
 def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],

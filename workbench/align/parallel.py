@@ -9,6 +9,7 @@ from .costs import (
     much_omitted,
     much_omitted_costs,
     omission_costs,
+    omitted_runs,
     omitted_share,
     unclaimed_best,
     unit_gains,
@@ -23,7 +24,8 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
     rate, estimated by a first pass whose costs are the evidence alone, and unit edges weighed
     against clauses, and blocks by their joined texts (the more, the more that pass omits), where
     it leaves them in doubt; where it omits very much, or the documents are short, units earn
-    their kNN margins too (with_knn_margins). ``gains``: unit_gains."""
+    their kNN margins too (with_knn_margins); a passage that pass omits is omitted at the cost its
+    evidence sets (omitted_runs). ``gains``: unit_gains."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
@@ -41,7 +43,7 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
         first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
     omitted = omitted_share(first, n, m)
     gains = with_knn_margins(scorer, much_omitted_costs(scorer, gains, omitted), omitted)
-    path = best_path(gains, n, m, *omission_costs(scorer, omitted))
+    path = best_path(gains, n, m, *omission_costs(scorer, omitted, omitted_runs(first, n, m, p.omission_run)))
     return [scorer.unit(list(s), list(t)) for s, t in path]
 
 
