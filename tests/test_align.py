@@ -22,7 +22,7 @@ from workbench.align import scale as scale_module
 from workbench.align import scorer as scorer_module
 from workbench.align import views as views_module
 from workbench.align.clauses import clause_misfit, opening_and_closing_clause
-from workbench.align.costs import edge_misfit, omitted_runs, omitted_share, unclaimed_best, unit_gains
+from workbench.align.costs import edge_misfit, omitted_runs, unclaimed_best, unit_gains
 from workbench.align.quotes import closes_quote, ends_inside_quotation, holds_quotation
 from workbench.align.refine import joined_reach
 from workbench.align.scale import REFERENCE_BACKGROUND, REFERENCE_DISTANCE, sample_statistics, similarity_scale
@@ -597,38 +597,6 @@ def test_a_passage_one_side_leaves_out_is_omitted_not_absorbed(embedder):
     (omitted, f1, widest), absorbed = found.values()
     assert omitted >= 9 and f1 >= 0.99 and widest == 1, found
     assert absorbed[0] < omitted and absorbed[2] > 3, found  # without the rule: 6-1 units over the cut
-
-
-def test_a_long_passage_left_out_does_not_count_as_the_translations_omission_rate(embedder):
-    """40 of 160 Bulgarian FLORES lines cut in one run, and every eighth pair of lines one Arabic
-    sentence (1-2 units). Counted in the omission rate (a quarter of the text), the passage made
-    the whole pair pay the costs of much omitted, and the second sentence of 1-2 units all through
-    the text was left out (strict F1 0.908); a passage of AlignParams.passage_run or more is not
-    counted, and every unit is gold's."""
-    arabic = (FLORES / "dev" / "arb_Arab.dev").read_text(encoding="utf-8").splitlines()
-    bulgarian = (FLORES / "dev" / "bul_Cyrl.dev").read_text(encoding="utf-8").splitlines()
-    cut = range(70, 110)
-    src: list[str] = []
-    tgt: list[str] = []
-    gold = []
-    k = 0
-    while k < 160:
-        lines = [k, k + 1] if k % 8 == 3 else [k]
-        src.append(" ".join(arabic[i] for i in lines))
-        kept = [i for i in lines if i not in cut]
-        gold.append(((len(src) - 1,), tuple(range(len(tgt), len(tgt) + len(kept)))))
-        tgt += [bulgarian[i] for i in kept]
-        k += len(lines)
-    found = {}
-    for passage_run in (AlignParams().passage_run, 0):
-        units = align(Side(src, "ar", [None] * len(src)), Side(tgt, "bg", [None] * len(tgt)), embedder, None,
-                      "parallel", AlignParams(passage_run=passage_run, joined_share=0.0)).units
-        found[passage_run] = score([gold], [[(tuple(u.src_ids), tuple(u.tgt_ids)) for u in units]]).f1_strict
-    with_rule, counted = found.values()
-    assert with_rule == 1.0 and counted < 0.95, found
-    path = [(range(k, k + 1), range(0, 0)) for k in range(7)] + [(range(7, 8), range(0, 1))]
-    assert omitted_share(path, 8, 1) == 7 / 9 and omitted_share(path, 8, 1, passage_run=6) == 0.0
-    assert omitted_share(path, 8, 1, passage_run=8) == 7 / 9
 
 
 def test_a_sentence_opens_and_closes_with_its_first_and_last_clause():

@@ -49,13 +49,9 @@ def unit_gains(scorer: Scorer) -> dict[tuple[int, int], np.ndarray]:
     return gains
 
 
-def omitted_share(path: list[tuple[range, range]], n: int, m: int, passage_run: int = 0) -> float:
-    """The share of the n + m sentences that ``path`` omits; with ``passage_run``, sentences it
-    omits in runs of that many or more (omitted_runs: a passage the other side leaves out) left
-    out of both counts, as a rate of scattered omissions."""
-    omitted = sum(len(s) + len(t) for s, t in path if not s or not t)
-    in_passages = sum(int(run.sum()) for run in omitted_runs(path, n, m, passage_run))
-    return (omitted - in_passages) / max(n + m - in_passages, 1)
+def omitted_share(path: list[tuple[range, range]], n: int, m: int) -> float:
+    """The share of the n + m sentences that ``path`` omits."""
+    return sum(len(s) + len(t) for s, t in path if not s or not t) / max(n + m, 1)
 
 
 def much_omitted(rate: float, none: float, full: float) -> float:

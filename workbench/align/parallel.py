@@ -25,7 +25,7 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
     against clauses, and blocks by their joined texts (the more, the more that pass omits), where
     it leaves them in doubt; where it omits very much, or the documents are short, units earn
     their kNN margins too (with_knn_margins); a passage that pass omits is omitted at the cost its
-    evidence sets (omitted_runs), and a long one does not count in the rate. ``gains``: unit_gains."""
+    evidence sets (omitted_runs). ``gains``: unit_gains."""
     p = scorer.params
     src_best, tgt_best = unclaimed_best(scorer)
     first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
@@ -41,7 +41,7 @@ def monotonic(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray], n: int, 
         if p.clause_weight > 0:
             gains = with_clauses(scorer, gains, *doubtful)
         first = best_path(gains, n, m, p.omission_evidence * src_best, p.omission_evidence * tgt_best)
-    omitted = omitted_share(first, n, m, p.passage_run)
+    omitted = omitted_share(first, n, m)
     gains = with_knn_margins(scorer, much_omitted_costs(scorer, gains, omitted), omitted)
     path = best_path(gains, n, m, *omission_costs(scorer, omitted, omitted_runs(first, n, m, p.omission_run)))
     return [scorer.unit(list(s), list(t)) for s, t in path]

@@ -110,16 +110,6 @@ class AlignParams:
     # unaligned against gold's 6); at 4: the passage rows +0.088; half the rate's cost paid in a
     # run: +0.075 (RESULTS.md, "A passage left out").
     omission_run: int = 3
-    # ... and a passage of passage_run or more does not count in the rate that sets the other costs
-    # (omission_offset, weak_link_*, knn_*): it tells of an abridgment, not of how often the
-    # translation leaves out a sentence, and a rate it raised made merges elsewhere pay the costs
-    # of much omitted (a 1-2 unit's second sentence left out). Random deletions of 30% leave 6 in a
-    # row about once in 1,400 sentences (0.3^6). FLORES dev documents with 10% merged on both sides
-    # and a passage of 30 units cut from the target (ja-en, ar-bg, fr-en; a throwaway script):
-    # pooled strict F1 0.971 -> 0.990; of 10: 0.989 -> 0.994. --recipes passage (cut25 added):
-    # +0.013 summed (4 up, 2 down by 0.001); the six recipes, documents of 8-30 and MAC-Dev
-    # unchanged. From 5: the six recipes -0.001; counting no run at all: -0.040 (10 down).
-    passage_run: int = 6
     # Where the first pass omits much, two left-over sentences side by side are likely both
     # omissions, not a link: a unit holding no mutual best match whose kNN margin is below
     # weak_link_margin loses weak_link_weight x the shortfall, in full from an omission rate of
