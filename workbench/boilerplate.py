@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _AD_MARKER = re.compile(r"^\s*\[ad_\d+\]\s*$", re.I)
 _BARE_TWEET_LINK = re.compile(r"^\s*(https?://)?pic\.twitter\.com/\S+", re.I)
@@ -67,3 +68,20 @@ def repeats_title(line: str, previous: str | None, paragraph: int) -> bool:
     Further down, a line equal to the one before is the text's own ("Wake up!" / "Wake up!")."""
     return (paragraph < TITLE_LINES and previous is not None and bool(line.strip())
             and _fold(line) == _fold(previous))
+
+
+# A running head repeats down a text, its page number changing ("The Alpine Journal 45"): this
+# many lines that differ only in their digits
+RUNNING_HEAD_REPEATS = 3
+_DIGITS = re.compile(r"\d+")
+
+
+def print_furniture(sentences: list[str]) -> list[bool]:
+    """Page numbers ("45", "— 45 —": no letter at all) and running heads (RUNNING_HEAD_REPEATS or
+    more lines alike but for their digits) among a text's sentences, as text taken from print
+    (PDF, OCR) carries them. Not marked: the other document may carry them too, and then they
+    link; the aligner only lets them go unlinked at what their evidence says (costs.omission_costs)."""
+    shapes = [_DIGITS.sub("#", s.strip()) for s in sentences]
+    counts = Counter(shapes)
+    return [not any(ch.isalpha() for ch in s) or "#" in shape and counts[shape] >= RUNNING_HEAD_REPEATS
+            for s, shape in zip(sentences, shapes)]

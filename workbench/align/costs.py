@@ -101,13 +101,16 @@ def omission_costs(scorer: Scorer, rate: float, runs: tuple[np.ndarray, np.ndarr
     """What omitting each source and each target sentence costs where a share ``rate`` of the
     sentences has no counterpart: the cost falls as the rate rises, and a sentence with a clear
     counterpart of its own (unclaimed_best) is dearer to omit than one with none. Sentences in
-    ``runs`` (omitted_runs: a passage the other side leaves out) pay their evidence alone."""
+    ``runs`` (omitted_runs: a passage the other side leaves out) and page numbers and running heads
+    (Scorer.src_furniture: boilerplate.print_furniture) pay their evidence alone."""
     p = scorer.params
     cost = p.omission_offset - p.omission_scale * math.log(rate + 0.01)
-    src_runs, tgt_runs = runs if runs is not None else (False, False)
+    src_free, tgt_free = scorer.src_furniture, scorer.tgt_furniture
+    if runs is not None:
+        src_free, tgt_free = src_free | runs[0], tgt_free | runs[1]
     src_best, tgt_best = unclaimed_best(scorer)
-    return (np.maximum(p.omission_evidence * src_best + np.where(src_runs, 0.0, cost), p.omission_floor),
-            np.maximum(p.omission_evidence * tgt_best + np.where(tgt_runs, 0.0, cost), p.omission_floor))
+    return (np.maximum(p.omission_evidence * src_best + np.where(src_free, 0.0, cost), p.omission_floor),
+            np.maximum(p.omission_evidence * tgt_best + np.where(tgt_free, 0.0, cost), p.omission_floor))
 
 
 def much_omitted_costs(scorer: Scorer, gains: dict[tuple[int, int], np.ndarray],

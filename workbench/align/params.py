@@ -22,8 +22,9 @@ NO_SPACE_LANGS = {"ja", "zh", "th"}
 # close in turn (quotes.py); Swiss thousands (4'478), German times (14.30 Uhr) and Chinese numerals
 # with "more than" inside (一百多亿) among the anchors; Latin names inside Japanese and Chinese end
 # where their letters end (anchors._LATIN_NAME), 2026-12-07. 8: a passage one side leaves out is
-# omitted at the cost its evidence sets (AlignParams.omission_run), 2026-12-07.
-REVISION = 8
+# omitted at the cost its evidence sets (AlignParams.omission_run), 2026-12-07. 9: so are page
+# numbers and running heads (boilerplate.print_furniture), 2026-12-07.
+REVISION = 9
 
 
 @dataclass(frozen=True)

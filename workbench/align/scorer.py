@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..anchors import Anchors, anchor_bonus, anchors, number_flags
+from ..boilerplate import print_furniture
 from ..dictionary import gloss_view
 from ..embed import Embedder, embed_cached
 from ..language import script_of_language
@@ -100,6 +101,8 @@ class Scorer:
         if learned or src_map is not None:
             self._rescore()
         self.src_quotes, self.tgt_quotes = closes_quote(src.texts), closes_quote(tgt.texts)
+        self.src_furniture = np.array(print_furniture(src.texts), dtype=bool)
+        self.tgt_furniture = np.array(print_furniture(tgt.texts), dtype=bool)
         self.src_dialogue, self.tgt_dialogue = holds_quotation(src.texts), holds_quotation(tgt.texts)
         self.src_inside, self.tgt_inside = ends_inside_quotation(src.texts), ends_inside_quotation(tgt.texts)
 
