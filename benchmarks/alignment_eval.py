@@ -140,7 +140,7 @@ EXTRA_RECIPES = [
 # Added with the moved-passage test of auto mode (AlignParams.moved_support), as a report that moves
 # its last passage to the top: a case of its own, not a tuning set
 MOVED_RECIPES = [Recipe("lead20-del10", "comparable", 0.1, 0.0, 0.1, 2, False, lead=0.2)]
-# Added with the omission costs of passages left out (AlignParams.run_min), as translations abridge
+# Added with the omission costs of passages left out (AlignParams.omission_run), as translations abridge
 # (a paragraph, a digression left out): a passage of 10 units cut from the target, or of 5 from each
 # side at different places, the rest merged as del10-merge10 is
 PASSAGE_RECIPES = [Recipe("cut10", "parallel", 0.0, 0.0, 0.1, 2, False, cut=10),

@@ -54,7 +54,7 @@ _BEFORE_NUMBER = frozenset({
     "Jan", "Feb", "Febr", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Okt", "Nov", "Dec", "Dez",
     "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
     "Nr", "No", "Bd", "Vol", "vol", "pp", "Abs", "Art", "Kap", "Jh", "Fig", "Figs", "Eq", "Eqs", "Tab", "Sec",
-    "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "cf", "Std", "Min",
+    "Sect", "Ch", "Chap", "ca", "env", "approx", "vgl", "Std", "Min",
     "Tel", "tel", "Tél", "tél", "Fax", "fax", "Anm", "Ziff",  # "Auskunft: Tel. | 027 783 14 38." was cut
     "Abb", "Taf", "pl", "Pt", "pt", "Fr"})  # "Siehe Abb. | 3", "bis Pt. | 2871", "kostete Fr. | 25000"
 # A number in Roman numerals counts as a number after those: "Bd. | III", "Taf. | IV", "pl. | IV"

@@ -81,7 +81,7 @@ def unclaimed_best(scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
 def omitted_runs(path: list[tuple[range, range]], n: int, m: int, shortest: int) -> tuple[np.ndarray, np.ndarray]:
     """For each source and each target sentence, whether ``path`` omits it in a run of at least
     ``shortest`` sentences in a row on its side (omissions on the other side between them do not
-    break a run; a unit does). None where ``shortest`` is 0."""
+    break a run; a unit does). No sentence is in a run where ``shortest`` is 0."""
     runs = []
     for side, size in ((0, n), (1, m)):
         omitted = np.zeros(size + 2, bool)  # padded with a sentence that is not omitted at each end
