@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import textwrap
 
 import charset_normalizer
 import pytest
 
 from workbench import cli, ingest, store
-from workbench.segment import SegmentOptions, segment
+from workbench.segment import SegmentOptions, hard_wrapped, segment
 
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
@@ -210,6 +211,26 @@ def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_an
     found = segment(text, lang)[1:]
     assert [s.text for s in found] == sentences
     assert all(text[s.start:s.end] == s.text for s in found)
+
+
+def test_a_hard_wrapped_text_is_split_into_its_sentences_not_its_lines():
+    """A PDF's, an e-mail's or Project Gutenberg's text breaks its lines at a width, inside
+    sentences, and parts paragraphs with blank lines: each line used to be a paragraph, so the
+    French sample wrapped at 72 characters gave 81 pieces of sentences for its 29 sentences."""
+    plain = (CORPUS / FR).read_text(encoding="utf-8")
+    wrapped = "\n\n".join(textwrap.fill(line, 72, break_on_hyphens=False) for line in plain.splitlines()
+                          if line.strip()) + "\n"
+    assert hard_wrapped(wrapped) and not hard_wrapped(plain)
+    found = segment(wrapped, "fr")
+    assert [" ".join(s.text.split()) for s in found] == [" ".join(s.text.split()) for s in segment(plain, "fr")]
+    assert all(wrapped[s.start:s.end] == s.text for s in found) and any("\n" in s.text for s in found)
+    # lines that are no paragraph's inside: one paragraph a line with blank lines between, a list
+    # with no blank line, short lines of verse
+    news = "\n\n".join(line for line in plain.splitlines() if line.strip())
+    listing = "\n".join(f"Rebels take the town of {name} in the south" for name in ("Daraa", "Homs", "Hama", "Suwayda"))
+    verse = "Il pleut sur la ville\nComme il pleut\nSur mon cœur\n\nQuelle est cette langueur\nQui pénètre\nmon cœur"
+    assert not any(map(hard_wrapped, (news, listing, verse)))
+    assert len(segment(listing, "en")) == 4
 
 
 def test_boilerplate_is_only_web_furniture(tmp_path):

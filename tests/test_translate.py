@@ -79,9 +79,11 @@ def test_token_map_model_translates_word_for_word(models_dir, tmp_path):
                             word_map={"rebelles": "rebels", "syriens": "Syrian", "Damas": "Damascus"})
     model = models.add_package(archive)
     translator = translate.ModelTranslator(model)
-    source = ["Des rebelles syriens avancent vers Damas", "user_name file_name_v2", "Damas"]
+    source = ["Des rebelles syriens avancent vers Damas", "user_name file_name_v2", "Damas",
+              "Des rebelles syriens\navancent vers Damas"]  # a hard-wrapped text's sentence: the break is a space
     assert translator.translate(source) == ["Des rebels Syrian avancent vers Damascus",
-                                            "user_name file_name_v2", "Damascus"]
+                                            "user_name file_name_v2", "Damascus",
+                                            "Des rebels Syrian avancent vers Damascus"]
 
 
 def test_random_model_output_is_bounded_by_source_length(models_dir, tmp_path):

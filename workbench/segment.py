@@ -1,7 +1,7 @@
 """Split a decoded text into sentences with exact character spans, language and boilerplate marks.
 
 Each non-empty line is a paragraph (scraped news puts one paragraph per line); sentences never
-cross a line break. pysbd splits each line for the document's language; its output is located
+cross a line break, but in a hard-wrapped text (hard_wrapped), where paragraphs end at blank lines. pysbd splits each line for the document's language; its output is located
 in the text again so that ``text[start:end] == sentence.text`` always holds.
 """
 from __future__ import annotations
@@ -20,6 +20,14 @@ from .records import Sentence
 
 FALLBACK_SEGMENTER_LANG = "en"  # pysbd's English rules handle ". ! ?" scripts reasonably
 _LINE = re.compile(r"[^\r\n]+")
+# A paragraph of a hard-wrapped text (a PDF's or an e-mail's lines, Project Gutenberg): lines up to a
+# blank line
+_BLOCK = re.compile(r"[^\r\n]+(?:\r?\n[^\S\r\n]*[^\s][^\r\n]*)*")
+# Hard wrapping shows in the lines followed by another line of their paragraph: most end inside a
+# sentence, and they run to about one width (wrapped at 60-80 characters, PDF lines up to ~100), where
+# one paragraph a line (scraped news) ends at a sentence end, however long
+WRAPPED_OPEN_SHARE = 0.5
+WRAPPED_MEDIAN = (25, 110)
 # An embedded tweet's link and attribution is never part of the sentence before it,
 # even when that sentence ends without punctuation ("... critical areas… pic.twitter.com/x").
 # A sentence does not end on a comma or a colon (pysbd's Arabic rules end sentences at the Arabic
@@ -218,17 +226,32 @@ class SegmentOptions:
     keep_boilerplate: bool = False
 
 
+def hard_wrapped(text: str) -> bool:
+    """Is ``text`` wrapped at a width, its paragraphs parted by blank lines, so that a line break
+    is no paragraph's end (WRAPPED_OPEN_SHARE, WRAPPED_MEDIAN)?"""
+    blocks = [_LINE.findall(block.group()) for block in _BLOCK.finditer(text)]
+    inner = [line.strip() for lines in blocks for line in lines[:-1] if line.strip()]
+    if len(blocks) < 2 or len(inner) < 3:  # one block: a list or a file of lines, not paragraphs
+        return False
+    lengths = sorted(len(line) for line in inner)
+    open_share = sum(not line.endswith(_TERMINALS) for line in inner) / len(inner)
+    return open_share >= WRAPPED_OPEN_SHARE and WRAPPED_MEDIAN[0] <= lengths[len(lengths) // 2] <= WRAPPED_MEDIAN[1]
+
+
 def segment(text: str, doc_lang: str, options: SegmentOptions = SegmentOptions()) -> list[Sentence]:
+    """The sentences of ``text``, each with its span: split within each line (each paragraph up to
+    a blank line where the text is hard_wrapped), or each line one sentence (options.one_per_line)."""
     spans: list[tuple[int, int, int, bool]] = []  # start, end, paragraph, boilerplate
     previous_line: str | None = None
     in_comments = False
-    for paragraph, match in enumerate(m for m in _LINE.finditer(text) if m.group().strip()):
+    wrapped = not options.one_per_line and hard_wrapped(text)
+    for paragraph, match in enumerate(m for m in (_BLOCK if wrapped else _LINE).finditer(text) if m.group().strip()):
         line = match.group()
         if options.one_per_line:
             stripped = line.strip()
             pieces = [(line.index(stripped), line.index(stripped) + len(stripped))]
-        else:
-            pieces = split_line(line, doc_lang)
+        else:  # a wrapped paragraph's line breaks read as spaces, offsets kept
+            pieces = split_line(re.sub(r"[\r\n]", " ", line), doc_lang)
         repeated = boilerplate.repeats_title(line, previous_line, paragraph)
         in_comments = in_comments or boilerplate.is_comments_trailer(line)
         for start, end in pieces:

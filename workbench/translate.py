@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections import Counter, defaultdict, deque
@@ -32,6 +33,7 @@ from .records import Sentence, StoredDocument
 ENGLISH = "en"
 # Sentences in no language (numbers, symbols, URLs) have nothing to translate either.
 PASS_THROUGH = {ENGLISH, UNDETERMINED}
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 
 
 class Translator(Protocol):
@@ -140,7 +142,9 @@ class ModelTranslator:
         chunks: list[list[str]] = []  # token pieces, each at most max_input_tokens long
         owner: list[int] = []  # chunk -> sentence
         for i, sentence in enumerate(sentences):
-            for chunk in split_tokens(self._sp.encode(sentence, out_type=str), self.options.max_input_tokens):
+            # a hard-wrapped text's sentence holds its line breaks (segment.hard_wrapped): read as spaces
+            pieces = self._sp.encode(_LINE_BREAK.sub(" ", sentence), out_type=str)
+            for chunk in split_tokens(pieces, self.options.max_input_tokens):
                 chunks.append(chunk)
                 owner.append(i)
         batches = balanced_batches([len(chunk) for chunk in chunks], self.options.max_batch_tokens)
