@@ -1,8 +1,9 @@
 """Split a decoded text into sentences with exact character spans, language and boilerplate marks.
 
 Each non-empty line is a paragraph (scraped news puts one paragraph per line); sentences never
-cross a line break, but in a hard-wrapped text (hard_wrapped), where paragraphs end at blank lines. pysbd splits each line for the document's language; its output is located
-in the text again so that ``text[start:end] == sentence.text`` always holds.
+cross a line break, but in a hard-wrapped text (hard_wrapped), where paragraphs end at blank lines.
+pysbd splits each paragraph for the document's language; its output is located in the text again
+so that ``text[start:end] == sentence.text`` always holds.
 """
 from __future__ import annotations
 
