@@ -1169,8 +1169,8 @@ def test_the_french_rewrite_of_the_japanese_article_against_hand_made_gold(seede
     for one_to_one in (((4,), (8,)), ((5,), (9,)), ((8,), (14,)), ((10,), (18,)), ((19,), (23,))):
         assert one_to_one in test, one_to_one
     # the confidences say what the links are worth: 8 of the 15 links are gold's, mean confidence
-    # 0.527 read with the units around each (0.545 before omission_run, 0.517 before knn_weight; 0.813 from the margin alone,
-    # as if a translation)
+    # 0.527 read with the units around each (0.545 before omission_run, 0.517 before knn_weight;
+    # 0.813 from the margin alone, as if a translation)
     linked = [(r["score"], link in set(gold)) for r, link in zip(records, test) if link[0] and link[1]]
     assert abs(sum(c for c, _ in linked) - sum(ok for _, ok in linked)) / len(linked) < 0.1, linked
 
