@@ -119,7 +119,9 @@ def cmd_align(args) -> int:
         try:
             docs.append((_document_or_ingest(conn, a, options), _document_or_ingest(conn, b, options), target))
         except UsageError as error:
-            raise UsageError(f"{args.pairs}, line {line}: {error}" if args.pairs else str(error)) from None
+            if not args.pairs:
+                raise
+            raise UsageError(f"{args.pairs}, line {line}: {error}") from None
     embedder = embedder_of(args)
     params = aligner_params(args)
     collected: list = []  # units (jsonl) or links (vecalign)
