@@ -9,7 +9,7 @@ import charset_normalizer
 import pytest
 
 from workbench import cli, ingest, store
-from workbench.segment import SegmentOptions, hard_wrapped, segment
+from workbench.segment import SegmentOptions, as_read, hard_wrapped, segment
 
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
 
@@ -215,22 +215,46 @@ def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_an
 
 def test_a_hard_wrapped_text_is_split_into_its_sentences_not_its_lines():
     """A PDF's, an e-mail's or Project Gutenberg's text breaks its lines at a width, inside
-    sentences, and parts paragraphs with blank lines: each line used to be a paragraph, so the
-    French sample wrapped at 72 characters gave 81 pieces of sentences for its 29 sentences."""
+    sentences: each line used to be a paragraph, so the French sample wrapped at 72 characters gave
+    81 pieces of sentences for its 29 sentences. Paragraphs end at a blank line, or, where text
+    copied out of a PDF has none, at a line the next word would have fitted after."""
     plain = (CORPUS / FR).read_text(encoding="utf-8")
-    wrapped = "\n\n".join(textwrap.fill(line, 72, break_on_hyphens=False) for line in plain.splitlines()
-                          if line.strip()) + "\n"
-    assert hard_wrapped(wrapped) and not hard_wrapped(plain)
-    found = segment(wrapped, "fr")
-    assert [" ".join(s.text.split()) for s in found] == [" ".join(s.text.split()) for s in segment(plain, "fr")]
-    assert all(wrapped[s.start:s.end] == s.text for s in found) and any("\n" in s.text for s in found)
+    paragraphs = [textwrap.fill(line, 72, break_on_hyphens=False) for line in plain.splitlines() if line.strip()]
+    expected = [" ".join(s.text.split()) for s in segment(plain, "fr")]
+    for wrapped in ("\n\n".join(paragraphs) + "\n", "\n".join(paragraphs) + "\n"):
+        assert hard_wrapped(wrapped) and not hard_wrapped(plain)
+        found = segment(wrapped, "fr")
+        assert [" ".join(s.text.split()) for s in found] == expected
+        assert all(wrapped[s.start:s.end] == s.text for s in found) and any("\n" in s.text for s in found)
+    # a heading with no full stop above a paragraph, no blank line between: a paragraph of its own
+    headed = "\n".join(f"Partie {number}\n{paragraph}" for number, paragraph in enumerate(paragraphs))
+    assert [" ".join(s.text.split()) for s in segment(headed, "fr")][:3] == ["Partie 0", expected[0], "Partie 1"]
     # lines that are no paragraph's inside: one paragraph a line with blank lines between, a list
-    # with no blank line, short lines of verse
+    # with no blank line, short lines of verse, a sonnet's full lines (each starts with a capital),
+    # subtitles (a cue's number and times), a table
     news = "\n\n".join(line for line in plain.splitlines() if line.strip())
     listing = "\n".join(f"Rebels take the town of {name} in the south" for name in ("Daraa", "Homs", "Hama", "Suwayda"))
     verse = "Il pleut sur la ville\nComme il pleut\nSur mon cœur\n\nQuelle est cette langueur\nQui pénètre\nmon cœur"
-    assert not any(map(hard_wrapped, (news, listing, verse)))
+    sonnet = ("Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
+              "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;\n\n"
+              "Sometime too hot the eye of heaven shines,\nAnd often is his gold complexion dimm'd;\n"
+              "And every fair from fair sometime declin'd,\nBy chance or nature's changing course untrimm'd;\n")
+    subtitles = ("1\n00:00:01,000 --> 00:00:04,000\nOpposition forces are close to encircling\nDamascus from all "
+                 "sides.\n\n2\n00:00:04,500 --> 00:00:07,000\nClashes in Homs are ongoing and the army\nhas pulled "
+                 "back from the city.\n")
+    table = "\n".join(f"2024-12-0{day},{city},rebels take the city,Reuters" for day, city in enumerate("ABCDE"))
+    assert not any(map(hard_wrapped, (news, listing, verse, sonnet, subtitles, table)))
     assert len(segment(listing, "en")) == 4
+
+
+def test_a_wrapped_sentence_is_read_as_it_was_before_it_was_wrapped():
+    """Models read a wrapped sentence's line breaks as spaces, a word a typesetter broke at a line's
+    end whole, and a CJK line break as nothing (CJK lines break anywhere, inside a number too)."""
+    assert as_read("Die Gipfel-\nbesteigung der Nord-\nund Südwand\nam Morgen") == \
+        "Die Gipfelbesteigung der Nord- und Südwand am Morgen"
+    assert as_read("Il est arrivé à Da\u00admas hier") == "Il est arrivé à Damas hier"
+    assert as_read("11時2\n0分になると、警察は\n抗議者たちに") == "11時20分になると、警察は抗議者たちに"
+    assert as_read("Des rebelles syriens avancent vers Damas") == "Des rebelles syriens avancent vers Damas"
 
 
 def test_boilerplate_is_only_web_furniture(tmp_path):

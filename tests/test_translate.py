@@ -80,9 +80,11 @@ def test_token_map_model_translates_word_for_word(models_dir, tmp_path):
     model = models.add_package(archive)
     translator = translate.ModelTranslator(model)
     source = ["Des rebelles syriens avancent vers Damas", "user_name file_name_v2", "Damas",
-              "Des rebelles syriens\navancent vers Damas"]  # a hard-wrapped text's sentence: the break is a space
+              "Des rebelles syriens\navancent vers Damas",  # a hard-wrapped text's sentence: the break is a space
+              "Des rebel-\nles syriens avancent vers Damas"]  # ... and a word broken at the line's end is whole
     assert translator.translate(source) == ["Des rebels Syrian avancent vers Damascus",
                                             "user_name file_name_v2", "Damascus",
+                                            "Des rebels Syrian avancent vers Damascus",
                                             "Des rebels Syrian avancent vers Damascus"]
 
 

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from . import devices, store
+from .segment import as_read
 
 DEFAULT_EMBEDDER = "e5-ct2"
 MAX_EMBED_CHARS = 2000  # at least 512 e5 tokens in any script
@@ -174,9 +175,11 @@ def _vectors_by_chunk(embedder: Embedder, chunks: list[list[str]]) -> Iterator[n
 
 
 def embed_cached(conn: sqlite3.Connection | None, embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Embeddings of ``texts``, reading and filling the workspace cache (model + text hash)."""
+    """Embeddings of ``texts`` as read (segment.as_read), reading and filling the workspace cache
+    (model + text hash)."""
     if not texts:
         return np.zeros((0, 1), np.float32)
+    texts = [as_read(text) for text in texts]
     hashes = [_text_hash(t) for t in texts]
     found: dict[str, np.ndarray] = {h: _memory[(embedder.name, h)] for h in hashes if (embedder.name, h) in _memory}
     if conn is not None:

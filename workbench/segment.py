@@ -1,7 +1,9 @@
 """Split a decoded text into sentences with exact character spans, language and boilerplate marks.
 
 Each non-empty line is a paragraph (scraped news puts one paragraph per line); sentences never
-cross a line break, but in a hard-wrapped text (hard_wrapped), where paragraphs end at blank lines.
+cross a line break, but in a hard-wrapped text (hard_wrapped), where paragraphs end at blank lines
+and at lines the next word would have fitted after (_paragraphs), and models read the sentence as it
+was before it was wrapped (as_read).
 pysbd splits each paragraph for the document's language; its output is located in the text again
 so that ``text[start:end] == sentence.text`` always holds.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pysbd
@@ -25,10 +28,19 @@ _LINE = re.compile(r"[^\r\n]+")
 # blank line
 _BLOCK = re.compile(r"[^\r\n]+(?:\r?\n[^\S\r\n]*[^\s][^\r\n]*)*")
 # Hard wrapping shows in the lines followed by another line of their paragraph: most end inside a
-# sentence, and they run to about one width (wrapped at 60-80 characters, PDF lines up to ~100), where
-# one paragraph a line (scraped news) ends at a sentence end, however long
+# sentence, they run to about one width (wrapped at 60-80 characters, PDF lines up to ~100), where
+# one paragraph a line (scraped news) ends at a sentence end, however long, and most are full: the
+# next line's first word would not have fitted after them (a subtitle's cue number and time are not)
 WRAPPED_OPEN_SHARE = 0.5
 WRAPPED_MEDIAN = (25, 110)
+WRAPPED_FULL_SHARE = 0.5
+# A line is full when it, a space and the next word reach this share of the text's width (its 95th
+# percentile line length): lines set in proportional type (PDF) hold ~10% more or fewer characters
+FULL_WIDTH = 0.85
+# Lines of verse, a list or a table can be full too, but they start anew: where a script has case,
+# many lines of wrapped prose go on in lower case (English and French ~70%, German ~50%); where it has
+# none, they go on with a letter, not a digit (a table's rows, a subtitle's times)
+WRAPPED_LOWER_SHARE = 0.3
 # An embedded tweet's link and attribution is never part of the sentence before it,
 # even when that sentence ends without punctuation ("... critical areas… pic.twitter.com/x").
 # A sentence does not end on a comma or a colon (pysbd's Arabic rules end sentences at the Arabic
@@ -227,16 +239,108 @@ class SegmentOptions:
     keep_boilerplate: bool = False
 
 
+def _is_wide(character: str) -> bool:
+    return unicodedata.east_asian_width(character) in "WF"
+
+
+def _first_word_length(line: str) -> int:
+    """Characters up to the first space, or up to and with the first CJK character (CJK wraps at
+    any character: "28歳の..." could have been cut after "28歳")."""
+    word = line.split(maxsplit=1)[0]
+    return next((k + 1 for k, character in enumerate(word) if _is_wide(character)), len(word))
+
+
+def _is_full(line: str, next_line: str, width: float) -> bool:
+    return len(line.rstrip()) + 1 + _first_word_length(next_line) >= FULL_WIDTH * width
+
+
+def _width(lines: list[str]) -> float:
+    lengths = sorted(len(line.rstrip()) for line in lines)
+    return lengths[int(0.95 * (len(lengths) - 1))]
+
+
+def _blocks(text: str) -> list[list[re.Match]]:
+    """The lines of each run of non-blank lines."""
+    blocks = [[line for line in _LINE.finditer(text, block.start(), block.end()) if line.group().strip()]
+              for block in _BLOCK.finditer(text)]
+    return [lines for lines in blocks if lines]
+
+
 def hard_wrapped(text: str) -> bool:
-    """Is ``text`` wrapped at a width, its paragraphs parted by blank lines, so that a line break
-    is no paragraph's end (WRAPPED_OPEN_SHARE, WRAPPED_MEDIAN)?"""
-    blocks = [_LINE.findall(block.group()) for block in _BLOCK.finditer(text)]
-    inner = [line.strip() for lines in blocks for line in lines[:-1] if line.strip()]
-    if len(blocks) < 2 or len(inner) < 3:  # one block: a list or a file of lines, not paragraphs
+    """Is ``text`` wrapped at a width, so that a line break is no paragraph's end (WRAPPED_OPEN_SHARE,
+    WRAPPED_MEDIAN, WRAPPED_FULL_SHARE, WRAPPED_LOWER_SHARE)?"""
+    blocks = [[line.group() for line in lines] for lines in _blocks(text)]
+    followed = [(line, following) for lines in blocks for line, following in zip(lines, lines[1:])]
+    if len(followed) < 3:
         return False
-    lengths = sorted(len(line) for line in inner)
+    inner = sorted((line.strip() for line, _ in followed), key=len)
+    width = _width([line for lines in blocks for line in lines])
     open_share = sum(not line.endswith(_TERMINALS) for line in inner) / len(inner)
-    return open_share >= WRAPPED_OPEN_SHARE and WRAPPED_MEDIAN[0] <= lengths[len(lengths) // 2] <= WRAPPED_MEDIAN[1]
+    full_share = sum(_is_full(line, following, width) for line, following in followed) / len(followed)
+    if not (open_share >= WRAPPED_OPEN_SHARE and WRAPPED_MEDIAN[0] <= len(inner[len(inner) // 2]) <= WRAPPED_MEDIAN[1]
+            and full_share >= WRAPPED_FULL_SHARE):
+        return False
+    starts = [following.lstrip()[0] for _, following in followed]
+    cased = [start for start in starts if start.islower() or start.isupper()]
+    if len(cased) >= len(starts) / 2:
+        return sum(start.islower() for start in cased) >= WRAPPED_LOWER_SHARE * len(cased)
+    return sum(start.isalpha() for start in starts) >= len(starts) / 2
+
+
+# A word a typesetter broke at a line's end with a hyphen ("Gipfel-\nbesteigung"), the rest in lower case;
+# not a hyphen that stands for a word's other half ("Nord-\nund Südwand")
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])[-\u2010][^\S\r\n]*\r?\n\s*(?=([^\W\d_]+))")
+_SUSPENDED_BEFORE = frozenset({"und", "oder", "bzw", "sowie", "bis", "and", "or", "et", "ou", "и", "или"})
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
+
+
+def _mend_broken_word(match: re.Match) -> str:
+    rest = match.group(1)
+    return "" if rest[0].islower() and rest not in _SUSPENDED_BEFORE else match.group()
+
+
+def as_read(sentence: str) -> str:
+    """A sentence as a model should read it: a hard-wrapped sentence's words broken at a line's end
+    whole again, its line breaks as spaces, soft hyphens gone (models' vocabularies know neither)."""
+    if "\n" not in sentence and "\r" not in sentence and "\u00ad" not in sentence:
+        return sentence
+    mended = _BROKEN_WORD.sub(_mend_broken_word, sentence.replace("\u00ad", ""))
+    letters = [ch for ch in mended if not ch.isspace()]
+    wide_text = sum(_is_wide(ch) for ch in letters) > len(letters) / 2
+    return _LINE_BREAK.sub(lambda match: _line_break_read(match, wide_text), mended)
+
+
+def _line_break_read(match: re.Match, wide_text: bool) -> str:
+    """A space, but nothing beside a character of a script written without spaces, nor, in such a
+    text, where no space stands at the break (CJK lines break anywhere, inside "11時2|0分" too)."""
+    text, start, end = match.string, match.start(), match.end()
+    beside_wide = _is_wide(text[start - 1]) or _is_wide(text[end])  # a sentence is stripped: both exist
+    bare = not match.group().strip("\r\n")
+    return "" if beside_wide or wide_text and bare else " "
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _paragraphs(text: str, wrapped: bool) -> Iterator[tuple[int, int]]:
+    """[start, end) of each paragraph: each non-blank line, or in a hard-wrapped text lines up to a
+    blank line, a line the next line's first word would have fitted after (a paragraph's last line,
+    a heading), or a sentence end before an indented line."""
+    if not wrapped:
+        yield from ((line.start(), line.end()) for line in _LINE.finditer(text) if line.group().strip())
+        return
+    blocks = _blocks(text)
+    width = _width([line.group() for lines in blocks for line in lines])
+    for lines in blocks:
+        start = lines[0].start()
+        for line, following in zip(lines, lines[1:]):
+            text_line, next_line = line.group(), following.group()
+            if not _is_full(text_line, next_line, width) or (
+                    _indent(next_line) > _indent(text_line) and text_line.rstrip().endswith(_TERMINALS)):
+                yield start, line.end()
+                start = following.start()
+        yield start, lines[-1].end()
 
 
 def segment(text: str, doc_lang: str, options: SegmentOptions = SegmentOptions()) -> list[Sentence]:
@@ -246,8 +350,8 @@ def segment(text: str, doc_lang: str, options: SegmentOptions = SegmentOptions()
     previous_line: str | None = None
     in_comments = False
     wrapped = not options.one_per_line and hard_wrapped(text)
-    for paragraph, match in enumerate(m for m in (_BLOCK if wrapped else _LINE).finditer(text) if m.group().strip()):
-        line = match.group()
+    for paragraph, (paragraph_start, paragraph_end) in enumerate(_paragraphs(text, wrapped)):
+        line = text[paragraph_start:paragraph_end]
         if options.one_per_line:
             stripped = line.strip()
             pieces = [(line.index(stripped), line.index(stripped) + len(stripped))]
@@ -258,7 +362,7 @@ def segment(text: str, doc_lang: str, options: SegmentOptions = SegmentOptions()
         for start, end in pieces:
             marked = not options.keep_boilerplate and (
                 repeated or in_comments or boilerplate.is_boilerplate_sentence(line[start:end]))
-            spans.append((match.start() + start, match.start() + end, paragraph, marked))
+            spans.append((paragraph_start + start, paragraph_start + end, paragraph, marked))
         previous_line = line
     languages = sentence_languages([text[start:end] for start, end, _, _ in spans], doc_lang)
     return [

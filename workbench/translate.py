@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from collections import Counter, defaultdict, deque
@@ -29,11 +28,11 @@ from .outputs import write_atomically
 from .processes import return_freed_memory
 from .quality import QualityChecker, QualityFlag, as_dict
 from .records import Sentence, StoredDocument
+from .segment import as_read
 
 ENGLISH = "en"
 # Sentences in no language (numbers, symbols, URLs) have nothing to translate either.
 PASS_THROUGH = {ENGLISH, UNDETERMINED}
-_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 
 
 class Translator(Protocol):
@@ -142,8 +141,8 @@ class ModelTranslator:
         chunks: list[list[str]] = []  # token pieces, each at most max_input_tokens long
         owner: list[int] = []  # chunk -> sentence
         for i, sentence in enumerate(sentences):
-            # a hard-wrapped text's sentence holds its line breaks (segment.hard_wrapped): read as spaces
-            pieces = self._sp.encode(_LINE_BREAK.sub(" ", sentence), out_type=str)
+            # a hard-wrapped text's sentence holds its line breaks (segment.hard_wrapped)
+            pieces = self._sp.encode(as_read(sentence), out_type=str)
             for chunk in split_tokens(pieces, self.options.max_input_tokens):
                 chunks.append(chunk)
                 owner.append(i)
@@ -292,7 +291,8 @@ class TranslateReport:
 
 
 def _cache_key(translator: Translator, text: str) -> str:
-    return hashlib.sha256(f"{translator.cache_id}\n{text}".encode()).hexdigest()
+    """Keyed by the text as the model reads it: a sentence wrapped at another width is the same work."""
+    return hashlib.sha256(f"{translator.cache_id}\n{as_read(text)}".encode()).hexdigest()
 
 
 def _pending(conn: sqlite3.Connection, doc: StoredDocument, translators: dict[str, Translator],
