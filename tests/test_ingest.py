@@ -252,7 +252,7 @@ def test_a_wrapped_sentence_is_read_as_it_was_before_it_was_wrapped():
     end whole, and a CJK line break as nothing (CJK lines break anywhere, inside a number too)."""
     assert as_read("Die Gipfel-\nbesteigung der Nord-\nund Südwand\nam Morgen") == \
         "Die Gipfelbesteigung der Nord- und Südwand am Morgen"
-    assert as_read("Il est arrivé à Da\u00admas hier") == "Il est arrivé à Damas hier"
+    assert as_read("Il est arrivé à Da\u00admas hier, dit-\nil") == "Il est arrivé à Damas hier, dit-il"
     assert as_read("11時2\n0分になると、警察は\n抗議者たちに") == "11時20分になると、警察は抗議者たちに"
     assert as_read("Des rebelles syriens avancent vers Damas") == "Des rebelles syriens avancent vers Damas"
 

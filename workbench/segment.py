@@ -288,15 +288,20 @@ def hard_wrapped(text: str) -> bool:
 
 
 # A word a typesetter broke at a line's end with a hyphen ("Gipfel-\nbesteigung"), the rest in lower case;
-# not a hyphen that stands for a word's other half ("Nord-\nund Südwand")
+# not a hyphen that stands for a word's other half ("Nord-\nund Südwand"), nor one before a French
+# pronoun after its verb ("dit-\nil", "peut-\non"). Other hyphens of the language at a line's end are
+# taken out too ("sud-\nouest" reads "sudouest"): telling them apart takes a dictionary.
 _BROKEN_WORD = re.compile(r"(?<=[^\W\d_])[-\u2010][^\S\r\n]*\r?\n\s*(?=([^\W\d_]+))")
 _SUSPENDED_BEFORE = frozenset({"und", "oder", "bzw", "sowie", "bis", "and", "or", "et", "ou", "и", "или"})
+_PRONOUNS_AFTER_VERB = frozenset({"je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t"})
 _LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 
 
 def _mend_broken_word(match: re.Match) -> str:
     rest = match.group(1)
-    return "" if rest[0].islower() and rest not in _SUSPENDED_BEFORE else match.group()
+    if rest in _SUSPENDED_BEFORE or not rest[0].islower():
+        return match.group()
+    return "-" if rest in _PRONOUNS_AFTER_VERB else ""
 
 
 def as_read(sentence: str) -> str:
