@@ -8,7 +8,7 @@ import textwrap
 import charset_normalizer
 import pytest
 
-from workbench import cli, ingest, store
+from workbench import anchors, cli, compare, ingest, store
 from workbench.segment import SegmentOptions, as_read, hard_wrapped, segment
 
 from conftest import AR1, AR2, BG, CORPUS, FR, JA, article
@@ -419,3 +419,24 @@ def test_upload_names_cannot_leave_the_upload_folder():
     assert ingest.safe_upload_name("مقال.txt") == "مقال.txt"
     assert ingest.safe_upload_name("payload.exe") is None
     assert ingest.safe_upload_name("..") is None
+
+
+def test_a_wrapped_sentence_is_scored_as_read_and_output_as_it_stands(workspace, tmp_path):
+    """A line break inside "2 000" made the French read 2 and 000 against the English 2,000: the
+    number flags called the pair a disagreement. The aligner's sides read the sentence as models do."""
+    conn = store.connect(workspace)
+    paragraph = ("Selon l’Observatoire syrien des droits de l’homme, près de 2 000 soldats de l’armée syrienne "
+                 "auraient fui vers l’Irak avec leur équipement militaire, laissant les rebelles contrôler la "
+                 "frontière. Les forces du régime se retirent également d’une base aérienne au sud de Damas.")
+    width = next(w for w in range(50, 90) if any(line.endswith(" 2") for line in textwrap.wrap(paragraph, w)))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "wrapped.fr").write_text(textwrap.fill(paragraph, width) + "\n\n" + textwrap.fill(paragraph, width),
+                                                 encoding="utf-8")
+    ingest.ingest_folder(conn, tmp_path / "in")
+    doc = store.document(conn, "wrapped.fr")
+    assert doc is not None and "2\n000" in doc.sentences[0].text  # the text as it stands in the file
+    side = compare.document_side(conn, doc).side
+    assert side.texts[0] == paragraph[:paragraph.index("frontière.") + len("frontière.")]
+    english = "Nearly 2,000 soldiers of the Syrian army reportedly fled to Iraq."
+    assert anchors.unit_flags([side.texts[0]], [english]) == []
+    assert anchors.unit_flags([doc.sentences[0].text], [english]) == ["number_mismatch"]

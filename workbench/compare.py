@@ -21,6 +21,7 @@ from .anchors import unit_flags
 from .boilerplate import is_boilerplate_sentence
 from .embed import Embedder, embed_cached
 from .records import AlignedUnit, Link, Sentence, StoredDocument
+from .segment import as_read
 from .translate import english_of
 
 
@@ -39,7 +40,9 @@ def document_side(conn: sqlite3.Connection, doc: StoredDocument, keep: Collectio
     # an English sentence is its own English, translated or not
     english_texts = [english[s.index][0] if s.index in english else s.text if s.lang == "en" else None
                      for s in content]
-    return DocumentSide(doc, Side([s.text for s in content], doc.lang, english_texts),
+    # scored as models read them (a hard-wrapped sentence's numbers and names whole); output keeps the spans' text
+    return DocumentSide(doc, Side([as_read(s.text) for s in content], doc.lang,
+                                  [None if text is None else as_read(text) for text in english_texts]),
                         [s.index for s in content], {model for _, model in english.values() if model})
 
 

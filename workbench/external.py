@@ -19,7 +19,7 @@ from .align import Side, align
 from .embed import Embedder
 from .ingest import IngestError, decode
 from .records import StoredDocument
-from .segment import SegmentOptions, segment
+from .segment import SegmentOptions, as_read, segment
 
 EXTERNAL_PREFIX = "external:"
 
@@ -67,13 +67,13 @@ def attach_english(conn: sqlite3.Connection, doc: StoredDocument, path: Path, em
                 "(it was ingested one sentence per line, so line i must be sentence i's English)")
         store.save_external_english(conn, doc.id, model, [(s.index, en, None) for s, en in zip(doc.sentences, lines)])
         return Attached(model, True, len(lines), 0)
-    english = [s.text for s in segment(text, "en", SegmentOptions(keep_boilerplate=True)) if s.text.strip()]
+    english = [as_read(s.text) for s in segment(text, "en", SegmentOptions(keep_boilerplate=True)) if s.text.strip()]
     if not english:
         raise ExternalEnglishError(f"{path}: no English sentences in it")
     content = [s for s in doc.sentences if not s.boilerplate]
     if embedder is None:
         raise ValueError("aligning English to a document of prose needs an embedder")
-    result = align(Side([s.text for s in content], content[0].lang if content else doc.lang, [None] * len(content)),
+    result = align(Side([as_read(s.text) for s in content], content[0].lang if content else doc.lang, [None] * len(content)),
                    Side(english, "en", list[str | None](english)), embedder, conn, "parallel")
     rows: list[tuple[int, str, float | None]] = []
     for unit in result.units:
