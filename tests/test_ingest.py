@@ -243,7 +243,12 @@ def test_a_hard_wrapped_text_is_split_into_its_sentences_not_its_lines():
                  "sides.\n\n2\n00:00:04,500 --> 00:00:07,000\nClashes in Homs are ongoing and the army\nhas pulled "
                  "back from the city.\n")
     table = "\n".join(f"2024-12-0{day},{city},rebels take the city,Reuters" for day, city in enumerate("ABCDE"))
-    assert not any(map(hard_wrapped, (news, listing, verse, sonnet, subtitles, table)))
+    # a Chinese novel one sentence a line, which ends lines at semicolons, colons and dashes too
+    novel = ("街对面清真寺门前的一排路灯中有一盏坏了，忽明忽暗地闪着；\n"
+             "近处一棵橄榄树的叶子在晚风里摇晃，映着汽车的灯光，也忽明忽暗地闪着；\n"
+             "远处城堡的塔顶上那面旗子被探照灯照亮，在夜空里一会儿出现一会儿消失……\n"
+             "他站在窗前数着这些闪光。\n")
+    assert not any(map(hard_wrapped, (news, listing, verse, sonnet, subtitles, table, novel)))
     assert len(segment(listing, "en")) == 4
 
 

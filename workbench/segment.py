@@ -32,6 +32,9 @@ _BLOCK = re.compile(r"[^\r\n]+(?:\r?\n[^\S\r\n]*[^\s][^\r\n]*)*")
 # one paragraph a line (scraped news) ends at a sentence end, however long, and most are full: the
 # next line's first word would not have fitted after them (a subtitle's cue number and time are not)
 WRAPPED_OPEN_SHARE = 0.5
+# A line that ends on a clause's end is not open either: a novel one sentence a line ends lines at
+# semicolons, colons and dashes too (MAC-Dev's Chinese: "...不规则地闪烁着；", "...另外一些东西：", "——")
+_CLAUSE_ENDS = (";", ":", "\uff1b", "\uff1a", "\u061b", "\u2014", "\u2015")
 WRAPPED_MEDIAN = (25, 110)
 WRAPPED_FULL_SHARE = 0.5
 # A line is full when it, a space and the next word reach this share of the text's width (its 95th
@@ -275,7 +278,7 @@ def hard_wrapped(text: str) -> bool:
         return False
     inner = sorted((line.strip() for line, _ in followed), key=len)
     width = _width([line for lines in blocks for line in lines])
-    open_share = sum(not line.endswith(_TERMINALS) for line in inner) / len(inner)
+    open_share = sum(not line.endswith(_TERMINALS + _CLAUSE_ENDS) for line in inner) / len(inner)
     full_share = sum(_is_full(line, following, width) for line, following in followed) / len(followed)
     if not (open_share >= WRAPPED_OPEN_SHARE and WRAPPED_MEDIAN[0] <= len(inner[len(inner) // 2]) <= WRAPPED_MEDIAN[1]
             and full_share >= WRAPPED_FULL_SHARE):
