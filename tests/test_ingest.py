@@ -204,6 +204,16 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     # a letter after a number is a unit, not an initial: the sentence ends there
     ("fr", "Le sommet culmine à 4 478 m. Nous y sommes arrivés.", ["Le sommet culmine à 4 478 m.",
                                                                    "Nous y sommes arrivés."]),
+    # ... and in German, where pysbd does not end it (a noun after a unit takes no full stop)
+    ("de", "Wir standen auf 4478 m. Dann stiegen wir ab. Die Hütte liegt auf 2495 m ü. M. Sie ist alt.",
+     ["Wir standen auf 4478 m.", "Dann stiegen wir ab.", "Die Hütte liegt auf 2495 m ü. M.", "Sie ist alt."]),
+    # two quotations in a row are two sentences (pysbd keeps them as one, or gives a closing mark to
+    # the next), unless the second goes on in lower case
+    ("en", 'He said: "The light kept blinking." "It\'s the sign," she said. "Why?" "how?" he asked.',
+     ['He said: "The light kept blinking."', '"It\'s the sign," she said.', '"Why?" "how?" he asked.']),
+    ("en", "'Wake up!' 'What?' He sat up.", ["'Wake up!'", "'What?'", "He sat up."]),
+    ("fr", "« Viens. » « Non », répondit-elle. Il partit.", ["« Viens. »", "« Non », répondit-elle.", "Il partit."]),
+    ("de", "„Wach auf!“ „Was?“ Er setzte sich auf.", ["„Wach auf!“", "„Was?“", "Er setzte sich auf."]),
 ])
 def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
         lang, line, sentences):

@@ -104,6 +104,13 @@ _CJK_START = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # follow in a line: German ordinals "Am | 2. und | 3. Juli", "Vom | 1. bis | 2. August"
 _ORDINAL = re.compile(r"\d+\.(?!\d)")
 _TWEET_LINK = re.compile(r"\s+(?=(?:https?://)?pic\.twitter\.com/)")
+# pysbd never ends a sentence between two quotations ('"Wake up!" "What?"', "« Viens. » « Non », dit-elle",
+# "„Wach auf!“ „Was?“"): a quotation that closes on a sentence end, and another that opens on a capital
+_BETWEEN_QUOTATIONS = re.compile(r"[.!?\u2026][^\S\r\n]?[\"'\u201d\u201c\u2019\u00bb\u00ab](\s+)"
+                                 r"[\"'\u201c\u201e\u2018\u00ab\u00bb][^\S\r\n]?([^\W\d_])")
+# ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
+# after a unit takes no full stop, "4478 m Höhe")
+_AFTER_UNIT = re.compile(r"\d[^\S\r\n]?(?:[kcm]?m(?:[^\S\r\n]ü\.[^\S\r\n]?M)?|kg)\.(\s+)([^\W\d_])")
 
 
 def segmenter_language(lang: str) -> str:
@@ -205,7 +212,8 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     second opens with an ordinal and the first has no sentence end (_ORDINAL), or when the first
     ends with a title, an initial or an abbreviation before a number (_cut_at_abbreviation). A closing
     quotation mark or bracket that begins a piece belongs to the sentence that opened it (pysbd
-    splits “你好。”他说。 after the full stop, before the quotation closes).
+    splits “你好。”他说。 after the full stop, before the quotation closes). A sentence is also cut
+    where pysbd sees no end: between two quotations and after a German unit (_ends_pysbd_misses).
     """
     spans: list[tuple[int, int]] = []
     for window_start, window_end in _windows(line):
@@ -230,7 +238,19 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
-    return spans
+    return [part for start, end in spans for part in _ends_pysbd_misses(line, start, end)]
+
+
+def _ends_pysbd_misses(line: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence ``line[start:end]`` cut where pysbd sees no end: between two quotations
+    (_BETWEEN_QUOTATIONS) and after a unit (_AFTER_UNIT), before a capital."""
+    gaps = sorted((found.start(1), found.end(1)) for pattern in (_BETWEEN_QUOTATIONS, _AFTER_UNIT)
+                  for found in pattern.finditer(line, start, end) if found.group(2).isupper())
+    parts = []
+    for gap_start, gap_end in gaps:
+        parts.append((start, gap_start))
+        start = gap_end
+    return parts + [(start, end)]
 
 
 @dataclass(frozen=True)
