@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_crash import count, environment, kill_until_done
 
-from workbench import store
+from workbench import cluster, store
 
 from conftest import CORPUS, from_template, install, japanese_editions
 
@@ -35,7 +35,7 @@ def same_files(a: Path, b: Path) -> None:
     names = sorted(p.relative_to(a) for p in a.rglob("*"))
     assert names and names == sorted(p.relative_to(b) for p in b.rglob("*"))
     for name in names:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+        assert (a / name).is_dir() or (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,25 @@ def ray_head(tmp_path_factory):
                    check=True, capture_output=True, timeout=180, env={**os.environ, **auth})
     yield f"127.0.0.1:{port}", auth
     subprocess.run([*ray, "stop", "--force"], capture_output=True, timeout=120, env={**os.environ, **auth})
+
+
+def test_a_workers_model_folder_is_unpacked_once_a_machine_and_left_nowhere_else(tmp_path):
+    """A worker unpacks a model the driver sent into the cache folder under the content's hash:
+    a later run's worker reuses it, a changed model gets its own, no scratch folder stays (each
+    worker used to leave a temporary copy behind)."""
+    model = tmp_path / "model"
+    (model / "model").mkdir(parents=True)
+    (model / "metadata.json").write_text('{"from_code": "ja"}', encoding="utf-8")
+    (model / "model" / "model.bin").write_bytes(os.urandom(4096))
+    cache = tmp_path / "cache"
+    first = cluster.unpack_folder(cluster.pack_folder(model), cache)
+    same_files(model, first)
+    (first / "used").touch()
+    assert cluster.unpack_folder(cluster.pack_folder(model), cache) == first and (first / "used").exists()
+    (model / "metadata.json").write_text('{"from_code": "ar"}', encoding="utf-8")
+    changed = cluster.unpack_folder(cluster.pack_folder(model), cache)
+    assert changed != first and (changed / "metadata.json").read_text(encoding="utf-8") == '{"from_code": "ar"}'
+    assert sorted(p.name for p in (cache / "models").iterdir()) == sorted([first.name, changed.name])
 
 
 def test_translate_on_ray_writes_what_a_local_run_writes(tmp_path, fixture_models, models_dir, embedding_template):
