@@ -49,6 +49,26 @@ def test_bulgarian_quotes_english_tweets(seeded):
     assert len(tweet_links) == 8 and all(s.boilerplate for s in tweet_links)
 
 
+def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_script(tmp_path):
+    """A Chinese abstract citing Latin names is Chinese (langdetect alone said Norwegian, and Korean
+    for its last sentence); an English and a German sentence of 40-60 letters quoted in a French
+    article are English and German (below 60 letters they stayed French)."""
+    (tmp_path / "fr.txt").write_text(
+        "Les rebelles syriens ont pris le contrôle de Damas dimanche matin, selon plusieurs sources.\n"
+        "Un commandant rebelle a publié ce message sur les réseaux sociaux :\n"
+        "The regime has fallen and the dictator has fled the country.\n"
+        "Die Lage bleibt unübersichtlich, sagte ein deutscher Diplomat.\n"
+        "Un porte-parole de l'armée a confirmé le retrait des troupes vers la côte.\n", encoding="utf-8")
+    (tmp_path / "zh.txt").write_text(
+        "平行语料库对于训练统计翻译系统和神经翻译系统不可或缺（Brown et al., 1993；Vaswani et al., 2017）。"
+        "近年来的系统，如Vecalign和Bertalign，用嵌入向量的余弦相似度为候选句对打分。本文提出一种新的方法。\n",
+        encoding="utf-8")
+    french = ingest.read_document(tmp_path / "fr.txt", tmp_path)
+    assert french.lang == "fr" and [s.lang for s in french.sentences] == ["fr", "fr", "en", "de", "fr"]
+    chinese = ingest.read_document(tmp_path / "zh.txt", tmp_path)
+    assert chinese.lang == "zh" and {s.lang for s in chinese.sentences} == {"zh"} and len(chinese.sentences) == 3
+
+
 def test_boilerplate_marked_not_deleted(seeded):
     conn, _ = seeded
     ar = store.document(conn, AR1)
