@@ -51,7 +51,7 @@ def test_bulgarian_quotes_english_tweets(seeded):
 
 def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_script(tmp_path):
     """A Chinese abstract citing Latin names is Chinese (langdetect alone said Norwegian, and Korean
-    for its last sentence); an English and a German sentence of 40-60 letters quoted in a French
+    for its last sentence), a Japanese headline Japanese; an English and a German sentence of 40-60 letters quoted in a French
     article are English and German (below 60 letters they stayed French)."""
     (tmp_path / "fr.txt").write_text(
         "Les rebelles syriens ont pris le contrôle de Damas dimanche matin, selon plusieurs sources.\n"
@@ -67,6 +67,9 @@ def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_sc
     assert french.lang == "fr" and [s.lang for s in french.sentences] == ["fr", "fr", "en", "de", "fr"]
     chinese = ingest.read_document(tmp_path / "zh.txt", tmp_path)
     assert chinese.lang == "zh" and {s.lang for s in chinese.sentences} == {"zh"} and len(chinese.sentences) == 3
+    # a Japanese headline in kanji is Japanese by its kana (langdetect: Chinese)
+    (tmp_path / "ja.txt").write_text("岸田首相、訪米へ\n", encoding="utf-8")
+    assert ingest.read_document(tmp_path / "ja.txt", tmp_path).lang == "ja"
 
 
 def test_boilerplate_marked_not_deleted(seeded):
