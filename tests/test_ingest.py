@@ -51,13 +51,13 @@ def test_bulgarian_quotes_english_tweets(seeded):
 
 def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_script(tmp_path):
     """A Chinese abstract citing Latin names is Chinese (langdetect alone said Norwegian, and Korean
-    for its last sentence), a Japanese headline Japanese; an English and a German sentence of 40-60 letters quoted in a French
-    article are English and German (below 60 letters they stayed French)."""
+    for its last sentence), a Japanese headline Japanese; an English sentence of 40-60 letters quoted in a
+    French article is English (it stayed French below 60 letters), a German one of 60 or more German."""
     (tmp_path / "fr.txt").write_text(
         "Les rebelles syriens ont pris le contrôle de Damas dimanche matin, selon plusieurs sources.\n"
         "Un commandant rebelle a publié ce message sur les réseaux sociaux :\n"
         "The regime has fallen and the dictator has fled the country.\n"
-        "Die Lage bleibt unübersichtlich, sagte ein deutscher Diplomat.\n"
+        "Die Lage in der Hauptstadt bleibt unübersichtlich, sagte ein deutscher Diplomat am Sonntag.\n"
         "Un porte-parole de l'armée a confirmé le retrait des troupes vers la côte.\n", encoding="utf-8")
     (tmp_path / "zh.txt").write_text(
         "平行语料库对于训练统计翻译系统和神经翻译系统不可或缺（Brown et al., 1993；Vaswani et al., 2017）。"
