@@ -1,9 +1,10 @@
 """Language identification with langdetect, made deterministic and robust for short text.
 
 langdetect samples features at random; a fixed seed makes every run give the same answer.
-Per sentence it is noisy on short or same-script text (bg/ru, ja/zh, ar/fa), so a sentence
+Per sentence it is noisy on short or same-script text (bg/mk, ja/zh, ar/fa), so a sentence
 only gets a language other than its document's when the evidence is strong: a different
-script, or a long sentence detected with near certainty.
+script, or a long sentence (English: a shorter one) detected with near certainty. Every answer
+is held to the script the text is written in (``detect``).
 """
 from __future__ import annotations
 
