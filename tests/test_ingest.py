@@ -237,6 +237,11 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     ("en", "'Wake up!' 'What?' He sat up.", ["'Wake up!'", "'What?'", "He sat up."]),
     ("fr", "« Viens. » « Non », répondit-elle. Il partit.", ["« Viens. »", "« Non », répondit-elle.", "Il partit."]),
     ("de", "„Wach auf!“ „Was?“ Er setzte sich auf.", ["„Wach auf!“", "„Was?“", "Er setzte sich auf."]),
+    # a capital letter before a word no surname is, and a possessive, are no initials; "p. ex." is one
+    ("en", "Results are in Appendix A. We thank Dr. Lee. John A. Smith came.",
+     ["Results are in Appendix A.", "We thank Dr. Lee.", "John A. Smith came."]),
+    ("en", "It was as heavy as Wang Qiyao's. Her life is easy.", ["It was as heavy as Wang Qiyao's.", "Her life is easy."]),
+    ("fr", "Voir p. ex. Dupont (2019). Le plan B. Il a échoué.", ["Voir p. ex. Dupont (2019).", "Le plan B.", "Il a échoué."]),
 ])
 def test_sentences_keep_their_closing_quotes_and_go_on_past_colons_lower_case_and_abbreviations(
         lang, line, sentences):

@@ -69,7 +69,7 @@ _TITLES = frozenset({"Dr", "St", "Ste", "Mr", "Mrs", "Ms", "Mme", "Mlle", "MM", 
                      # ... or a word no sentence ends with: "cf. | Section 4", "In Proc. | ACL", "Vgl.
                      # Jahrb. | S.A.C.", "Jos. | Imboden" (given names abbreviated in alpine club reports)
                      "cf", "vs", "Proc", "Jahrb", "bzw", "bezw", "resp", "Jos", "Joh", "Friedr", "Heinr",
-                     "Wilh"})
+                     "Wilh", "ex"})  # "p. ex. | Dupont" (par exemple)
 # ... an abbreviation that stands before a number: a month ("le 2 sept. 1950", "im Sept. 1951",
 # "Jan. 2019"), a number, a page or a part of a paper ("Nr. 3", "Bd. 12", "vol. 2", "pp. 4-9", "Eq.
 # 2", "Fig. 3"), about ("ca. 300 m", "env. 4000 m", "approx. 300"); only where the next piece opens
@@ -83,7 +83,8 @@ _BEFORE_NUMBER = frozenset({
     "Abb", "Taf", "pl", "Pt", "pt", "Fr"})  # "Siehe Abb. | 3", "bis Pt. | 2871", "kostete Fr. | 25000"
 # A number in Roman numerals counts as a number after those: "Bd. | III", "Taf. | IV", "pl. | IV"
 _NUMBER_START = re.compile(r"\d|\(\d|[IVXLC]+\b")
-_LAST_WORD = re.compile(r"(?:^|[\s(\"'\u201e\u201c\u00ab])([^\W\d_]+)\.$")
+# (an apostrophe after a letter is no quotation mark: "Qiyao's. | Her" is no initial)
+_LAST_WORD = re.compile(r"(?:^|[\s(\"\u201e\u201c\u00ab]|(?<![^\W\d_])')([^\W\d_]+)\.$")
 # ... an initial: a capital, an Arabic letter (no case) or a Latin lower-case letter and a full stop,
 # but not a Roman numeral ("World War I.") or a vowel that is a word ("Il y en a."); never Cyrillic
 # lower case ("г." and "в.", year and century, end many sentences)
@@ -91,6 +92,11 @@ _NOT_INITIALS = set("IVX") | set("aeiouy")
 # A letter after a number is a unit that ends the sentence, not an initial ("Le sommet culmine à
 # 4 478 m. Nous y sommes arrivés.")
 _UNIT_AFTER_NUMBER = re.compile(r"\d\s?[^\W\d_]\.$")
+# ... but a letter before a word no surname is ends its sentence: "in Appendix A. | We", "Plan B. | Das"
+_NO_SURNAME = frozenset({"The", "This", "These", "That", "Those", "We", "It", "They", "He", "She", "Our", "There",
+                         "However", "Il", "Elle", "Ils", "Elles", "Nous", "Ce", "Cette", "Ces", "Cela", "Mais",
+                         "Wir", "Es", "Er", "Sie", "Ich", "Das", "Die", "Der", "Dies", "Diese", "Dieser", "Dann",
+                         "Man"})
 _ONLY_INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")  # "J." of "J.-C." cut off on its own
 # French given names as initials ("J.-J. | Weilenmann", "J.-P."), but not "J.-C." (Jésus-Christ), which
 # ends many sentences ("en 52 av. J.-C.")
@@ -110,6 +116,8 @@ _BETWEEN_QUOTATIONS = re.compile(r"[.!?\u2026][^\S\r\n]?[\"'\u201d\u201c\u2019\u
                                  r"[\"'\u201c\u201e\u2018\u00ab\u00bb][^\S\r\n]?([^\W\d_])")
 # ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
 # after a unit takes no full stop, "4478 m Höhe")
+# ... nor after a capital letter that is no initial, before a word no surname is ("Appendix A. | We")
+_LETTER_BEFORE_NO_SURNAME = re.compile(r"(?<![\w.'\u2019])[A-Z]\.(\s+)(" + "|".join(sorted(_NO_SURNAME)) + r")\b")
 _AFTER_UNIT = re.compile(r"\d[^\S\r\n]?(?:[kcm]?m(?:[^\S\r\n]ü\.[^\S\r\n]?M)?|kg)\.(\s+)([^\W\d_])")
 
 
@@ -189,7 +197,7 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     """Did pysbd end ``previous`` at an abbreviation, so that ``piece`` goes on with its sentence?"""
     last = _LAST_WORD.search(previous)
     if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
-                 and not _UNIT_AFTER_NUMBER.search(previous)
+                 and not _UNIT_AFTER_NUMBER.search(previous) and piece.split(maxsplit=1)[0] not in _NO_SURNAME
                  or last.group(1) in _BEFORE_NUMBER and _NUMBER_START.match(piece)):
         return True
     return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece) or _HYPHENED_INITIALS.search(previous)
@@ -243,9 +251,11 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
 
 def _ends_pysbd_misses(line: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence ``line[start:end]`` cut where pysbd sees no end: between two quotations
-    (_BETWEEN_QUOTATIONS) and after a unit (_AFTER_UNIT), before a capital."""
-    gaps = sorted((found.start(1), found.end(1)) for pattern in (_BETWEEN_QUOTATIONS, _AFTER_UNIT)
-                  for found in pattern.finditer(line, start, end) if found.group(2).isupper())
+    (_BETWEEN_QUOTATIONS), after a unit (_AFTER_UNIT) and after a letter that is no initial
+    (_LETTER_BEFORE_NO_SURNAME), before a capital."""
+    gaps = sorted({(found.start(1), found.end(1))
+                   for pattern in (_BETWEEN_QUOTATIONS, _AFTER_UNIT, _LETTER_BEFORE_NO_SURNAME)
+                   for found in pattern.finditer(line, start, end) if found.group(2)[0].isupper()})
     parts = []
     for gap_start, gap_end in gaps:
         parts.append((start, gap_start))
