@@ -237,6 +237,9 @@ def test_one_sentence_per_line_keeps_the_lines_as_sentences(tmp_path):
     ("en", "'Wake up!' 'What?' He sat up.", ["'Wake up!'", "'What?'", "He sat up."]),
     ("fr", "« Viens. » « Non », répondit-elle. Il partit.", ["« Viens. »", "« Non », répondit-elle.", "Il partit."]),
     ("de", "„Wach auf!“ „Was?“ Er setzte sich auf.", ["„Wach auf!“", "„Was?“", "Er setzte sich auf."]),
+    ("ja", "「行こう！」「どこへ？」二人は歩き出した。「うん。」と彼は言った。",
+     ["「行こう！」", "「どこへ？」", "二人は歩き出した。", "「うん。」と彼は言った。"]),
+    ("zh", "“去吗？”“去。”他们走了。", ["“去吗？”", "“去。”", "他们走了。"]),
     # a capital letter before a word no surname is, and a possessive, are no initials; "p. ex." is one
     ("en", "Results are in Appendix A. We thank Dr. Lee. John A. Smith came.",
      ["Results are in Appendix A.", "We thank Dr. Lee.", "John A. Smith came."]),

@@ -114,6 +114,11 @@ _TWEET_LINK = re.compile(r"\s+(?=(?:https?://)?pic\.twitter\.com/)")
 # "„Wach auf!“ „Was?“"): a quotation that closes on a sentence end, and another that opens on a capital
 _BETWEEN_QUOTATIONS = re.compile(r"[.!?\u2026][^\S\r\n]?[\"'\u201d\u201c\u2019\u00bb\u00ab](\s+)"
                                  r"[\"'\u201c\u201e\u2018\u00ab\u00bb][^\S\r\n]?([^\W\d_])")
+# ... (in Chinese and Japanese with no space between: 「行こう！」「どこへ？」, “去吗？”“去。”), nor after a
+# Japanese quotation that ends a sentence where no particle quotes it (「どこへ？」| 二人は, but
+# 「行こう。」と彼は言った, 「…。」って, など, の, も)
+_BETWEEN_CJK_QUOTATIONS = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f\u201d](\s*)[\u300c\u300e\u201c]([^\W\d_])")
+_AFTER_JAPANESE_QUOTATION = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f](\s*)(?![\u3068\u3063\u306a\u306e\u3082])([^\W\d_])")
 # ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
 # after a unit takes no full stop, "4478 m Höhe")
 # ... nor after a capital letter that is no initial, before a word no surname is ("Appendix A. | We")
@@ -251,11 +256,13 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
 
 def _ends_pysbd_misses(line: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence ``line[start:end]`` cut where pysbd sees no end: between two quotations
-    (_BETWEEN_QUOTATIONS), after a unit (_AFTER_UNIT) and after a letter that is no initial
-    (_LETTER_BEFORE_NO_SURNAME), before a capital."""
-    gaps = sorted({(found.start(1), found.end(1))
-                   for pattern in (_BETWEEN_QUOTATIONS, _AFTER_UNIT, _LETTER_BEFORE_NO_SURNAME)
-                   for found in pattern.finditer(line, start, end) if found.group(2)[0].isupper()})
+    (_BETWEEN_QUOTATIONS, _BETWEEN_CJK_QUOTATIONS), after a Japanese one (_AFTER_JAPANESE_QUOTATION),
+    after a unit (_AFTER_UNIT) and after a letter that is no initial (_LETTER_BEFORE_NO_SURNAME),
+    before a capital or a CJK character."""
+    patterns = (_BETWEEN_QUOTATIONS, _BETWEEN_CJK_QUOTATIONS, _AFTER_JAPANESE_QUOTATION, _AFTER_UNIT,
+                _LETTER_BEFORE_NO_SURNAME)
+    gaps = sorted({found.span(1) for pattern in patterns for found in pattern.finditer(line, start, end)
+                   if found.group(2)[0].isupper() or _is_wide(found.group(2)[0])})
     parts = []
     for gap_start, gap_end in gaps:
         parts.append((start, gap_start))
