@@ -51,8 +51,9 @@ def test_bulgarian_quotes_english_tweets(seeded):
 
 def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_script(tmp_path):
     """A Chinese abstract citing Latin names is Chinese (langdetect alone said Norwegian, and Korean
-    for its last sentence), a Japanese headline Japanese; an English sentence of 40-60 letters quoted in a
-    French article is English (it stayed French below 60 letters), a German one of 60 or more German."""
+    for its last sentence), a Japanese headline Japanese, Bulgarian not Macedonian; an English
+    sentence of 40-60 letters quoted in a French article is English (it stayed French below 60
+    letters), a German one of 60 or more German."""
     (tmp_path / "fr.txt").write_text(
         "Les rebelles syriens ont pris le contrôle de Damas dimanche matin, selon plusieurs sources.\n"
         "Un commandant rebelle a publié ce message sur les réseaux sociaux :\n"
@@ -67,6 +68,11 @@ def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_sc
     assert french.lang == "fr" and [s.lang for s in french.sentences] == ["fr", "fr", "en", "de", "fr"]
     chinese = ingest.read_document(tmp_path / "zh.txt", tmp_path)
     assert chinese.lang == "zh" and {s.lang for s in chinese.sentences} == {"zh"} and len(chinese.sentences) == 3
+    # a Bulgarian sentence langdetect takes for Macedonian (0.99998) stays Bulgarian: FLORES-200 dev, line 17 cut
+    (tmp_path / "bg.txt").write_text("Сирийските бунтовници влязоха в Дамаск в неделя сутринта.\n"
+                                     "Документите показват, че четиринадесет банки са помогнали на богати "
+                                     "клиенти да избегнат.\n", encoding="utf-8")
+    assert [s.lang for s in ingest.read_document(tmp_path / "bg.txt", tmp_path).sentences] == ["bg", "bg"]
     # a Japanese headline in kanji is Japanese by its kana (langdetect: Chinese)
     (tmp_path / "ja.txt").write_text("岸田首相、訪米へ\n", encoding="utf-8")
     assert ingest.read_document(tmp_path / "ja.txt", tmp_path).lang == "ja"
