@@ -202,7 +202,8 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     """Did pysbd end ``previous`` at an abbreviation, so that ``piece`` goes on with its sentence?"""
     last = _LAST_WORD.search(previous)
     if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
-                 and not _UNIT_AFTER_NUMBER.search(previous) and piece.split(maxsplit=1)[0] not in _NO_SURNAME
+                 and not _UNIT_AFTER_NUMBER.search(previous)
+                 and not (last.group(1).isupper() and piece.split(maxsplit=1)[0] in _NO_SURNAME)
                  or last.group(1) in _BEFORE_NUMBER and _NUMBER_START.match(piece)):
         return True
     return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece) or _HYPHENED_INITIALS.search(previous)
