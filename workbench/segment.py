@@ -119,10 +119,10 @@ _BETWEEN_QUOTATIONS = re.compile(r"[.!?\u2026][^\S\r\n]?[\"'\u201d\u201c\u2019\u
 # 「行こう。」と彼は言った, 「…。」って, など, の, も)
 _BETWEEN_CJK_QUOTATIONS = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f\u201d](\s*)[\u300c\u300e\u201c]([^\W\d_])")
 _AFTER_JAPANESE_QUOTATION = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f](\s*)(?![\u3068\u3063\u306a\u306e\u3082])([^\W\d_])")
-# ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
-# after a unit takes no full stop, "4478 m Höhe")
 # ... nor after a capital letter that is no initial, before a word no surname is ("Appendix A. | We")
 _LETTER_BEFORE_NO_SURNAME = re.compile(r"(?<![\w.'\u2019])[A-Z]\.(\s+)(" + "|".join(sorted(_NO_SURNAME)) + r")\b")
+# ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
+# after a unit takes no full stop, "4478 m Höhe")
 _AFTER_UNIT = re.compile(r"\d[^\S\r\n]?(?:[kcm]?m(?:[^\S\r\n]ü\.[^\S\r\n]?M)?|kg)\.(\s+)([^\W\d_])")
 
 
@@ -227,7 +227,8 @@ def split_line(line: str, lang: str) -> list[tuple[int, int]]:
     ends with a title, an initial or an abbreviation before a number (_cut_at_abbreviation). A closing
     quotation mark or bracket that begins a piece belongs to the sentence that opened it (pysbd
     splits “你好。”他说。 after the full stop, before the quotation closes). A sentence is also cut
-    where pysbd sees no end: between two quotations and after a German unit (_ends_pysbd_misses).
+    where pysbd sees no end: between two quotations, after a German unit, after a capital that is no
+    initial (_ends_pysbd_misses).
     """
     spans: list[tuple[int, int]] = []
     for window_start, window_end in _windows(line):
