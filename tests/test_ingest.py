@@ -76,6 +76,10 @@ def test_languages_are_held_to_the_script_and_found_in_quotations_of_the_same_sc
     # a Japanese headline in kanji is Japanese by its kana (langdetect: Chinese)
     (tmp_path / "ja.txt").write_text("岸田首相、訪米へ\n", encoding="utf-8")
     assert ingest.read_document(tmp_path / "ja.txt", tmp_path).lang == "ja"
+    # ingest names each document's other languages ("fr, en x1, de x1" in its table)
+    results = {r.path: r for r in ingest.ingest_folder(store.connect(tmp_path / "ws"), tmp_path)}
+    assert results["fr.txt"].other_languages == (("en", 1), ("de", 1))
+    assert results["zh.txt"].other_languages == results["bg.txt"].other_languages == ()
 
 
 def test_boilerplate_marked_not_deleted(seeded):

@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -250,6 +251,9 @@ class IngestResult:
     sentences: int = 0
     reason: str = ""
     doc_id: int | None = None
+    # sentences in languages other than the document's, most first: ("en", 14) for the English
+    # tweets a Bulgarian article quotes
+    other_languages: tuple[tuple[str, int], ...] = ()
 
 
 def ingest_folder(conn: sqlite3.Connection, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -262,8 +266,9 @@ def ingest_folder(conn: sqlite3.Connection, folder: Path, max_bytes: int = DEFAU
             results.append(IngestResult(item.path, "skipped", reason=item.reason))
         else:
             status, stored = store.save_document(conn, item)
+            others = Counter(s.lang for s in item.sentences if s.lang != item.lang and not s.boilerplate)
             results.append(IngestResult(stored.path, status, item.lang, item.encoding, len(item.sentences),
-                                        "; ".join(item.warnings), stored.id))
+                                        "; ".join(item.warnings), stored.id, tuple(others.most_common())))
         if on_file:
             on_file(item.path)
     return results
