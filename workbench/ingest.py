@@ -251,7 +251,7 @@ class IngestResult:
     sentences: int = 0
     reason: str = ""
     doc_id: int | None = None
-    # sentences in languages other than the document's, most first: ("en", 14) for the English
+    # sentences in languages other than the document's, most first: ("en", 19) for the English
     # tweets a Bulgarian article quotes
     other_languages: tuple[tuple[str, int], ...] = ()
 

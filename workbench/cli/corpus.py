@@ -37,7 +37,7 @@ def run_ingest(conn, folder: Path, max_mb: float,
         table.add_column(column)
     for r in results:
         status = f"skipped: {r.reason}" if r.status == "skipped" else r.status + (f" ({r.reason})" if r.reason else "")
-        # sentences in other languages beside the document's: "bg, en x14" (quoted tweets)
+        # sentences in other languages beside the document's: "bg, en x19" (quoted tweets)
         languages = ", ".join([r.lang, *(f"{lang} x{count}" for lang, count in r.other_languages)])
         table.add_row(shown(r.path), languages, r.encoding, str(r.sentences) if r.status != "skipped" else "",
                       shown(status), style="red" if r.status == "skipped" else None)
