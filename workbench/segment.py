@@ -92,11 +92,6 @@ _NOT_INITIALS = set("IVX") | set("aeiouy")
 # A letter after a number is a unit that ends the sentence, not an initial ("Le sommet culmine à
 # 4 478 m. Nous y sommes arrivés.")
 _UNIT_AFTER_NUMBER = re.compile(r"\d\s?[^\W\d_]\.$")
-# ... but a letter before a word no surname is ends its sentence: "in Appendix A. | We", "Plan B. | Das"
-_NO_SURNAME = frozenset({"The", "This", "These", "That", "Those", "We", "It", "They", "He", "She", "Our", "There",
-                         "However", "Il", "Elle", "Ils", "Elles", "Nous", "Ce", "Cette", "Ces", "Cela", "Mais",
-                         "Wir", "Es", "Er", "Sie", "Ich", "Das", "Die", "Der", "Dies", "Diese", "Dieser", "Dann",
-                         "Man"})
 _ONLY_INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")  # "J." of "J.-C." cut off on its own
 # French given names as initials ("J.-J. | Weilenmann", "J.-P."), but not "J.-C." (Jésus-Christ), which
 # ends many sentences ("en 52 av. J.-C.")
@@ -119,7 +114,12 @@ _BETWEEN_QUOTATIONS = re.compile(r"[.!?\u2026][^\S\r\n]?[\"'\u201d\u201c\u2019\u
 # 「行こう。」と彼は言った, 「…。」って, など, の, も)
 _BETWEEN_CJK_QUOTATIONS = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f\u201d](\s*)[\u300c\u300e\u201c]([^\W\d_])")
 _AFTER_JAPANESE_QUOTATION = re.compile(r"[\u3002\uff01\uff1f\u2026][\u300d\u300f](\s*)(?![\u3068\u3063\u306a\u306e\u3082])([^\W\d_])")
-# ... nor after a capital letter that is no initial, before a word no surname is ("Appendix A. | We")
+# ... nor after a capital letter that is no initial, before a word no surname is ("in Appendix A. | We",
+# "Plan B. | Das")
+_NO_SURNAME = frozenset({"The", "This", "These", "That", "Those", "We", "It", "They", "He", "She", "Our", "There",
+                         "However", "Il", "Elle", "Ils", "Elles", "Nous", "Ce", "Cette", "Ces", "Cela", "Mais",
+                         "Wir", "Es", "Er", "Sie", "Ich", "Das", "Die", "Der", "Dies", "Diese", "Dieser", "Dann",
+                         "Man"})
 _LETTER_BEFORE_NO_SURNAME = re.compile(r"(?<![\w.'\u2019])[A-Z]\.(\s+)(" + "|".join(sorted(_NO_SURNAME)) + r")\b")
 # ... nor in German after a unit of length ("auf 4478 m. Wir", "auf 2495 m ü. M. Sie": a German noun
 # after a unit takes no full stop, "4478 m Höhe")
@@ -203,7 +203,6 @@ def _cut_at_abbreviation(previous: str, piece: str) -> bool:
     last = _LAST_WORD.search(previous)
     if last and (last.group(1) in _TITLES or len(last.group(1)) == 1 and _is_initial(last.group(1))
                  and not _UNIT_AFTER_NUMBER.search(previous)
-                 and not (last.group(1).isupper() and piece.split(maxsplit=1)[0] in _NO_SURNAME)
                  or last.group(1) in _BEFORE_NUMBER and _NUMBER_START.match(piece)):
         return True
     return bool(_ONLY_INITIALS.match(piece) or _MID_SENTENCE.match(piece) or _HYPHENED_INITIALS.search(previous)
