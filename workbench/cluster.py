@@ -26,9 +26,7 @@ import io
 import logging
 import math
 import os
-import shutil
 import tarfile
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .embed import DEFAULT_EMBEDDER, embedder_name, get_embedder
+from .outputs import fill_folder_atomically
 from .translate import DecodingOptions, ModelTranslator, Translator, collect
 
 LOCAL = "local"  # --ray without an address
@@ -95,26 +94,19 @@ def unpack_folder(packed: bytes, cache: Path | None = None) -> Path:
     """The folder ``packed`` holds, unpacked once a machine into the user's cache folder under its
     content's hash: a worker of a later run reuses it, and no run leaves a copy behind (a temporary
     folder a worker unpacked into stayed when Ray ended the worker: 14 MB a worker a run of the
-    tests' model). Unpacked into a scratch folder and renamed into place, as e5_ct2.converted."""
+    tests' model)."""
     import platformdirs
 
-    root = (cache or Path(platformdirs.user_cache_dir("workbench"))) / "models"
-    folder = root / hashlib.sha256(packed).hexdigest()[:32]
+    root = cache or Path(platformdirs.user_cache_dir("workbench"))
+    folder = root / "models" / hashlib.sha256(packed).hexdigest()[:32]
     if folder.is_dir():
         return folder
-    root.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".unpack-", dir=root))
-    try:
+
+    def unpack(scratch: Path) -> None:
         with tarfile.open(fileobj=io.BytesIO(packed)) as archive:
             archive.extractall(scratch, filter="data")
-        try:
-            os.rename(scratch, folder)
-        except OSError:  # another worker on this machine unpacked it meanwhile
-            if not folder.is_dir():
-                raise
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return folder
+
+    return fill_folder_atomically(folder, unpack)
 
 
 # --- workers (Ray actors; plain classes here, made remote by _pool) -----------------------------

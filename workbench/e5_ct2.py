@@ -24,16 +24,15 @@ import functools
 import hashlib
 import json
 import math
-import os
 import re
-import shutil
 import struct
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .outputs import fill_folder_atomically
 
 MAGIC = b"E5S1"
 WINDOW = 510  # content tokens per pass: e5 reads 512 with <s> and </s>; longer texts are windowed
@@ -141,24 +140,17 @@ def converted(cache: Path | None = None, layers: int | None = None) -> Path:
 
     source = source_file()
     digest = _file_hash(source)
-    root = cache or Path(platformdirs.user_cache_dir("workbench"))
-    folder = root / (f"e5-small-ct2-{digest}" + (f"-layers{layers}" if layers else ""))
+    name = f"e5-small-ct2-{digest}" + (f"-layers{layers}" if layers else "")
+    folder = (cache or Path(platformdirs.user_cache_dir("workbench"))) / name
     if (folder / "model.bin").is_file():
         return folder
-    root.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".e5-convert-", dir=root))
-    try:
+
+    def convert(scratch: Path) -> None:
         e5 = E5File(source)
         e5.layers = min(layers or e5.layers, e5.layers)
         _convert(e5, scratch)
-        try:
-            os.rename(scratch, folder)
-        except OSError:  # another process converted it meanwhile
-            if not (folder / "model.bin").is_file():
-                raise
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return folder
+
+    return fill_folder_atomically(folder, convert)
 
 
 @functools.lru_cache(maxsize=4)
