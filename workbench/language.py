@@ -133,12 +133,12 @@ def judge_sentence(text: str, doc_lang: str) -> str | None:
     letters = letter_count(text)
     if letters < MIN_LETTERS:
         return None
-    if letters < ENGLISH_MIN_LETTERS and dominant_script(text) == script_of_language(doc_lang):
+    script = dominant_script(text)
+    if letters < ENGLISH_MIN_LETTERS and script == script_of_language(doc_lang):
         return doc_lang  # too short to overrule the document in its own script, whatever langdetect says
     lang, prob = detect(text)
     if lang in (UNDETERMINED, doc_lang, SIBLINGS.get(doc_lang)):
         return doc_lang
-    script = dominant_script(text)
     if script != script_of_language(doc_lang):
         # A different script is strong evidence, but trust the script over langdetect's
         # guess when they disagree (a Latin sentence is never "ja").
